@@ -1,0 +1,12 @@
+//! Everything that runs only on the server. The browser build never sees this tree.
+
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod errors;
+pub mod http;
+pub mod memory;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

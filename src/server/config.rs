@@ -1,0 +1,277 @@
+//! Typed configuration, read once at start-up.
+//!
+//! Precedence, highest first: the process environment, an optional `.env` file, the app's
+//! defaults in `Leptos.toml`, and the built-in defaults below. A bad value stops start-up with
+//! one line naming the variable.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+/// A value that must never be printed (API keys).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The OpenAI-compatible model endpoint (used by the agent runtime).
+#[derive(Debug, Clone, Default)]
+pub struct LlmConfig {
+    pub base_url: Option<String>,
+    pub api_key: Option<Secret>,
+    pub model: Option<String>,
+}
+
+/// Everything the server needs to know, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://path` (default `sqlite://data/maruntime.db`) or `postgres://...`.
+    pub database_url: String,
+    /// Where chat documents and `user.md` profiles live.
+    pub memory_dir: PathBuf,
+    /// Address the server binds; port 0 picks a free port.
+    pub site_addr: SocketAddr,
+    /// Whether the session cookie carries `Secure`.
+    pub cookie_secure: bool,
+    pub llm: LlmConfig,
+    /// Failed logins allowed per login and per client address in 5 minutes.
+    pub login_limit: u32,
+    /// Registrations allowed per client address per hour.
+    pub register_limit: u32,
+    /// Proxies whose `X-Forwarded-For` is believed; empty means the socket address is the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// How many password hashes may run at once (each takes ~19 MiB).
+    pub hash_concurrency: usize,
+}
+
+/// A configuration value that could not be used.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub var: String,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}: {}", self.var, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn bad(var: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var: var.to_string(),
+        problem: problem.into(),
+    }
+}
+
+/// Keys of `Leptos.toml` and the variables they stand in for.
+const FILE_KEYS: [(&str, &str); 3] = [
+    ("site_addr", "LEPTOS_SITE_ADDR"),
+    ("database_url", "DATABASE_URL"),
+    ("memory_dir", "MARUNTIME_MEMORY_DIR"),
+];
+
+impl Config {
+    /// Reads `.env` (if present), `Leptos.toml` (if present) and the environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(bad(".env", e.to_string())),
+        }
+        let mut values = match std::fs::read_to_string("Leptos.toml") {
+            Ok(text) => file_defaults(&text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
+            Err(e) => return Err(bad("Leptos.toml", e.to_string())),
+        };
+        for (key, value) in std::env::vars() {
+            if key.starts_with("MARUNTIME_") || key == "DATABASE_URL" || key == "LEPTOS_SITE_ADDR"
+            {
+                values.insert(key, value);
+            }
+        }
+        Self::from_map(&values)
+    }
+
+    /// Builds the config from already-collected values; the pure core of [`Config::from_env`].
+    pub fn from_map(values: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| {
+            values
+                .get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let database_url =
+            get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/maruntime.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "DATABASE_URL",
+                "must start with sqlite:// or postgres:// (for example sqlite://data/maruntime.db)",
+            ));
+        }
+
+        let memory_dir = PathBuf::from(get("MARUNTIME_MEMORY_DIR").unwrap_or("data/memory".into()));
+
+        let site_addr = get("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse::<SocketAddr>()
+            .map_err(|_| bad("LEPTOS_SITE_ADDR", "must be an address like 127.0.0.1:3000"))?;
+
+        let cookie_secure = match get("MARUNTIME_COOKIE_SECURE") {
+            None => !cfg!(debug_assertions),
+            Some(v) => parse_bool("MARUNTIME_COOKIE_SECURE", &v)?,
+        };
+
+        let llm_base_url = get("MARUNTIME_LLM_BASE_URL");
+        if let Some(url) = &llm_base_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(bad(
+                    "MARUNTIME_LLM_BASE_URL",
+                    "must be an http:// or https:// URL (for example http://localhost:11434/v1)",
+                ));
+            }
+        }
+
+        let trusted_proxies = match get("MARUNTIME_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().parse::<IpAddr>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    bad(
+                        "MARUNTIME_TRUSTED_PROXIES",
+                        "must be a comma-separated list of IP addresses",
+                    )
+                })?,
+        };
+
+        let default_hashes = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Config {
+            database_url,
+            memory_dir,
+            site_addr,
+            cookie_secure,
+            llm: LlmConfig {
+                base_url: llm_base_url,
+                api_key: get("MARUNTIME_LLM_API_KEY").map(Secret::new),
+                model: get("MARUNTIME_LLM_MODEL"),
+            },
+            login_limit: parse_count(&get, "MARUNTIME_LOGIN_LIMIT", 10)?,
+            register_limit: parse_count(&get, "MARUNTIME_REGISTER_LIMIT", 20)?,
+            trusted_proxies,
+            hash_concurrency: parse_count(&get, "MARUNTIME_HASH_CONCURRENCY", default_hashes as u32)?
+                as usize,
+        })
+    }
+}
+
+/// Reads the `[app]` table of `Leptos.toml` into the variables it stands in for.
+fn file_defaults(text: &str) -> Result<HashMap<String, String>, ConfigError> {
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| bad("Leptos.toml", e.message().to_string()))?;
+    let mut out = HashMap::new();
+    let Some(app) = table.get("app") else {
+        return Ok(out);
+    };
+    let app = app
+        .as_table()
+        .ok_or_else(|| bad("Leptos.toml", "[app] must be a table"))?;
+    for (key, var) in FILE_KEYS {
+        if let Some(value) = app.get(key) {
+            let value = value
+                .as_str()
+                .ok_or_else(|| bad("Leptos.toml", format!("app.{key} must be a string")))?;
+            out.insert(var.to_string(), value.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn parse_bool(var: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(bad(var, "must be true or false")),
+    }
+}
+
+fn parse_count(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(bad(var, "must be a whole number greater than 0")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let c = Config::from_map(&HashMap::new()).unwrap();
+        assert_eq!(c.database_url, "sqlite://data/maruntime.db");
+        assert_eq!(c.memory_dir, PathBuf::from("data/memory"));
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.login_limit, 10);
+        assert_eq!(c.register_limit, 20);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = Config::from_map(&map(&[("DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert_eq!(err.var, "DATABASE_URL");
+        let err = Config::from_map(&map(&[("MARUNTIME_LOGIN_LIMIT", "ten")])).unwrap_err();
+        assert_eq!(err.var, "MARUNTIME_LOGIN_LIMIT");
+        let err = Config::from_map(&map(&[("MARUNTIME_COOKIE_SECURE", "maybe")])).unwrap_err();
+        assert!(err.to_string().contains("MARUNTIME_COOKIE_SECURE"));
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config::from_map(&map(&[("MARUNTIME_LLM_API_KEY", "sk-very-secret")])).unwrap();
+        assert!(!format!("{c:?}").contains("sk-very-secret"));
+    }
+
+    #[test]
+    fn leptos_toml_supplies_defaults_under_app() {
+        let values = file_defaults("[app]\nmemory_dir = \"/srv/mem\"\n").unwrap();
+        assert_eq!(values["MARUNTIME_MEMORY_DIR"], "/srv/mem");
+        assert!(file_defaults("[app\n").is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! The HTTP edge: JSON routes for scripts and OpenAI clients, and the middleware every request
+//! passes (origin check, user resolution).
+
+mod auth_routes;
+mod client;
+mod error_response;
+mod health;
+mod json;
+mod origin_check;
+mod session_layer;
+
+pub use client::client_info;
+pub use origin_check::reject_cross_site;
+pub use session_layer::{clear_session_cookie, resolve_user, session_cookie, CurrentUser, RequireUser};
+
+use axum::routing::{any, get};
+use axum::Router;
+
+use super::state::AppState;
+use crate::error::AppError;
+
+/// Every JSON route; pages and server functions are added by the app builder.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .nest("/auth", auth_routes::routes())
+        .route("/v1/me", get(auth_routes::me))
+        .route("/auth/{*rest}", any(unknown_route))
+        .route("/v1/{*rest}", any(unknown_route))
+}
+
+/// Unknown JSON paths answer in JSON, not with the HTML not-found page.
+async fn unknown_route() -> AppError {
+    AppError::NotFound("No such API route.".into())
+}

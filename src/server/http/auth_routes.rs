@@ -1,0 +1,181 @@
+//! `/auth/*`: accounts for scripts and non-browser clients. Each handler is a thin adapter
+//! over [`crate::server::auth::AuthService`].
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::json::ApiJson;
+use super::session_layer::{clear_session_cookie, session_cookie, CurrentUser, RequireUser};
+use crate::error::AppError;
+use crate::model::User;
+use crate::server::auth::{ClientInfo, LoggedIn};
+use crate::server::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/register", post(register))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/password", put(change_password))
+        .route("/profile", put(update_profile))
+        .route("/sessions", get(list_sessions))
+        .route("/sessions/{id}", delete(end_session))
+        .route("/api-keys", post(create_api_key).get(list_api_keys))
+        .route("/api-keys/{id}", delete(revoke_api_key))
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    login: String,
+    password: String,
+    display_name: String,
+    about: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    login: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Deserialize)]
+struct ProfileBody {
+    display_name: Option<String>,
+    about: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiKeyBody {
+    name: String,
+}
+
+fn with_session_cookie(state: &AppState, status: StatusCode, logged_in: LoggedIn) -> Response {
+    let cookie = session_cookie(&logged_in.token, state.config.cookie_secure);
+    (status, [(header::SET_COOKIE, cookie)], Json(logged_in.user)).into_response()
+}
+
+async fn register(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> Result<Response, AppError> {
+    let logged_in = state
+        .auth
+        .register(
+            &body.login,
+            &body.password,
+            &body.display_name,
+            body.about.as_deref(),
+            &client,
+        )
+        .await?;
+    Ok(with_session_cookie(&state, StatusCode::CREATED, logged_in))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, AppError> {
+    let logged_in = state.auth.login(&body.login, &body.password, &client).await?;
+    Ok(with_session_cookie(&state, StatusCode::OK, logged_in))
+}
+
+/// Always clears the cookie; ends the server-side session when there is one.
+async fn logout(
+    State(state): State<AppState>,
+    axum::Extension(CurrentUser(user)): axum::Extension<CurrentUser>,
+) -> Result<Response, AppError> {
+    if let Some(user) = user {
+        state.auth.logout(&user).await?;
+    }
+    let cookie = clear_session_cookie(state.config.cookie_secure);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+pub async fn me(RequireUser(who): RequireUser) -> Json<User> {
+    Json(who.user)
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> Result<StatusCode, AppError> {
+    state
+        .auth
+        .change_password(&who, &body.current_password, &body.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn update_profile(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    ApiJson(body): ApiJson<ProfileBody>,
+) -> Result<Json<User>, AppError> {
+    let user = state
+        .auth
+        .update_profile(&who, body.display_name.as_deref(), body.about.as_deref())
+        .await?;
+    Ok(Json(user))
+}
+
+async fn list_sessions(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+) -> Result<Json<serde_json::Value>, AppError> {
+    Ok(Json(json!({ "data": state.auth.list_sessions(&who).await? })))
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    state.auth.end_session(&who, parse_path_id(&id, "session")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn create_api_key(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    ApiJson(body): ApiJson<ApiKeyBody>,
+) -> Result<(StatusCode, Json<crate::model::NewApiKey>), AppError> {
+    let key = state.auth.create_api_key(&who, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(key)))
+}
+
+async fn list_api_keys(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+) -> Result<Json<serde_json::Value>, AppError> {
+    Ok(Json(json!({ "data": state.auth.list_api_keys(&who).await? })))
+}
+
+async fn revoke_api_key(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    state.auth.revoke_api_key(&who, parse_path_id(&id, "API key")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A malformed id names nothing, so it is a 404 like any unknown id.
+pub fn parse_path_id(id: &str, what: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound(format!("No such {what}.")))
+}

@@ -1,0 +1,192 @@
+//! The app builder: wires config, storage, services and routes, binds any address (port 0 in
+//! tests) and reports the real one.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::{middleware, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use super::auth::{AuthService, PasswordHasherPool};
+use super::config::Config;
+use super::http;
+use super::memory::UserMemory;
+use super::state::AppState;
+use super::store::Store;
+use crate::app::{shell, App};
+
+/// Largest request body accepted anywhere (413 beyond).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Store(#[from] super::store::StoreError),
+    #[error("memory directory: {0}")]
+    MemoryDir(std::io::Error),
+    #[error("cannot listen: {0}")]
+    Bind(std::io::Error),
+    #[error("password hasher: {0}")]
+    Hasher(#[from] super::auth::HashError),
+}
+
+/// A built, bound, not yet serving application.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let store = Store::connect(&config.database_url).await?;
+        tokio::fs::create_dir_all(&config.memory_dir)
+            .await
+            .map_err(StartupError::MemoryDir)?;
+        let user_memory = UserMemory::new(&config.memory_dir);
+        let hasher = PasswordHasherPool::new(config.hash_concurrency).await?;
+        let auth = AuthService::new(
+            store.clone(),
+            user_memory.clone(),
+            hasher,
+            config.login_limit,
+            config.register_limit,
+        );
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .map_err(StartupError::Bind)?;
+        let mut leptos_options = leptos_options();
+        leptos_options.site_addr = listener.local_addr().map_err(StartupError::Bind)?;
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+            auth,
+            user_memory,
+            leptos_options,
+        };
+        let router = router(state.clone());
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The address actually bound (the real port when the config asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.leptos_options.site_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the pool.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let auth = self.state.auth.clone();
+        let housekeeping = tokio::spawn(async move {
+            let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+            loop {
+                every.tick().await;
+                match auth.purge_expired().await {
+                    Ok(n) if n > 0 => tracing::info!("purged {n} expired sessions"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("session purge failed: {e}"),
+                }
+            }
+        });
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        housekeeping.abort();
+        self.state.store.close().await;
+        served
+    }
+}
+
+/// Leptos's settings as cargo-leptos passes them (`LEPTOS_*`), or the same defaults when the
+/// binary runs without it (tests, `cargo run`).
+fn leptos_options() -> LeptosOptions {
+    match get_configuration(None) {
+        Ok(conf) => conf.leptos_options,
+        Err(_) => LeptosOptions::builder().output_name("maruntime").build(),
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let pkg_route = format!("/{}", options.site_pkg_dir);
+    let pkg_dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
+    // Hashed file names change with their content, so browsers may keep them for a year.
+    let pkg_cache = if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let pkg = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(pkg_cache),
+        ))
+        .service(ServeDir::new(pkg_dir));
+
+    Router::new()
+        .merge(http::routes())
+        .leptos_routes_with_context(&state, routes, || (), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .nest_service(&pkg_route, pkg)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::resolve_user,
+        ))
+        .layer(middleware::from_fn(http::reject_cross_site))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

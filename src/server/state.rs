@@ -1,0 +1,26 @@
+//! The shared state every handler, page and server function reaches through context.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use super::auth::AuthService;
+use super::config::Config;
+use super::memory::UserMemory;
+use super::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub auth: AuthService,
+    pub user_memory: UserMemory,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

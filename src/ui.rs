@@ -1,0 +1,5 @@
+//! Components and pages. They reach the server only through [`crate::api`] server functions.
+
+pub mod auth_context;
+pub mod components;
+pub mod pages;

@@ -1,0 +1,43 @@
+//! A password input with a show/hide toggle.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn PasswordField(
+    label: &'static str,
+    name: &'static str,
+    autocomplete: &'static str,
+    error: Signal<Option<String>>,
+    #[prop(optional, into)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <div class="password-input">
+                <input
+                    id=id.clone()
+                    type=move || if shown.get() { "text" } else { "password" }
+                    name=name
+                    autocomplete=autocomplete
+                    required=true
+                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-describedby=error_id.clone()
+                />
+                <button
+                    type="button"
+                    class="toggle"
+                    aria-controls=id
+                    aria-pressed=move || shown.get().to_string()
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                >
+                    {move || if shown.get() { "Hide" } else { "Show" }}
+                </button>
+            </div>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
+}

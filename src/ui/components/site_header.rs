@@ -1,0 +1,38 @@
+//! The top bar: the logo, and either the user's name with Log out or the auth links.
+
+use leptos::prelude::*;
+use leptos::form::ActionForm;
+use leptos_router::components::A;
+
+use crate::ui::auth_context::use_auth;
+
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <header class="site-header">
+            <A href="/" attr:class="logo">
+                <span class="logo-mark" aria-hidden="true">"◆"</span>
+                "maruntime"
+            </A>
+            <nav aria-label="Account">
+                <Transition fallback=|| ()>
+                    {move || match auth.current_user() {
+                        Some(user) => view! {
+                            <A href="/profile" attr:class="nav-link">{user.display_name}</A>
+                            <ActionForm action=auth.logout attr:class="inline-form">
+                                <button type="submit" class="link-button">"Log out"</button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                        None => view! {
+                            <A href="/login" attr:class="nav-link">"Log in"</A>
+                            <A href="/register" attr:class="button small">"Register"</A>
+                        }
+                        .into_any(),
+                    }}
+                </Transition>
+            </nav>
+        </header>
+    }
+}

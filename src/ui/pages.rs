@@ -1,0 +1,7 @@
+//! One page per file.
+
+pub mod landing;
+pub mod login;
+pub mod not_found;
+pub mod profile;
+pub mod register;

@@ -1,0 +1,17 @@
+//! Shown for any path no route matches (served with status 404).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <Title text="Page not found"/>
+        <section class="centered">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+            <A href="/" attr:class="button">"Go to the start page"</A>
+        </section>
+    }
+}

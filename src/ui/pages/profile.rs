@@ -1,0 +1,42 @@
+//! `/profile`: the account page (details, password, sessions, API keys). Requires login.
+
+mod api_keys;
+mod details_form;
+mod password_form;
+mod sessions_list;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::auth::ChangePassword;
+use crate::ui::components::require_login::RequireLogin;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    view! {
+        <Title text="Your profile"/>
+        <RequireLogin>
+            <ProfileSections/>
+        </RequireLogin>
+    }
+}
+
+#[component]
+fn ProfileSections() -> impl IntoView {
+    // A password change ends other sessions, so the sessions list listens to it.
+    let change_password = ServerAction::<ChangePassword>::new();
+    view! {
+        <div class="profile">
+            <h1>"Your profile"</h1>
+            <details_form::DetailsForm/>
+            <password_form::PasswordForm action=change_password/>
+            <sessions_list::SessionsList password_changes=change_password.version()/>
+            <api_keys::ApiKeys/>
+        </div>
+    }
+}
+
+/// "2026-01-08 14:30 UTC": compact and unambiguous across time zones.
+fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}

@@ -1,0 +1,110 @@
+//! API keys for OpenAI clients and scripts: create (shown once), list, revoke.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use super::format_time;
+use crate::api::auth::{list_api_keys, CreateApiKey, RevokeApiKey};
+use crate::model::{ApiKeyInfo, NewApiKey};
+use crate::ui::components::field::{field_error, form_error, FormError, TextField};
+use crate::validation::API_KEY_NAME_MAX;
+
+#[component]
+pub fn ApiKeys() -> impl IntoView {
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let keys = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_keys(),
+    );
+    let value = create.value();
+    let pending = create.pending();
+    view! {
+        <section class="card" aria-labelledby="keys-heading">
+            <h2 id="keys-heading">"API keys"</h2>
+            <p class="muted">
+                "Use a key as " <code>"Authorization: Bearer <key>"</code>
+                " with any OpenAI client pointed at this server's " <code>"/v1"</code> "."
+            </p>
+            <ActionForm action=create attr:class="form inline">
+                <FormError message=form_error(value)/>
+                <TextField label="Key name" name="name" required=true maxlength=API_KEY_NAME_MAX error=field_error(value, "name")/>
+                <button type="submit" class="button" disabled=move || pending.get()>"Create key"</button>
+            </ActionForm>
+            {move || value.get().and_then(Result::ok).map(|key| view! { <NewKey key/> })}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || keys.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No keys yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="rows keys">
+                            {list.into_iter().map(|k| view! { <KeyRow key=k revoke/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The one time a key is visible.
+#[component]
+fn NewKey(key: NewApiKey) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let secret = key.key.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            if window.is_secure_context() {
+                let _ = window.navigator().clipboard().write_text(&secret);
+                copied.set(true);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &secret;
+    };
+    view! {
+        <div class="new-key" role="status">
+            <p>
+                <strong>"Copy your new key “" {key.name.clone()} "” now."</strong>
+                " It will not be shown again."
+            </p>
+            <div class="copy-row">
+                <input class="key-value" readonly=true value=key.key.clone() aria-label="New API key" on:focus=|ev| {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        use wasm_bindgen::JsCast;
+                        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                            input.select();
+                        }
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }/>
+                <button type="button" class="button small" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn KeyRow(key: ApiKeyInfo, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
+    view! {
+        <li class="row">
+            <div class="row-main">
+                <span class="row-title">{key.name.clone()}</span>
+                <span class="muted">
+                    <code>{key.prefix.clone()} "…"</code>
+                    " · created " {format_time(key.created_at)}
+                    " · " {key.last_used_at.map(|t| format!("last used {}", format_time(t))).unwrap_or_else(|| "never used".into())}
+                </span>
+            </div>
+            <ActionForm action=revoke attr:class="inline-form">
+                <input type="hidden" name="id" value=key.id.to_string()/>
+                <button type="submit" class="button small danger" aria-label=format!("Revoke key {}", key.name)>"Revoke"</button>
+            </ActionForm>
+        </li>
+    }
+}

@@ -1,0 +1,50 @@
+//! Display name and about.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::ui::auth_context::use_auth;
+use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
+use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX};
+
+#[component]
+pub fn DetailsForm() -> impl IntoView {
+    let auth = use_auth();
+    let action = auth.update_profile;
+    let value = action.value();
+    let pending = action.pending();
+    let user = move || auth.current_user();
+    let saved = move || matches!(value.get(), Some(Ok(_)));
+    view! {
+        <section class="card" aria-labelledby="details-heading">
+            <h2 id="details-heading">"Details"</h2>
+            <p class="muted">
+                "Login: " <strong>{move || user().map(|u| u.login).unwrap_or_default()}</strong>
+            </p>
+            <ActionForm action=action attr:class="form">
+                <FormError message=form_error(value)/>
+                <TextField
+                    label="Display name"
+                    name="display_name"
+                    required=true
+                    maxlength=DISPLAY_NAME_MAX
+                    value=Signal::derive(move || user().map(|u| u.display_name).unwrap_or_default())
+                    error=field_error(value, "display_name")
+                />
+                <TextArea
+                    label="About you"
+                    name="about"
+                    maxlength=ABOUT_MAX
+                    value=Signal::derive(move || user().map(|u| u.about).unwrap_or_default())
+                    error=field_error(value, "about")
+                />
+                <div class="form-actions">
+                    <button type="submit" class="button" disabled=move || pending.get()>
+                        {move || if pending.get() { "Saving…" } else { "Save" }}
+                    </button>
+                    <span class="success" role="status">{move || saved().then_some("Saved.")}</span>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,148 @@
+//! Field rules shared by the server (authoritative) and the browser (early feedback).
+//!
+//! The list of common passwords is checked on the server only; shipping it to every
+//! browser would cost more than it saves.
+
+use crate::error::AppError;
+
+pub const LOGIN_MIN: usize = 3;
+pub const LOGIN_MAX: usize = 50;
+pub const DISPLAY_NAME_MAX: usize = 100;
+pub const ABOUT_MAX: usize = 4_000;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 1_024;
+pub const API_KEY_NAME_MAX: usize = 100;
+
+/// Logins are ASCII letters, digits, `.`, `_` and `-`: an identifier people type and read
+/// aloud, where look-alike Unicode letters would invite impersonation. Display names are free.
+pub fn validate_login(login: &str) -> Result<(), AppError> {
+    let len = login.chars().count();
+    if !(LOGIN_MIN..=LOGIN_MAX).contains(&len) {
+        return Err(AppError::validation(
+            "login",
+            format!("Login must be {LOGIN_MIN} to {LOGIN_MAX} characters long."),
+        ));
+    }
+    if !login
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(AppError::validation(
+            "login",
+            "Login may contain only letters (a-z), digits, '.', '_' and '-'.",
+        ));
+    }
+    Ok(())
+}
+
+/// The key under which logins are unique: case does not make a new login.
+pub fn login_key(login: &str) -> String {
+    login.to_ascii_lowercase()
+}
+
+/// Returns the trimmed display name.
+pub fn validate_display_name(name: &str) -> Result<String, AppError> {
+    let trimmed = name.trim();
+    let len = trimmed.chars().count();
+    if len == 0 {
+        return Err(AppError::validation("display_name", "Display name is required."));
+    }
+    if len > DISPLAY_NAME_MAX {
+        return Err(AppError::validation(
+            "display_name",
+            format!("Display name must be at most {DISPLAY_NAME_MAX} characters."),
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Returns the about text with surrounding whitespace removed.
+pub fn validate_about(about: &str) -> Result<String, AppError> {
+    let trimmed = about.trim();
+    if trimmed.chars().count() > ABOUT_MAX {
+        return Err(AppError::validation(
+            "about",
+            format!("About must be at most {ABOUT_MAX} characters."),
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Length rules only; the password is never trimmed, truncated or case-folded.
+pub fn validate_password_length(field: &str, password: &str) -> Result<(), AppError> {
+    let len = password.chars().count();
+    if len < PASSWORD_MIN {
+        return Err(AppError::validation(
+            field,
+            format!("Password must be at least {PASSWORD_MIN} characters."),
+        ));
+    }
+    if len > PASSWORD_MAX {
+        return Err(AppError::validation(
+            field,
+            format!("Password must be at most {PASSWORD_MAX} characters."),
+        ));
+    }
+    Ok(())
+}
+
+/// Returns the trimmed key name.
+pub fn validate_api_key_name(name: &str) -> Result<String, AppError> {
+    let trimmed = name.trim();
+    let len = trimmed.chars().count();
+    if len == 0 || len > API_KEY_NAME_MAX {
+        return Err(AppError::validation(
+            "name",
+            format!("Key name must be 1 to {API_KEY_NAME_MAX} characters."),
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Where to go after logging in: only a path on this site, never another origin.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins_follow_the_character_and_length_rules() {
+        assert!(validate_login("ann").is_ok());
+        assert!(validate_login("a.b_c-9").is_ok());
+        assert!(validate_login("ab").is_err());
+        assert!(validate_login(&"a".repeat(51)).is_err());
+        assert!(validate_login("ann smith").is_err());
+        assert!(validate_login("анна").is_err());
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(validate_display_name("  Анна ").unwrap(), "Анна");
+        assert!(validate_display_name("   ").is_err());
+        assert!(validate_display_name(&"я".repeat(100)).is_ok());
+        assert!(validate_display_name(&"я".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn passwords_are_measured_in_characters_not_bytes() {
+        assert!(validate_password_length("password", "пароль12").is_ok());
+        assert!(validate_password_length("password", "short").is_err());
+        assert!(validate_password_length("password", &"x".repeat(1024)).is_ok());
+        assert!(validate_password_length("password", &"x".repeat(1025)).is_err());
+    }
+
+    #[test]
+    fn next_only_follows_paths_on_this_site() {
+        assert_eq!(safe_next(Some("/profile")), "/profile");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}
