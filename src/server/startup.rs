@@ -125,10 +125,14 @@ impl Application {
 /// Leptos's settings as cargo-leptos passes them (`LEPTOS_*`), or the same defaults when the
 /// binary runs without it (tests, `cargo run`).
 fn leptos_options() -> LeptosOptions {
-    match get_configuration(None) {
+    let mut options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(_) => LeptosOptions::builder().output_name("maruntime").build(),
+    };
+    if options.output_name.is_empty() {
+        options.output_name = "maruntime".into();
     }
+    options
 }
 
 fn router(state: AppState) -> Router {

@@ -149,7 +149,7 @@ impl AuthService {
             login: login.to_string(),
             display_name,
             about,
-            created_at: Utc::now(),
+            created_at: now(),
         };
         match self.store.insert_user(&user, &key, &hash).await {
             Ok(()) => {}
@@ -384,7 +384,7 @@ impl AuthService {
             id: Uuid::new_v4(),
             name,
             prefix: key.chars().take(API_KEY_VISIBLE).collect(),
-            created_at: Utc::now(),
+            created_at: now(),
             last_used_at: None,
         };
         self.store
@@ -435,4 +435,11 @@ fn ip_text(client: &ClientInfo) -> String {
         .ip
         .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The current time at the precision the database keeps (milliseconds), so what a call
+/// returns equals what a later read returns.
+fn now() -> chrono::DateTime<Utc> {
+    chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis())
+        .expect("the current time is in range")
 }

@@ -1,0 +1,248 @@
+//! The test harness: the real app on port 0 with a fresh database and memory directory.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use maruntime::server::config::Config;
+use maruntime::server::startup::Application;
+use maruntime::server::state::AppState;
+use reqwest::{Client, Response};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the PostgreSQL tests connect to create their databases, if anywhere.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("MARUNTIME_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+pub fn report_postgres_skipped() {
+    eprintln!(
+        "SKIPPED (PostgreSQL): MARUNTIME_TEST_POSTGRES_URL is not set. To run the PostgreSQL half: \
+         MARUNTIME_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --features ssr"
+    );
+}
+
+/// A fresh PostgreSQL database for one test, dropped when the test ends.
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub async fn create(admin_url: &str) -> PgDatabase {
+        use sqlx::Connection;
+        let name = format!("maruntime_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .expect("connect to MARUNTIME_TEST_POSTGRES_URL");
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+        PgDatabase {
+            admin_url: admin_url.to_string(),
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A running app and a cookie-keeping client pointed at it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: Client,
+    pub state: AppState,
+    pub memory_dir: std::path::PathBuf,
+    _dir: TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+pub fn base_values(dir: &TempDir) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    values.insert("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into());
+    values.insert(
+        "MARUNTIME_MEMORY_DIR".into(),
+        dir.path().join("memory").display().to_string(),
+    );
+    values.insert(
+        "DATABASE_URL".into(),
+        format!("sqlite://{}", dir.path().join("db/maruntime.db").display()),
+    );
+    values.insert("MARUNTIME_COOKIE_SECURE".into(), "false".into());
+    values
+}
+
+/// Starts the app on `engine`, or returns `None` (after saying why) when that engine is not
+/// available here.
+pub async fn spawn_app_on(
+    engine: Engine,
+    tweak: impl FnOnce(&mut HashMap<String, String>),
+) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut values = base_values(&dir);
+    let pg = match engine {
+        Engine::Sqlite => None,
+        Engine::Postgres => {
+            let Some(admin) = postgres_admin_url() else {
+                report_postgres_skipped();
+                return None;
+            };
+            let db = PgDatabase::create(&admin).await;
+            values.insert("DATABASE_URL".into(), db.url.clone());
+            Some(db)
+        }
+    };
+    tweak(&mut values);
+    let config = Config::from_map(&values).expect("test config is valid");
+    let memory_dir = config.memory_dir.clone();
+    let app = Application::build(config).await.expect("app builds");
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    Some(TestApp {
+        addr,
+        client: new_client(),
+        state,
+        memory_dir,
+        _dir: dir,
+        _pg: pg,
+    })
+}
+
+pub async fn spawn_app(engine: Engine) -> Option<TestApp> {
+    spawn_app_on(engine, |_| {}).await
+}
+
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A second browser: its own cookie jar.
+    pub fn other_client(&self) -> Client {
+        new_client()
+    }
+
+    pub async fn register_with(&self, client: &Client, login: &str, password: &str) -> Response {
+        client
+            .post(self.url("/auth/register"))
+            .json(&json!({"login": login, "password": password, "display_name": format!("{login} name")}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn register(&self, login: &str) -> Value {
+        let response = self.register_with(&self.client, login, STRONG_PASSWORD).await;
+        assert_eq!(response.status(), 201, "registering {login}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn login_with(&self, client: &Client, login: &str, password: &str) -> Response {
+        client
+            .post(self.url("/auth/login"))
+            .json(&json!({"login": login, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("request")
+    }
+}
+
+pub const STRONG_PASSWORD: &str = "plum-orbit-sailcloth-42";
+
+/// The error body's parts: (code, message, field).
+pub async fn error_of(response: Response) -> (String, String, Option<String>) {
+    let body: Value = response.json().await.expect("JSON error body");
+    let error = &body["error"];
+    (
+        error["code"].as_str().unwrap_or_default().to_string(),
+        error["message"].as_str().unwrap_or_default().to_string(),
+        error["field"].as_str().map(str::to_string),
+    )
+}
+
+/// The `session_token` value a response set, if any.
+pub fn session_token_of(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("session_token="))
+        .map(|rest| rest.split(';').next().unwrap_or("").to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// Defines each test twice: on SQLite, and on PostgreSQL when it is configured (otherwise
+/// that half prints that it was skipped and how to run it).
+macro_rules! on_both_engines {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                async fn run($app: $crate::helpers::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Engine::Sqlite).await.unwrap();
+                    run(app).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Engine::Postgres).await {
+                        run(app).await
+                    }
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_engines;

@@ -1,0 +1,11 @@
+//! Integration tests: the real app, started on port 0 with a fresh database per test.
+
+mod helpers;
+
+mod accounts;
+mod api_keys;
+mod csrf_and_limits;
+mod foundation;
+mod profile_document;
+mod sessions;
+mod storage_contract;
