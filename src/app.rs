@@ -40,6 +40,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_auth_context();
+    // Routes render PartiallyBlocked (or Async): the blocking user resource is resolved in
+    // place, so the page is complete HTML even before (or without) the WASM.
     // Set only in the browser, once the WASM runs: tests wait for it before interacting.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -52,9 +54,9 @@ pub fn App() -> impl IntoView {
                 <SiteHeader/>
                 <main id="main" class="main">
                     <Routes fallback=NotFound>
-                        <Route path=path!("/") view=Landing/>
-                        <Route path=path!("/login") view=LoginPage/>
-                        <Route path=path!("/register") view=RegisterPage/>
+                        <Route path=path!("/") view=Landing ssr=SsrMode::PartiallyBlocked/>
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::PartiallyBlocked/>
+                        <Route path=path!("/register") view=RegisterPage ssr=SsrMode::PartiallyBlocked/>
                         <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
                     </Routes>
                 </main>

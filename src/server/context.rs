@@ -5,6 +5,7 @@
 
 use axum::http::{header, request::Parts, HeaderValue};
 use leptos::prelude::use_context;
+use axum::http::StatusCode;
 use leptos_axum::ResponseOptions;
 
 use super::auth::{Authenticated, ClientInfo};
@@ -41,5 +42,36 @@ pub fn client_info() -> ClientInfo {
 pub fn set_cookie(value: HeaderValue) {
     if let Some(response) = use_context::<ResponseOptions>() {
         response.append_header(header::SET_COOKIE, value);
+    }
+}
+
+/// True for a plain HTML form post (no WASM yet): such requests are answered with redirects.
+fn is_form_post() -> bool {
+    use_context::<Parts>()
+        .and_then(|p| p.headers.get(header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().map(|s| s.contains("text/html")).ok())
+        .unwrap_or(false)
+}
+
+/// Gives a server function's error its real HTTP status (403, 422, ...) instead of a blanket
+/// 500. Plain form posts keep leptos's redirect back to the form, which carries the error.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if !is_form_post() {
+            if let Some(response) = use_context::<ResponseOptions>() {
+                response.set_status(
+                    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                );
+            }
+        }
+    }
+    result
+}
+
+/// Sends a plain form post on to `path` after success. Hydrated pages navigate themselves
+/// (with a full page load, so every part of the page sees the new login state).
+pub fn redirect_form_post(path: &str) {
+    if is_form_post() {
+        leptos_axum::redirect(path);
     }
 }

@@ -9,6 +9,7 @@ mod json;
 mod origin_check;
 mod session_layer;
 
+pub use auth_routes::parse_path_id;
 pub use client::client_info;
 pub use origin_check::reject_cross_site;
 pub use session_layer::{clear_session_cookie, resolve_user, session_cookie, CurrentUser, RequireUser};

@@ -56,3 +56,27 @@ pub fn provide_auth_context() {
 pub fn use_auth() -> AuthContext {
     expect_context::<AuthContext>()
 }
+
+/// Loads `path` as a new page. Used after login, registration and logout, so every part of the
+/// page (and every cached resource) starts again from the new login state.
+pub fn navigate_fully(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+/// Runs [`navigate_fully`] to `target()` once `value` holds a success.
+pub fn navigate_on_success<T, S>(value: S, target: impl Fn() -> String + Send + Sync + 'static)
+where
+    T: Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if matches!(value.get(), Some(Ok(_))) {
+            navigate_fully(&target());
+        }
+    });
+}

@@ -30,6 +30,9 @@ on_both_engines! {
         assert_eq!(revoked.status(), 204);
         let refused = script.get(app.url("/v1/me")).bearer_auth(&key).send().await.unwrap();
         assert_eq!(refused.status(), 401);
+        // An explicit key is judged on its own, even next to a valid session cookie.
+        let with_cookie = app.client.get(app.url("/v1/me")).bearer_auth(&key).send().await.unwrap();
+        assert_eq!(with_cookie.status(), 401);
     }
 
     async fn keys_are_not_session_cookies_outside_v1(app) {

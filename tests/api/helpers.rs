@@ -219,26 +219,53 @@ pub fn session_token_of(response: &Response) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// A fresh, migrated store with no app running beside it (no housekeeping to race with).
+pub struct TestStore {
+    pub store: maruntime::server::store::Store,
+    _dir: TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+pub async fn fresh_store(engine: Engine) -> Option<TestStore> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, pg) = match engine {
+        Engine::Sqlite => (format!("sqlite://{}", dir.path().join("store.db").display()), None),
+        Engine::Postgres => {
+            let Some(admin) = postgres_admin_url() else {
+                report_postgres_skipped();
+                return None;
+            };
+            let db = PgDatabase::create(&admin).await;
+            (db.url.clone(), Some(db))
+        }
+    };
+    let store = maruntime::server::store::Store::connect(&url).await.expect("store connects");
+    Some(TestStore { store, _dir: dir, _pg: pg })
+}
+
 /// Defines each test twice: on SQLite, and on PostgreSQL when it is configured (otherwise
-/// that half prints that it was skipped and how to run it).
+/// that half prints that it was skipped and how to run it). The test receives what `setup`
+/// (default: the running app) returns for that engine.
 macro_rules! on_both_engines {
     ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $crate::helpers::on_both_engines!(setup = $crate::helpers::spawn_app; $(async fn $name($app) $body)*);
+    };
+    (setup = $setup:path; $(async fn $name:ident($app:ident) $body:block)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
-                async fn run($app: $crate::helpers::TestApp) $body
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let app = $crate::helpers::spawn_app($crate::helpers::Engine::Sqlite).await.unwrap();
-                    run(app).await
+                    let $app = $setup($crate::helpers::Engine::Sqlite).await.unwrap();
+                    $body
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Engine::Postgres).await {
-                        run(app).await
+                    if let Some($app) = $setup($crate::helpers::Engine::Postgres).await {
+                        $body
                     }
                 }
             }

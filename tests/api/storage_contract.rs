@@ -37,8 +37,10 @@ fn session(user_id: Uuid, token_hash: &str, now: i64, expires: i64) -> NewSessio
 }
 
 on_both_engines! {
+    setup = fresh_store;
+
     async fn users_round_trip_and_logins_are_unique_by_key(app) {
-        let store = &app.state.store;
+        let store = &app.store;
         let u = insert(store, "Ann").await;
         let found = store.user_by_login_key("ann").await.unwrap().unwrap();
         assert_eq!(found.user, u);
@@ -49,7 +51,7 @@ on_both_engines! {
     }
 
     async fn expired_sessions_are_not_live_and_get_purged(app) {
-        let store = &app.state.store;
+        let store = &app.store;
         let u = insert(store, "ann").await;
         let now = Utc::now().timestamp_millis();
         store.insert_session(&session(u.id, "live", now, now + 60_000)).await.unwrap();
@@ -62,7 +64,7 @@ on_both_engines! {
     }
 
     async fn deletes_are_scoped_to_the_owner(app) {
-        let store = &app.state.store;
+        let store = &app.store;
         let ann = insert(store, "ann").await;
         let bob = insert(store, "bob").await;
         let now = Utc::now().timestamp_millis();
@@ -80,7 +82,7 @@ on_both_engines! {
     }
 
     async fn deleting_a_user_removes_their_sessions_and_keys(app) {
-        let store = &app.state.store;
+        let store = &app.store;
         let ann = insert(store, "ann").await;
         let now = Utc::now().timestamp_millis();
         store.insert_session(&session(ann.id, "t", now, now + 60_000)).await.unwrap();

@@ -48,13 +48,18 @@ pub async fn resolve_user(State(state): State<AppState>, req: Request, next: Nex
 }
 
 async fn authenticate(state: &AppState, parts: &Parts) -> Option<Authenticated> {
-    let result = if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
+    // On /v1/* an explicit API key wins over an ambient cookie: a script that sends a
+    // revoked key must be refused even from a browser that is logged in.
+    let bearer = parts
+        .uri
+        .path()
+        .starts_with("/v1/")
+        .then(|| bearer_token(&parts.headers))
+        .flatten();
+    let result = if let Some(key) = bearer {
+        state.auth.authenticate_api_key(key).await
+    } else if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
         state.auth.authenticate_session(&token).await
-    } else if parts.uri.path().starts_with("/v1/") {
-        match bearer_token(&parts.headers) {
-            Some(key) => state.auth.authenticate_api_key(key).await,
-            None => Ok(None),
-        }
     } else {
         Ok(None)
     };

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::ui::auth_context::use_auth;
+use crate::ui::auth_context::{navigate_on_success, use_auth};
 use crate::ui::components::field::{field_error, form_error, FormError, TextField};
 use crate::ui::components::password_field::PasswordField;
 use crate::ui::components::require_login::encode_query_value;
@@ -22,6 +22,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     let value = auth.login.value();
     let pending = auth.login.pending();
+    navigate_on_success(value, move || crate::validation::safe_next(Some(&next())));
     view! {
         <Title text="Log in"/>
         <section class="auth-card">

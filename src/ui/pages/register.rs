@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::ui::auth_context::use_auth;
+use crate::ui::auth_context::{navigate_on_success, use_auth};
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
 use crate::ui::components::password_field::PasswordField;
 use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX, LOGIN_MAX};
@@ -18,6 +18,7 @@ pub fn RegisterPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let value = auth.register.value();
     let pending = auth.register.pending();
+    navigate_on_success(value, move || crate::validation::safe_next(Some(&next())));
     view! {
         <Title text="Create an account"/>
         <section class="auth-card">

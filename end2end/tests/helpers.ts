@@ -1,0 +1,39 @@
+import { expect, type Page } from "@playwright/test";
+
+/**
+ * Collects console errors and uncaught exceptions so a test can assert there were none.
+ * The browser's own note on a 4xx answer is not an error of the page: tests provoke those.
+ */
+export function watchConsole(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (msg) => {
+    const text = msg.text();
+    if (msg.type() === "error" && !/status of 4\d\d/.test(text)) errors.push(text);
+  });
+  page.on("pageerror", (err) => errors.push(err.message));
+  return errors;
+}
+
+/** Waits until the WASM has hydrated the page (an Effect sets this marker in the browser only). */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator(".app")).toHaveAttribute("data-hydrated", "true");
+}
+
+let counter = 0;
+/** A login no other test in this run uses. */
+export function uniqueLogin(prefix: string): string {
+  counter += 1;
+  return `${prefix}${Date.now().toString(36)}${counter}`;
+}
+
+export const PASSWORD = "plum-orbit-sailcloth-42";
+
+export async function register(page: Page, login: string, displayName: string, password = PASSWORD) {
+  await page.goto("/register");
+  await waitForHydration(page);
+  await page.getByLabel("Login").fill(login);
+  await page.getByLabel("Display name").fill(displayName);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("link", { name: displayName })).toBeVisible();
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what maruntime's build and tests need, skipping whatever is already there.
+# Usage: scripts/bootstrap.sh [--browser]   (--browser also installs Debian's Chromium)
+# Versions are pinned to what is proven on this toolchain (see README, "Toolchain").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
+
+say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes ~14 minutes on 2 cores)"
+  # 0.3.11 needs a newer rustc; no_downloads makes a missing tool a clear error.
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Without --locked: its lock file pins a crate version the registry mirror does not serve.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# npm packages: Playwright, and binaryen's wasm-opt for release builds (Debian's binaryen is
+# too old for the reference types rustc emits and silently breaks hydration).
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "installing npm packages from end2end/package-lock.json"
+  (cd end2end && npm ci --no-audit --no-fund)
+fi
+
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's Chromium (Playwright cannot download browsers here)"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq chromium
+fi

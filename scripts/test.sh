@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy, Rust unit and integration tests (SQLite, and
+# PostgreSQL when MARUNTIME_TEST_POSTGRES_URL is set), the release build, and Playwright.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh --browser
+source scripts/env.sh
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "cargo clippy (server and tests)"
+cargo clippy --all-targets --features ssr -- -D warnings
+step "cargo clippy (browser)"
+cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+if [ -z "${MARUNTIME_TEST_POSTGRES_URL:-}" ]; then
+  printf '\n\033[1;33mNOTE: PostgreSQL tests will be SKIPPED: MARUNTIME_TEST_POSTGRES_URL is not set.\n'
+  printf 'To run them: MARUNTIME_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/test.sh\033[0m\n'
+fi
+step "cargo test (unit and integration)"
+cargo test --features ssr
+
+step "release build (cargo leptos build --release)"
+cargo leptos build --release
+
+step "Playwright (Chromium at /usr/bin/chromium, against the release build)"
+(cd end2end && npx playwright test)
+
+if [ -z "${MARUNTIME_TEST_POSTGRES_URL:-}" ]; then
+  printf '\n\033[1;33mAll tests passed; the PostgreSQL half was SKIPPED (set MARUNTIME_TEST_POSTGRES_URL to run it).\033[0m\n'
+else
+  printf '\n\033[1;32mAll tests passed, on SQLite and PostgreSQL.\033[0m\n'
+fi
