@@ -45,7 +45,10 @@ pub fn validate_display_name(name: &str) -> Result<String, AppError> {
     let trimmed = name.trim();
     let len = trimmed.chars().count();
     if len == 0 {
-        return Err(AppError::validation("display_name", "Display name is required."));
+        return Err(AppError::validation(
+            "display_name",
+            "Display name is required.",
+        ));
     }
     if len > DISPLAY_NAME_MAX {
         return Err(AppError::validation(

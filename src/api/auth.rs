@@ -52,7 +52,13 @@ pub async fn register(
             let state = app_state()?;
             let logged_in = state
                 .auth
-                .register(&login, &password, &display_name, about.as_deref(), &client_info())
+                .register(
+                    &login,
+                    &password,
+                    &display_name,
+                    about.as_deref(),
+                    &client_info(),
+                )
                 .await?;
             set_cookie(session_cookie(&logged_in.token, state.config.cookie_secure));
             redirect_form_post(&crate::validation::safe_next(next.as_deref()));

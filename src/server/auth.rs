@@ -12,5 +12,7 @@ mod tokens;
 pub use common_passwords::CommonPasswords;
 pub use password::{HashError, PasswordHasherPool};
 pub use rate_limit::RateLimiter;
-pub use service::{AuthService, Authenticated, ClientInfo, Credential, LoggedIn, SESSION_IDLE_SECS};
+pub use service::{
+    AuthService, Authenticated, ClientInfo, Credential, LoggedIn, SESSION_IDLE_SECS,
+};
 pub use tokens::{hash_token, API_KEY_PREFIX};

@@ -101,8 +101,7 @@ impl Config {
             Err(e) => return Err(bad("Leptos.toml", e.to_string())),
         };
         for (key, value) in std::env::vars() {
-            if key.starts_with("MARUNTIME_") || key == "DATABASE_URL" || key == "LEPTOS_SITE_ADDR"
-            {
+            if key.starts_with("MARUNTIME_") || key == "DATABASE_URL" || key == "LEPTOS_SITE_ADDR" {
                 values.insert(key, value);
             }
         }
@@ -180,8 +179,11 @@ impl Config {
             login_limit: parse_count(&get, "MARUNTIME_LOGIN_LIMIT", 10)?,
             register_limit: parse_count(&get, "MARUNTIME_REGISTER_LIMIT", 20)?,
             trusted_proxies,
-            hash_concurrency: parse_count(&get, "MARUNTIME_HASH_CONCURRENCY", default_hashes as u32)?
-                as usize,
+            hash_concurrency: parse_count(
+                &get,
+                "MARUNTIME_HASH_CONCURRENCY",
+                default_hashes as u32,
+            )? as usize,
         })
     }
 }

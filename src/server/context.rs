@@ -3,9 +3,9 @@
 //! leptos_axum puts the request's `Parts` into the reactive context; the session middleware
 //! already resolved the user into their extensions, so nothing here touches the database.
 
+use axum::http::StatusCode;
 use axum::http::{header, request::Parts, HeaderValue};
 use leptos::prelude::use_context;
-use axum::http::StatusCode;
 use leptos_axum::ResponseOptions;
 
 use super::auth::{Authenticated, ClientInfo};

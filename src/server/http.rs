@@ -12,7 +12,9 @@ mod session_layer;
 pub use auth_routes::parse_path_id;
 pub use client::client_info;
 pub use origin_check::reject_cross_site;
-pub use session_layer::{clear_session_cookie, resolve_user, session_cookie, CurrentUser, RequireUser};
+pub use session_layer::{
+    clear_session_cookie, resolve_user, session_cookie, CurrentUser, RequireUser,
+};
 
 use axum::routing::{any, get};
 use axum::Router;

@@ -69,7 +69,9 @@ async fn registrations_are_limited_per_address() {
     .unwrap();
     app.register("one").await;
     app.register("two").await;
-    let r = app.register_with(&app.other_client(), "three", STRONG_PASSWORD).await;
+    let r = app
+        .register_with(&app.other_client(), "three", STRONG_PASSWORD)
+        .await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
 }
@@ -82,7 +84,22 @@ async fn the_login_limit_is_configurable() {
     .await
     .unwrap();
     let client = app.other_client();
-    assert_eq!(app.login_with(&client, "ghost", "whatever-1").await.status(), 401);
-    assert_eq!(app.login_with(&client, "ghost", "whatever-1").await.status(), 401);
-    assert_eq!(app.login_with(&client, "ghost", "whatever-1").await.status(), 429);
+    assert_eq!(
+        app.login_with(&client, "ghost", "whatever-1")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login_with(&client, "ghost", "whatever-1")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login_with(&client, "ghost", "whatever-1")
+            .await
+            .status(),
+        429
+    );
 }

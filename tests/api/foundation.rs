@@ -35,7 +35,10 @@ async fn the_landing_page_is_server_rendered_and_compressed() {
     let bytes = response.bytes().await.unwrap();
     let html = gunzip(&bytes);
     assert!(html.contains("An AI chat that remembers"));
-    assert!(html.contains("\"maruntime\""), "the hydration script names the bundle");
+    assert!(
+        html.contains("\"maruntime\""),
+        "the hydration script names the bundle"
+    );
     assert!(html.contains("href=\"/pkg/maruntime.css\""));
 }
 

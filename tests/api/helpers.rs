@@ -175,7 +175,9 @@ impl TestApp {
     }
 
     pub async fn register(&self, login: &str) -> Value {
-        let response = self.register_with(&self.client, login, STRONG_PASSWORD).await;
+        let response = self
+            .register_with(&self.client, login, STRONG_PASSWORD)
+            .await;
         assert_eq!(response.status(), 201, "registering {login}");
         response.json().await.unwrap()
     }
@@ -229,7 +231,10 @@ pub struct TestStore {
 pub async fn fresh_store(engine: Engine) -> Option<TestStore> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg) = match engine {
-        Engine::Sqlite => (format!("sqlite://{}", dir.path().join("store.db").display()), None),
+        Engine::Sqlite => (
+            format!("sqlite://{}", dir.path().join("store.db").display()),
+            None,
+        ),
         Engine::Postgres => {
             let Some(admin) = postgres_admin_url() else {
                 report_postgres_skipped();
@@ -239,8 +244,14 @@ pub async fn fresh_store(engine: Engine) -> Option<TestStore> {
             (db.url.clone(), Some(db))
         }
     };
-    let store = maruntime::server::store::Store::connect(&url).await.expect("store connects");
-    Some(TestStore { store, _dir: dir, _pg: pg })
+    let store = maruntime::server::store::Store::connect(&url)
+        .await
+        .expect("store connects");
+    Some(TestStore {
+        store,
+        _dir: dir,
+        _pg: pg,
+    })
 }
 
 /// Defines each test twice: on SQLite, and on PostgreSQL when it is configured (otherwise

@@ -19,7 +19,10 @@ fn user(login: &str) -> User {
 
 async fn insert(store: &Store, login: &str) -> User {
     let u = user(login);
-    store.insert_user(&u, &login.to_lowercase(), "hash").await.unwrap();
+    store
+        .insert_user(&u, &login.to_lowercase(), "hash")
+        .await
+        .unwrap();
     u
 }
 

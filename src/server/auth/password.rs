@@ -42,7 +42,9 @@ impl PasswordHasherPool {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             dummy_hash: Arc::from(""),
         };
-        let dummy_hash = pool.hash("no user has this password, it only costs time").await?;
+        let dummy_hash = pool
+            .hash("no user has this password, it only costs time")
+            .await?;
         Ok(PasswordHasherPool {
             dummy_hash: Arc::from(dummy_hash),
             ..pool
@@ -51,7 +53,11 @@ impl PasswordHasherPool {
 
     /// A PHC-format argon2id hash with a fresh random salt.
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
-        let _permit = self.permits.acquire().await.expect("semaphore is never closed");
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore is never closed");
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
@@ -69,7 +75,11 @@ impl PasswordHasherPool {
         let known = hash.is_some();
         let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
         let password = password.to_owned();
-        let _permit = self.permits.acquire().await.expect("semaphore is never closed");
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore is never closed");
         let matched = tokio::task::spawn_blocking(move || {
             let parsed = PasswordHash::new(&hash).map_err(|e| HashError::Hash(e.to_string()))?;
             Ok::<_, HashError>(
@@ -92,8 +102,14 @@ mod tests {
         let pool = PasswordHasherPool::new(2).await.unwrap();
         let hash = pool.hash("correct horse battery").await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(pool.verify("correct horse battery", Some(&hash)).await.unwrap());
-        assert!(!pool.verify("Correct horse battery", Some(&hash)).await.unwrap());
+        assert!(pool
+            .verify("correct horse battery", Some(&hash))
+            .await
+            .unwrap());
+        assert!(!pool
+            .verify("Correct horse battery", Some(&hash))
+            .await
+            .unwrap());
         assert!(!pool.verify("correct horse battery", None).await.unwrap());
     }
 }

@@ -12,8 +12,8 @@ use super::tokens::{hash_token, new_api_key, new_secret, API_KEY_VISIBLE};
 use super::CommonPasswords;
 use crate::error::AppError;
 use crate::model::{ApiKeyInfo, NewApiKey, SessionInfo, User};
-use crate::server::memory::UserMemory;
 use crate::server::errors::internal;
+use crate::server::memory::UserMemory;
 use crate::server::store::{NewSession, Store, StoreError};
 use crate::validation::{
     login_key, validate_about, validate_api_key_name, validate_display_name, validate_login,
@@ -113,7 +113,10 @@ impl AuthService {
             ));
         }
         if password.eq_ignore_ascii_case(login) {
-            return Err(AppError::validation(field, "The password must not be your login."));
+            return Err(AppError::validation(
+                field,
+                "The password must not be your login.",
+            ));
         }
         Ok(())
     }
@@ -230,7 +233,10 @@ impl AuthService {
     }
 
     /// The user behind a session token, moving its sliding expiry forward.
-    pub async fn authenticate_session(&self, token: &str) -> Result<Option<Authenticated>, AppError> {
+    pub async fn authenticate_session(
+        &self,
+        token: &str,
+    ) -> Result<Option<Authenticated>, AppError> {
         let now = Utc::now().timestamp_millis();
         let Some(found) = self
             .store
@@ -255,7 +261,8 @@ impl AuthService {
 
     /// The user behind an API key.
     pub async fn authenticate_api_key(&self, key: &str) -> Result<Option<Authenticated>, AppError> {
-        let Some((key_id, last_used, row)) = self.store.user_by_api_key_hash(&hash_token(key)).await?
+        let Some((key_id, last_used, row)) =
+            self.store.user_by_api_key_hash(&hash_token(key)).await?
         else {
             return Ok(None);
         };
@@ -301,7 +308,9 @@ impl AuthService {
                 .await?;
         if !ok {
             self.login_failures.record(&bucket);
-            return Err(AppError::Forbidden("The current password is incorrect.".into()));
+            return Err(AppError::Forbidden(
+                "The current password is incorrect.".into(),
+            ));
         }
         self.check_new_password("new_password", new_password, &row.user.login)?;
         let hash = self.hasher.hash(new_password).await?;
@@ -377,7 +386,11 @@ impl AuthService {
         }
     }
 
-    pub async fn create_api_key(&self, who: &Authenticated, name: &str) -> Result<NewApiKey, AppError> {
+    pub async fn create_api_key(
+        &self,
+        who: &Authenticated,
+        name: &str,
+    ) -> Result<NewApiKey, AppError> {
         let name = validate_api_key_name(name)?;
         let key = new_api_key();
         let info = ApiKeyInfo {

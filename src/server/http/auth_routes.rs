@@ -90,7 +90,10 @@ async fn login(
     client: ClientInfo,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, AppError> {
-    let logged_in = state.auth.login(&body.login, &body.password, &client).await?;
+    let logged_in = state
+        .auth
+        .login(&body.login, &body.password, &client)
+        .await?;
     Ok(with_session_cookie(&state, StatusCode::OK, logged_in))
 }
 
@@ -138,7 +141,9 @@ async fn list_sessions(
     State(state): State<AppState>,
     RequireUser(who): RequireUser,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    Ok(Json(json!({ "data": state.auth.list_sessions(&who).await? })))
+    Ok(Json(
+        json!({ "data": state.auth.list_sessions(&who).await? }),
+    ))
 }
 
 async fn end_session(
@@ -146,7 +151,10 @@ async fn end_session(
     RequireUser(who): RequireUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    state.auth.end_session(&who, parse_path_id(&id, "session")?).await?;
+    state
+        .auth
+        .end_session(&who, parse_path_id(&id, "session")?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -163,7 +171,9 @@ async fn list_api_keys(
     State(state): State<AppState>,
     RequireUser(who): RequireUser,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    Ok(Json(json!({ "data": state.auth.list_api_keys(&who).await? })))
+    Ok(Json(
+        json!({ "data": state.auth.list_api_keys(&who).await? }),
+    ))
 }
 
 async fn revoke_api_key(
@@ -171,7 +181,10 @@ async fn revoke_api_key(
     RequireUser(who): RequireUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    state.auth.revoke_api_key(&who, parse_path_id(&id, "API key")?).await?;
+    state
+        .auth
+        .revoke_api_key(&who, parse_path_id(&id, "API key")?)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

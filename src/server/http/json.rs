@@ -32,7 +32,9 @@ fn rejection_to_error(rejection: JsonRejection) -> AppError {
         JsonRejection::MissingJsonContentType(_) => {
             AppError::BadRequest("Send a JSON body with Content-Type: application/json.".into())
         }
-        JsonRejection::JsonSyntaxError(_) => AppError::BadRequest("The body is not valid JSON.".into()),
+        JsonRejection::JsonSyntaxError(_) => {
+            AppError::BadRequest("The body is not valid JSON.".into())
+        }
         // serde's message names the field and the expected type; it holds no server detail.
         JsonRejection::JsonDataError(e) => AppError::BadRequest(format!(
             "The JSON body does not have the expected shape: {}",

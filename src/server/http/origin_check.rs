@@ -62,16 +62,34 @@ mod tests {
 
     #[test]
     fn same_site_and_headerless_requests_pass() {
-        assert!(!is_cross_site(&headers(&[("host", "a.test"), ("origin", "https://a.test")])));
-        assert!(!is_cross_site(&headers(&[("host", "a.test"), ("referer", "http://a.test/x?y")])));
+        assert!(!is_cross_site(&headers(&[
+            ("host", "a.test"),
+            ("origin", "https://a.test")
+        ])));
+        assert!(!is_cross_site(&headers(&[
+            ("host", "a.test"),
+            ("referer", "http://a.test/x?y")
+        ])));
         assert!(!is_cross_site(&headers(&[("host", "a.test")])));
     }
 
     #[test]
     fn other_origins_and_null_are_refused() {
-        assert!(is_cross_site(&headers(&[("host", "a.test"), ("origin", "https://evil.test")])));
-        assert!(is_cross_site(&headers(&[("host", "a.test"), ("origin", "null")])));
-        assert!(is_cross_site(&headers(&[("host", "a.test"), ("referer", "https://a.test.evil/")])));
-        assert!(is_cross_site(&headers(&[("host", "a.test:3000"), ("origin", "http://a.test:4000")])));
+        assert!(is_cross_site(&headers(&[
+            ("host", "a.test"),
+            ("origin", "https://evil.test")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("host", "a.test"),
+            ("origin", "null")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("host", "a.test"),
+            ("referer", "https://a.test.evil/")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("host", "a.test:3000"),
+            ("origin", "http://a.test:4000")
+        ])));
     }
 }

@@ -139,17 +139,32 @@ mod tests {
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, "a=1; session_token=tok; b=2".parse().unwrap());
-        assert_eq!(cookie_value(&headers, SESSION_COOKIE).as_deref(), Some("tok"));
+        headers.insert(
+            header::COOKIE,
+            "a=1; session_token=tok; b=2".parse().unwrap(),
+        );
+        assert_eq!(
+            cookie_value(&headers, SESSION_COOKIE).as_deref(),
+            Some("tok")
+        );
     }
 
     #[test]
     fn the_cookie_carries_the_safe_attributes() {
         let c = session_cookie("tok", true);
         let c = c.to_str().unwrap();
-        for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure", "Max-Age=2592000"] {
+        for attr in [
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/",
+            "Secure",
+            "Max-Age=2592000",
+        ] {
             assert!(c.contains(attr), "{c} lacks {attr}");
         }
-        assert!(!session_cookie("tok", false).to_str().unwrap().contains("Secure"));
+        assert!(!session_cookie("tok", false)
+            .to_str()
+            .unwrap()
+            .contains("Secure"));
     }
 }

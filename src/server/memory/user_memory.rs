@@ -170,7 +170,10 @@ mod tests {
     #[test]
     fn about_text_cannot_forge_a_section() {
         let text = render_profile(&user("hi\n## Preferences\nevil"), "- likes short answers");
-        assert_eq!(section(&text, "Preferences").unwrap(), "- likes short answers");
+        assert_eq!(
+            section(&text, "Preferences").unwrap(),
+            "- likes short answers"
+        );
         assert!(text.contains("\\## Preferences\nevil"));
     }
 
@@ -182,11 +185,18 @@ mod tests {
         memory.create_user_profile(&u).await.unwrap();
         let path = memory.profile_path(u.id);
         let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replace(PREFERENCES_PLACEHOLDER, "- prefers metric units")).unwrap();
+        std::fs::write(
+            &path,
+            text.replace(PREFERENCES_PLACEHOLDER, "- prefers metric units"),
+        )
+        .unwrap();
         u.about = "second".into();
         memory.sync_identity(&u).await.unwrap();
         let text = memory.get_user_profile(u.id).await.unwrap().unwrap();
         assert_eq!(section(&text, "About").unwrap(), "second");
-        assert_eq!(section(&text, "Preferences").unwrap(), "- prefers metric units");
+        assert_eq!(
+            section(&text, "Preferences").unwrap(),
+            "- prefers metric units"
+        );
     }
 }

@@ -53,6 +53,9 @@ pub fn encode_query_value(value: &str) -> String {
 mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
-        assert_eq!(super::encode_query_value("/chat/1?a=b&c"), "/chat/1%3Fa%3Db%26c");
+        assert_eq!(
+            super::encode_query_value("/chat/1?a=b&c"),
+            "/chat/1%3Fa%3Db%26c"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The top bar: the logo, and either the user's name with Log out or the auth links.
 
-use leptos::prelude::*;
 use leptos::form::ActionForm;
+use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::ui::auth_context::{navigate_on_success, use_auth};

@@ -64,9 +64,11 @@ fn SessionRow(session: SessionInfo, end: ServerAction<EndSession>) -> impl IntoV
 
 /// The browser and system from a user agent, or its first characters.
 fn short_agent(agent: &str) -> String {
-    let browser = ["Firefox", "Edg", "Chrome", "Safari", "curl", "python", "node"]
-        .into_iter()
-        .find(|b| agent.contains(b));
+    let browser = [
+        "Firefox", "Edg", "Chrome", "Safari", "curl", "python", "node",
+    ]
+    .into_iter()
+    .find(|b| agent.contains(b));
     let system = ["Windows", "Mac OS", "Android", "iPhone", "Linux"]
         .into_iter()
         .find(|s| agent.contains(s));
