@@ -2,3 +2,4 @@
 //! from the request, call a service, return its result or its [`crate::error::AppError`].
 
 pub mod auth;
+pub mod chats;

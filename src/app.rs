@@ -2,13 +2,18 @@
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
-use crate::ui::auth_context::provide_auth_context;
+use crate::ui::auth_context::AuthProvider;
 use crate::ui::components::site_header::SiteHeader;
 use crate::ui::pages::{
-    landing::Landing, login::LoginPage, not_found::NotFound, profile::ProfilePage,
+    chat::{ChatLayout, ChatView, NewChatView},
+    landing::Landing,
+    login::LoginPage,
+    not_found::NotFound,
+    profile::ProfilePage,
     register::RegisterPage,
 };
 
@@ -39,7 +44,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_auth_context();
     // Routes render PartiallyBlocked (or Async): the blocking user resource is resolved in
     // place, so the page is complete HTML even before (or without) the WASM.
     // Set only in the browser, once the WASM runs: tests wait for it before interacting.
@@ -47,20 +51,62 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "maruntime".to_string() } else { format!("{page} · maruntime") }/>
+        <Title formatter=page_title/>
         <Router>
+          <AuthProvider>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
-                <SiteHeader/>
-                <main id="main" class="main">
+                <PageHeader/>
+                <Main>
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=Landing ssr=SsrMode::PartiallyBlocked/>
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::PartiallyBlocked/>
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::PartiallyBlocked/>
                         <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                        <ParentRoute path=path!("/chat") view=ChatLayout ssr=SsrMode::Async>
+                            <Route path=path!("") view=NewChatView ssr=SsrMode::Async/>
+                            <Route path=path!(":id") view=ChatView ssr=SsrMode::Async/>
+                        </ParentRoute>
                     </Routes>
-                </main>
+                </Main>
             </div>
+          </AuthProvider>
         </Router>
+    }
+}
+
+/// The site header everywhere but the chat pages, which carry their own (plan section 5.1).
+#[component]
+fn PageHeader() -> impl IntoView {
+    let location = use_location();
+    move || (!location.pathname.get().starts_with("/chat")).then(|| view! { <SiteHeader/> })
+}
+
+/// The main landmark; the chat pages use the full width.
+#[component]
+fn Main(children: Children) -> impl IntoView {
+    let location = use_location();
+    view! {
+        <main id="main" class="main" class:wide=move || location.pathname.get().starts_with("/chat")>
+            {children()}
+        </main>
+    }
+}
+
+/// "{page} · maruntime". leptos_meta 0.8 writes the server-rendered `<title>` without
+/// escaping it, so a chat titled `</title><script>…` would run script; the server escapes
+/// here. In the browser the title is set as plain text and must not be escaped.
+fn page_title(page: String) -> String {
+    let full = if page.is_empty() {
+        "maruntime".to_string()
+    } else {
+        format!("{page} · maruntime")
+    };
+    if cfg!(feature = "ssr") {
+        full.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        full
     }
 }

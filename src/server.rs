@@ -1,6 +1,7 @@
 //! Everything that runs only on the server. The browser build never sees this tree.
 
 pub mod auth;
+pub mod chats;
 pub mod config;
 pub mod context;
 pub mod errors;

@@ -102,11 +102,73 @@ pub fn validate_api_key_name(name: &str) -> Result<String, AppError> {
     Ok(trimmed.to_string())
 }
 
-/// Where to go after logging in: only a path on this site, never another origin.
+/// Where to go after logging in: only a path on this site, never another origin; the chats
+/// by default.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+        _ => "/chat".to_string(),
+    }
+}
+
+pub const TITLE_MAX: usize = 255;
+pub const MESSAGE_MAX: usize = 32_000;
+/// The title a chat has until its first message or a rename.
+pub const DEFAULT_TITLE: &str = "New Chat";
+/// The agent that answers when a chat names none.
+pub const DEFAULT_AGENT: &str = "memory-agent";
+/// How long a title made from the first message may be.
+pub const AUTO_TITLE_MAX: usize = 60;
+
+/// Returns the trimmed title.
+pub fn validate_title(title: &str) -> Result<String, AppError> {
+    let trimmed = title.trim();
+    let len = trimmed.chars().count();
+    if len == 0 || len > TITLE_MAX {
+        return Err(AppError::validation(
+            "title",
+            format!("Title must be 1 to {TITLE_MAX} characters."),
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A message must say something and fit the limit; it is stored exactly as typed.
+pub fn validate_message(content: &str) -> Result<(), AppError> {
+    if content.trim().is_empty() {
+        return Err(AppError::validation("content", "Message is empty."));
+    }
+    let len = content.chars().count();
+    if len > MESSAGE_MAX {
+        return Err(AppError::validation(
+            "content",
+            format!("Message is too long ({len} characters); the limit is {MESSAGE_MAX}."),
+        ));
+    }
+    Ok(())
+}
+
+/// A title from the opening words of a message: whitespace collapsed, at most
+/// [`AUTO_TITLE_MAX`] characters, cut at a word boundary (a single overlong word is cut).
+pub fn title_from_message(content: &str) -> String {
+    let mut title = String::new();
+    for word in content.split_whitespace() {
+        let extra = usize::from(!title.is_empty()) + word.chars().count();
+        if title.chars().count() + extra > AUTO_TITLE_MAX {
+            if title.is_empty() {
+                title = word.chars().take(AUTO_TITLE_MAX).collect();
+            }
+            break;
+        }
+        if !title.is_empty() {
+            title.push(' ');
+        }
+        title.push_str(word);
+    }
+    if title.is_empty() {
+        DEFAULT_TITLE.to_string()
+    } else {
+        title
     }
 }
 
@@ -143,9 +205,32 @@ mod tests {
     #[test]
     fn next_only_follows_paths_on_this_site() {
         assert_eq!(safe_next(Some("/profile")), "/profile");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("//evil.example")), "/chat");
+        assert_eq!(safe_next(Some("https://evil.example")), "/chat");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/chat");
+        assert_eq!(safe_next(None), "/chat");
+    }
+
+    #[test]
+    fn titles_come_from_the_opening_words_cut_at_a_word_boundary() {
+        assert_eq!(title_from_message("  Hello\n  world  "), "Hello world");
+        let long = "Какая погода сегодня в Москве и что надеть на прогулку вечером после работы";
+        let title = title_from_message(long);
+        assert!(title.chars().count() <= 60);
+        assert!(long.starts_with(&title));
+        assert_eq!(
+            title,
+            "Какая погода сегодня в Москве и что надеть на прогулку"
+        );
+        assert_eq!(title_from_message(&"x".repeat(80)).chars().count(), 60);
+        assert_eq!(title_from_message("   "), DEFAULT_TITLE);
+    }
+
+    #[test]
+    fn messages_must_say_something_and_fit() {
+        assert!(validate_message("hi").is_ok());
+        assert!(validate_message(" \n ").is_err());
+        assert!(validate_message(&"я".repeat(32_000)).is_ok());
+        assert!(validate_message(&"я".repeat(32_001)).is_err());
     }
 }

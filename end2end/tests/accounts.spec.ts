@@ -1,23 +1,22 @@
 import { test, expect } from "@playwright/test";
-import { PASSWORD, register, uniqueLogin, waitForHydration, watchConsole } from "./helpers";
+import { PASSWORD, logIn, register, uniqueLogin, userMenu, waitForHydration, watchConsole } from "./helpers";
 
 test("register, log out, log in, edit the profile and change the password", async ({ page }) => {
   const errors = watchConsole(page);
   const login = uniqueLogin("ann");
   await register(page, login, "Ann Example");
 
-  // Log out from the header, then log back in.
-  await page.getByRole("button", { name: "Log out" }).click();
+  // Log out from the user menu, then log back in.
+  await waitForHydration(page);
+  await userMenu(page, "Ann Example", "Log out");
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole("link", { name: "Log in" })).toBeVisible();
-  await waitForHydration(page);
-  await page.getByLabel("Login").fill(login);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page.getByRole("link", { name: "Ann Example" })).toBeVisible();
+  await logIn(page, login, "Ann Example");
+  await expect(page).toHaveURL(/\/chat$/);
 
   // Edit the profile.
-  await page.getByRole("link", { name: "Ann Example" }).click();
+  await waitForHydration(page);
+  await userMenu(page, "Ann Example", "Profile");
   await expect(page).toHaveURL(/\/profile$/);
   await waitForHydration(page);
   await page.getByLabel("Display name").fill("Анна Example");
@@ -50,12 +49,7 @@ test("the sessions list shows this session and ends another", async ({ page, bro
 
   const other = await browser.newContext();
   const otherPage = await other.newPage();
-  await otherPage.goto("/login");
-  await waitForHydration(otherPage);
-  await otherPage.getByLabel("Login").fill(login);
-  await otherPage.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await otherPage.getByRole("button", { name: "Log in" }).click();
-  await expect(otherPage.getByRole("link", { name: "Sessions Person" })).toBeVisible();
+  await logIn(otherPage, login, "Sessions Person");
 
   await page.goto("/profile");
   await waitForHydration(page);
@@ -140,6 +134,7 @@ test("the login form works before the WASM loads (plain form post)", async ({ br
   await page.getByLabel("Login").fill(login);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page.getByRole("link", { name: "No Script" })).toBeVisible();
+  await expect(page).toHaveURL(/\/chat$/);
+  await expect(page.getByRole("button", { name: "No Script" })).toBeVisible();
   await context.close();
 });

@@ -35,5 +35,23 @@ export async function register(page: Page, login: string, displayName: string, p
   await page.getByLabel("Display name").fill(displayName);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("link", { name: displayName })).toBeVisible();
+  // A new account lands on its (empty) chats, with the user menu showing the name.
+  await expect(page).toHaveURL(/\/chat$/);
+  await expect(page.getByRole("button", { name: displayName })).toBeVisible();
+}
+
+/** Logs in through the form and waits for the chats page. */
+export async function logIn(page: Page, login: string, displayName: string, password = PASSWORD) {
+  await page.goto("/login");
+  await waitForHydration(page);
+  await page.getByLabel("Login").fill(login);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("button", { name: displayName })).toBeVisible();
+}
+
+/** Opens the user menu and picks an item. */
+export async function userMenu(page: Page, displayName: string, item: "Profile" | "Log out") {
+  await page.getByRole("button", { name: displayName }).click();
+  await page.getByRole("menuitem", { name: item }).click();
 }

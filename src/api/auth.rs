@@ -15,7 +15,6 @@ use crate::server::context::{
 #[cfg(feature = "ssr")]
 use crate::server::http::{clear_session_cookie, parse_path_id, session_cookie};
 
-/// The user of this request, or `None` when logged out.
 #[server]
 pub async fn get_current_user() -> Result<Option<User>, AppError> {
     Ok(current_user().map(|a| a.user))

@@ -45,27 +45,39 @@ pub fn set_cookie(value: HeaderValue) {
     }
 }
 
-/// True for a plain HTML form post (no WASM yet): such requests are answered with redirects.
+/// How this server function was called: `Some(true)` for a plain HTML form post (no WASM
+/// yet), `Some(false)` for a call from the hydrated page, `None` when it runs inside a
+/// server-rendered page (a GET), where the page decides its own status.
+fn form_post() -> Option<bool> {
+    let parts = use_context::<Parts>()?;
+    (parts.method == axum::http::Method::POST).then(|| {
+        parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 fn is_form_post() -> bool {
-    use_context::<Parts>()
-        .and_then(|p| p.headers.get(header::ACCEPT).cloned())
-        .and_then(|v| v.to_str().map(|s| s.contains("text/html")).ok())
-        .unwrap_or(false)
+    form_post() == Some(true)
 }
 
 /// Gives a server function's error its real HTTP status (403, 422, ...) instead of a blanket
 /// 500. Plain form posts keep leptos's redirect back to the form, which carries the error.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(e) = &result {
-        if !is_form_post() {
-            if let Some(response) = use_context::<ResponseOptions>() {
-                response.set_status(
-                    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                );
-            }
-        }
+    if let (Err(e), Some(false)) = (&result, form_post()) {
+        set_status(e.status());
     }
     result
+}
+
+/// Sets the HTTP status of the response being built (a server function's, or a page's).
+pub fn set_status(code: u16) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response
+            .set_status(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
 }
 
 /// Sends a plain form post on to `path` after success. Hydrated pages navigate themselves

@@ -2,6 +2,7 @@
 //! passes (origin check, user resolution).
 
 mod auth_routes;
+mod chat_routes;
 mod client;
 mod error_response;
 mod health;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(health::healthz))
         .nest("/auth", auth_routes::routes())
         .route("/v1/me", get(auth_routes::me))
+        .nest("/v1/chats", chat_routes::routes())
         .route("/auth/{*rest}", any(unknown_route))
         .route("/v1/{*rest}", any(unknown_route))
 }

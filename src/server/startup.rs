@@ -18,6 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::auth::{AuthService, PasswordHasherPool};
+use super::chats::ChatService;
 use super::config::Config;
 use super::http;
 use super::memory::UserMemory;
@@ -63,6 +64,11 @@ impl Application {
             config.login_limit,
             config.register_limit,
         );
+        // Agents arrive with the agent runtime; until then the built-in one is the only id.
+        let chats = ChatService::new(
+            store.clone(),
+            vec![crate::validation::DEFAULT_AGENT.to_string()],
+        );
         let listener = TcpListener::bind(config.site_addr)
             .await
             .map_err(StartupError::Bind)?;
@@ -72,6 +78,7 @@ impl Application {
             config: Arc::new(config),
             store,
             auth,
+            chats,
             user_memory,
             leptos_options,
         };

@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
 use super::auth::AuthService;
+use super::chats::ChatService;
 use super::config::Config;
 use super::memory::UserMemory;
 use super::store::Store;
@@ -15,6 +16,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
     pub auth: AuthService,
+    pub chats: ChatService,
     pub user_memory: UserMemory,
     pub leptos_options: LeptosOptions,
 }

@@ -7,9 +7,13 @@
 
 mod api_keys;
 mod auth_sessions;
+mod chats;
+mod messages;
 mod users;
 
 pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
+pub use chats::ChatCursor;
+pub use messages::{MessageWindow, NewMessage};
 pub use users::UserRow;
 
 use std::path::Path;
@@ -152,6 +156,13 @@ fn sqlite_url(path_and_query: &str) -> StoreResult<String> {
         None => "mode=rwc".to_string(),
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The current time at the precision the database keeps (milliseconds), so what a call
+/// returns equals what a later read returns.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis())
+        .expect("the current time is in range")
 }
 
 /// Milliseconds since the epoch: how every time is stored.

@@ -1,11 +1,11 @@
 //! The `AuthContext`: the current user plus the actions that change it, provided at the root.
 //!
-//! The user is a resource keyed on the versions of the login, register, logout and profile
-//! actions, so every component reading it updates when any of them completes.
+//! The user is a plain signal, not a resource: reading one resource in many `<Suspense>`
+//! boundaries can stall leptos 0.8's streaming SSR (leptos-rs/leptos#4578, #4851).
 
 use leptos::prelude::*;
 
-use crate::api::auth::{get_current_user, Login, Logout, Register, UpdateProfile};
+use crate::api::auth::{Login, Logout, Register, UpdateProfile};
 use crate::error::AppError;
 use crate::model::User;
 
@@ -15,39 +15,49 @@ pub struct AuthContext {
     pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
     pub update_profile: ServerAction<UpdateProfile>,
-    /// `Ok(None)` when logged out.
-    pub user: Resource<Result<Option<User>, AppError>>,
+    /// `None` when logged out.
+    pub user: RwSignal<Option<User>>,
 }
 
 impl AuthContext {
-    /// The current user, tracked; `None` while loading or when logged out.
+    /// The current user, tracked.
     pub fn current_user(&self) -> Option<User> {
-        self.user.get().and_then(Result::ok).flatten()
+        self.user.get()
     }
 }
 
-pub fn provide_auth_context() {
-    let login = ServerAction::<Login>::new();
-    let register = ServerAction::<Register>::new();
-    let logout = ServerAction::<Logout>::new();
+/// Provides the [`AuthContext`] to `children`.
+///
+/// The user is known synchronously on the server (the session middleware resolved it) and
+/// travels to the browser inside the page, so there is nothing to wait for: no flash of the
+/// logged-out header, and protected pages redirect before sending anything.
+#[component]
+pub fn AuthProvider(children: Children) -> impl IntoView {
+    let user = leptos::server::SharedValue::new(user_of_this_request).into_inner();
+    provide_auth_context(user);
+    children()
+}
+
+fn user_of_this_request() -> Option<User> {
+    #[cfg(feature = "ssr")]
+    return crate::server::context::current_user().map(|a| a.user);
+    #[cfg(not(feature = "ssr"))]
+    None
+}
+
+fn provide_auth_context(user: Option<User>) {
+    let user = RwSignal::new(user);
     let update_profile = ServerAction::<UpdateProfile>::new();
-    // Blocking: the server renders the page knowing who is logged in, so there is no flash
-    // of the logged-out header and protected pages can redirect before sending anything.
-    let user = Resource::new_blocking(
-        move || {
-            (
-                login.version().get(),
-                register.version().get(),
-                logout.version().get(),
-                update_profile.version().get(),
-            )
-        },
-        |_| get_current_user(),
-    );
+    // A saved profile is the new truth for every component showing the name.
+    Effect::new(move |_| {
+        if let Some(Ok(updated)) = update_profile.value().get() {
+            user.set(Some(updated));
+        }
+    });
     provide_context(AuthContext {
-        login,
-        register,
-        logout,
+        login: ServerAction::<Login>::new(),
+        register: ServerAction::<Register>::new(),
+        logout: ServerAction::<Logout>::new(),
         update_profile,
         user,
     });

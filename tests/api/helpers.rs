@@ -151,6 +151,8 @@ pub fn new_client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // A stalled response fails its test instead of hanging the suite.
+        .timeout(std::time::Duration::from_secs(15))
         .build()
         .expect("client")
 }

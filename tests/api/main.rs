@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod api_keys;
+mod chats;
 mod csrf_and_limits;
 mod foundation;
 mod profile_document;

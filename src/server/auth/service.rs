@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::model::{ApiKeyInfo, NewApiKey, SessionInfo, User};
 use crate::server::errors::internal;
 use crate::server::memory::UserMemory;
-use crate::server::store::{NewSession, Store, StoreError};
+use crate::server::store::{now, NewSession, Store, StoreError};
 use crate::validation::{
     login_key, validate_about, validate_api_key_name, validate_display_name, validate_login,
     validate_password_length, PASSWORD_MAX,
@@ -448,11 +448,4 @@ fn ip_text(client: &ClientInfo) -> String {
         .ip
         .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
-}
-
-/// The current time at the precision the database keeps (milliseconds), so what a call
-/// returns equals what a later read returns.
-fn now() -> chrono::DateTime<Utc> {
-    chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis())
-        .expect("the current time is in range")
 }

@@ -13,30 +13,24 @@ use super::super::auth_context::use_auth;
 pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     let location = use_location();
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || {
-                auth.user
-                    .get()
-                    .map(|user| match user {
-                        Ok(Some(_)) => children.read_value()().into_any(),
-                        _ => {
-                            let here = format!(
-                                "{}{}",
-                                location.pathname.get_untracked(),
-                                location.search.get_untracked(),
-                            );
-                            let to = format!("/login?next={}", encode_query_value(&here));
-                            view! { <Redirect path=to/> }.into_any()
-                        }
-                    })
-            }}
-        </Suspense>
+    // Only logging in or out re-renders the page, not a profile edit.
+    let logged_in = Memo::new(move |_| auth.user.with(Option::is_some));
+    move || {
+        if logged_in.get() {
+            children().into_any()
+        } else {
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked(),
+            );
+            let to = format!("/login?next={}", encode_query_value(&here));
+            view! { <Redirect path=to/> }.into_any()
+        }
     }
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay as they are).
+/// Percent-encodes a query value (RFC 3986 unreserved characters and `/` stay as they are).
 pub fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {

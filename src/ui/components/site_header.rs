@@ -17,8 +17,7 @@ pub fn SiteHeader() -> impl IntoView {
                 "maruntime"
             </A>
             <nav aria-label="Account">
-                <Transition fallback=|| ()>
-                    {move || match auth.current_user() {
+                {move || match auth.current_user() {
                         Some(user) => view! {
                             <A href="/profile" attr:class="nav-link">{user.display_name}</A>
                             <ActionForm action=auth.logout attr:class="inline-form">
@@ -31,8 +30,7 @@ pub fn SiteHeader() -> impl IntoView {
                             <A href="/register" attr:class="button small">"Register"</A>
                         }
                         .into_any(),
-                    }}
-                </Transition>
+                }}
             </nav>
         </header>
     }

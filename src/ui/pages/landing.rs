@@ -20,11 +20,11 @@ pub fn Landing() -> impl IntoView {
                 "has a profile the agent reads, so it knows who it is talking to."
             </p>
             <div class="hero-actions">
-                <Transition fallback=|| ()>
-                    {move || match auth.current_user() {
+                {move || match auth.current_user() {
                         Some(user) => view! {
                             <p class="welcome">"Welcome back, " {user.display_name} "."</p>
-                            <A href="/profile" attr:class="button">"Your profile"</A>
+                            <A href="/chat" attr:class="button">"Open your chats"</A>
+                            <A href="/profile" attr:class="button secondary">"Your profile"</A>
                         }
                         .into_any(),
                         None => view! {
@@ -32,8 +32,7 @@ pub fn Landing() -> impl IntoView {
                             <A href="/login" attr:class="button secondary">"Log in"</A>
                         }
                         .into_any(),
-                    }}
-                </Transition>
+                }}
             </div>
         </section>
         <section class="features" aria-label="What you get">

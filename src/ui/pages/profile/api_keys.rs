@@ -33,14 +33,16 @@ pub fn ApiKeys() -> impl IntoView {
             </ActionForm>
             {move || value.get().and_then(Result::ok).map(|key| view! { <NewKey key/> })}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || keys.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No keys yet."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="rows keys">
-                            {list.into_iter().map(|k| view! { <KeyRow key=k revoke/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                {move || Suspend::new(async move {
+                    match keys.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No keys yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="rows keys">
+                                {list.into_iter().map(|k| view! { <KeyRow key=k revoke/> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    }
                 })}
             </Transition>
         </section>

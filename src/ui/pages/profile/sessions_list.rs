@@ -19,13 +19,15 @@ pub fn SessionsList(password_changes: RwSignal<usize>) -> impl IntoView {
             <h2 id="sessions-heading">"Sessions"</h2>
             <p class="muted">"Everywhere you are logged in. End any session you do not recognise."</p>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || sessions.get().map(|result| match result {
-                    Ok(list) => view! {
-                        <ul class="rows sessions">
-                            {list.into_iter().map(|s| view! { <SessionRow session=s end/> }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(list) => view! {
+                            <ul class="rows sessions">
+                                {list.into_iter().map(|s| view! { <SessionRow session=s end/> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    }
                 })}
             </Transition>
         </section>

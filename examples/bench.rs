@@ -1,0 +1,286 @@
+//! Load figures for the closing notes, against a running maruntime server (see
+//! `scripts/bench.sh`, which starts the release build with a fresh database and runs this).
+//!
+//! Usage: bench --url http://127.0.0.1:3300 --pid <server pid> <auth|chats>
+
+use std::time::{Duration, Instant};
+
+use reqwest::Client;
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "plum-orbit-sailcloth-42";
+
+struct Args {
+    url: String,
+    pid: u32,
+    what: String,
+}
+
+fn args() -> Args {
+    let mut url = "http://127.0.0.1:3300".to_string();
+    let mut pid = 0;
+    let mut what = "auth".to_string();
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--url" => url = it.next().expect("--url value"),
+            "--pid" => pid = it.next().expect("--pid value").parse().expect("pid"),
+            other => what = other.to_string(),
+        }
+    }
+    Args { url, pid, what }
+}
+
+fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap()
+}
+
+/// Resident memory of the server process, in MiB: (current, peak).
+fn rss_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn register(c: &Client, url: &str, login: &str) {
+    let r = c
+        .post(format!("{url}/auth/register"))
+        .json(&json!({"login": login, "password": PASSWORD, "display_name": login}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "register {login}: {}", r.status());
+}
+
+/// Runs `requests` with `concurrency` workers for `duration`; returns (count, latencies).
+async fn load<F, Fut>(concurrency: usize, duration: Duration, make: F) -> (usize, Vec<Duration>)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let deadline = Instant::now() + duration;
+    let mut handles = Vec::new();
+    for _ in 0..concurrency {
+        let make = make.clone();
+        handles.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                assert!(make().await, "request failed under load");
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.unwrap());
+    }
+    all.sort();
+    (all.len(), all)
+}
+
+async fn bench_auth(a: &Args) {
+    let url = a.url.clone();
+    let c = client();
+    register(&c, &url, "bench").await;
+
+    // Login latency, one at a time (argon2id dominates).
+    let mut lat = Vec::new();
+    for _ in 0..60 {
+        let fresh = client();
+        let t = Instant::now();
+        let r = fresh
+            .post(format!("{url}/auth/login"))
+            .json(&json!({"login": "bench", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    println!(
+        "login latency (sequential, n=60): p50 {} p99 {}",
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99))
+    );
+
+    // GET /auth/me at 64 concurrent connections.
+    let me_url = format!("{url}/auth/me");
+    let secs = 10;
+    let (n, lat) = load(64, Duration::from_secs(secs), {
+        let c = c.clone();
+        move || {
+            let c = c.clone();
+            let u = me_url.clone();
+            async move {
+                c.get(&u)
+                    .send()
+                    .await
+                    .map(|r| r.status() == 200)
+                    .unwrap_or(false)
+            }
+        }
+    })
+    .await;
+    println!(
+        "GET /auth/me, 64 concurrent, {secs} s: {:.0} req/s, p50 {} p99 {}",
+        n as f64 / secs as f64,
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99))
+    );
+
+    // Memory during a flood of 200 concurrent logins.
+    let (before, _) = rss_mib(a.pid);
+    let sampler_pid = a.pid;
+    let sampling = tokio::spawn(async move {
+        let mut peak: f64 = 0.0;
+        for _ in 0..400 {
+            peak = peak.max(rss_mib(sampler_pid).0);
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        peak
+    });
+    let t = Instant::now();
+    let mut flood = Vec::new();
+    for _ in 0..200 {
+        let url = url.clone();
+        flood.push(tokio::spawn(async move {
+            client()
+                .post(format!("{url}/auth/login"))
+                .json(&json!({"login": "bench", "password": PASSWORD}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }));
+    }
+    let mut ok = 0;
+    for f in flood {
+        if f.await.unwrap() == 200 {
+            ok += 1;
+        }
+    }
+    let took = t.elapsed();
+    sampling.abort();
+    let (after, hwm) = rss_mib(a.pid);
+    println!(
+        "200 concurrent logins: {ok} ok in {:.2} s; server RSS before {before:.1} MiB, after {after:.1} MiB, peak (VmHWM) {hwm:.1} MiB",
+        took.as_secs_f64()
+    );
+}
+
+async fn bench_chats(a: &Args) {
+    let url = a.url.clone();
+    let c = client();
+    register(&c, &url, "chatty").await;
+    let t = Instant::now();
+    let mut big = String::new();
+    for i in 0..500 {
+        let chat: Value = c
+            .post(format!("{url}/v1/chats"))
+            .json(&json!({"title": format!("Chat number {i}")}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if i == 0 {
+            big = chat["id"].as_str().unwrap().to_string();
+        }
+    }
+    for i in 0..1000 {
+        let r = c
+            .post(format!("{url}/v1/chats/{big}/messages"))
+            .json(&json!({"content": format!("Message {i}: some words about the Atlas project, the weather in Moscow and **markdown** with `code`.")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    println!(
+        "setup: 500 chats and 1,000 messages in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    for (label, path, accept) in [
+        (
+            "GET /chat/{id} (SSR page)",
+            format!("/chat/{big}"),
+            "text/html",
+        ),
+        ("GET /v1/chats", "/v1/chats".to_string(), "application/json"),
+    ] {
+        let target = format!("{url}{path}");
+        let secs = 10;
+        let (n, lat) = load(8, Duration::from_secs(secs), {
+            let c = c.clone();
+            move || {
+                let c = c.clone();
+                let u = target.clone();
+                async move {
+                    match c.get(&u).header("accept", accept).send().await {
+                        Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                        _ => false,
+                    }
+                }
+            }
+        })
+        .await;
+        println!(
+            "{label}, 8 concurrent, {secs} s: {:.0} req/s, p50 {} p99 {}",
+            n as f64 / secs as f64,
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.99))
+        );
+    }
+    let page = c
+        .get(format!("{url}/chat/{big}"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    println!(
+        "chat page size: {} KiB of HTML (the latest 50 messages and 50 chats)",
+        page.len() / 1024
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    match a.what.as_str() {
+        "auth" => bench_auth(&a).await,
+        "chats" => bench_chats(&a).await,
+        other => panic!("unknown benchmark {other}: use auth or chats"),
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Measures the figures in the closing notes against the release build, with a fresh SQLite
+# database: start-up time, idle memory, release WASM size, and the load benchmarks.
+# Usage: scripts/bench.sh [auth|chats|all]   (needs `cargo leptos build --release` first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+what="${1:-all}"
+port=3300
+data=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+
+cargo build --release --example bench --features ssr -q
+
+start=$(date +%s%N)
+LEPTOS_SITE_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$data/db.sqlite" MARUNTIME_MEMORY_DIR="$data/memory" \
+  MARUNTIME_REGISTER_LIMIT=100000 MARUNTIME_LOGIN_LIMIT=100000 RUST_LOG=warn \
+  scripts/serve-release.sh &
+pid=$!
+until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.005; done
+end=$(date +%s%N)
+echo "start to first /healthz answer: $(( (end - start) / 1000000 )) ms"
+sleep 1
+echo "idle server RSS: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$pid/status)"
+
+wasm=$(ls target/site/pkg/*.wasm | head -n1)
+echo "release WASM: $(stat -c %s "$wasm" | awk '{printf "%.0f KiB", $1/1024}') raw, $(gzip -9c "$wasm" | wc -c | awk '{printf "%.0f KiB", $1/1024}') gzip"
+
+# The server may not share the benchmark client's process: it gets its own.
+case "$what" in
+  auth|chats) target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" "$what" ;;
+  all)
+    target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" auth
+    target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" chats ;;
+esac

@@ -1,0 +1,232 @@
+//! The session service of the plan: chats and their messages, always scoped to the owner.
+//! Another user's chat behaves exactly like one that does not exist.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::store::{now, ChatCursor, MessageWindow, NewMessage, Store};
+use crate::error::AppError;
+use crate::model::{Chat, Message, Page, Role};
+use crate::validation::{
+    title_from_message, validate_message, validate_title, DEFAULT_AGENT, DEFAULT_TITLE,
+};
+
+pub const DEFAULT_PAGE: i64 = 50;
+const MAX_CHAT_PAGE: i64 = 200;
+const MAX_MESSAGE_PAGE: i64 = 500;
+
+fn not_found() -> AppError {
+    AppError::NotFound("No such chat.".into())
+}
+
+fn bad_cursor() -> AppError {
+    AppError::BadRequest("The cursor is not one this server gave out.".into())
+}
+
+/// Which messages to read: the first page, after a cursor, or the latest before one.
+#[derive(Debug, Clone, Default)]
+pub struct MessageQuery {
+    pub after: Option<String>,
+    pub before: Option<String>,
+    /// With neither cursor: `true` reads the latest messages instead of the oldest.
+    pub latest: bool,
+    pub limit: Option<i64>,
+}
+
+#[derive(Clone)]
+pub struct ChatService {
+    store: Store,
+    agents: Arc<Vec<String>>,
+}
+
+impl ChatService {
+    /// `agents`: the ids a chat may name.
+    pub fn new(store: Store, agents: Vec<String>) -> Self {
+        ChatService {
+            store,
+            agents: Arc::new(agents),
+        }
+    }
+
+    pub async fn start_chat(
+        &self,
+        user_id: Uuid,
+        title: Option<&str>,
+        agent: Option<&str>,
+    ) -> Result<Chat, AppError> {
+        let title = match title {
+            Some(t) => validate_title(t)?,
+            None => DEFAULT_TITLE.to_string(),
+        };
+        let agent = agent.unwrap_or(DEFAULT_AGENT).trim();
+        if !self.agents.iter().any(|a| a == agent) {
+            return Err(AppError::validation(
+                "agent",
+                format!("Unknown agent. Available: {}.", self.agents.join(", ")),
+            ));
+        }
+        let now = now();
+        let chat = Chat {
+            id: Uuid::new_v4(),
+            title,
+            agent: agent.to_string(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_chat(user_id, &chat).await?;
+        Ok(chat)
+    }
+
+    pub async fn list_chats(
+        &self,
+        user_id: Uuid,
+        before: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Page<Chat>, AppError> {
+        let limit = clamp_limit(limit, MAX_CHAT_PAGE)?;
+        let before = before.map(parse_chat_cursor).transpose()?;
+        let mut chats = self.store.list_chats(user_id, before, limit + 1).await?;
+        let next = if chats.len() as i64 > limit {
+            chats.truncate(limit as usize);
+            chats.last().map(chat_cursor)
+        } else {
+            None
+        };
+        Ok(Page { data: chats, next })
+    }
+
+    pub async fn get_chat(&self, user_id: Uuid, chat_id: Uuid) -> Result<Chat, AppError> {
+        self.store
+            .get_chat(user_id, chat_id)
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    pub async fn rename_chat(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        title: &str,
+    ) -> Result<Chat, AppError> {
+        let title = validate_title(title)?;
+        self.store
+            .rename_chat(user_id, chat_id, &title)
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    pub async fn delete_chat(&self, user_id: Uuid, chat_id: Uuid) -> Result<(), AppError> {
+        if self.store.delete_chat(user_id, chat_id).await? {
+            Ok(())
+        } else {
+            Err(not_found())
+        }
+    }
+
+    /// Stores a message; the first user message of an untitled chat also names it.
+    pub async fn append_message(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        role: Role,
+        content: &str,
+        data: Option<&str>,
+    ) -> Result<(Chat, Message), AppError> {
+        validate_message(content)?;
+        let auto_title = (role == Role::User).then(|| title_from_message(content));
+        let message = NewMessage {
+            id: Uuid::new_v4(),
+            role,
+            content,
+            data,
+            created_at: now(),
+        };
+        self.store
+            .append_message(
+                user_id,
+                chat_id,
+                &message,
+                DEFAULT_TITLE,
+                auto_title.as_deref(),
+            )
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    /// A page of messages, oldest first. `next` continues in the direction asked: later
+    /// messages after `after`, earlier ones for `before`/`latest`.
+    pub async fn list_messages(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        query: &MessageQuery,
+    ) -> Result<Page<Message>, AppError> {
+        let limit = clamp_limit(query.limit, MAX_MESSAGE_PAGE)?;
+        let window = match (&query.after, &query.before) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::BadRequest(
+                    "Use either after or before, not both.".into(),
+                ))
+            }
+            (Some(a), None) => MessageWindow::After(parse_seq(a)?),
+            (None, Some(b)) => MessageWindow::Before(parse_seq(b)?),
+            (None, None) if query.latest => MessageWindow::Before(i64::MAX),
+            (None, None) => MessageWindow::After(0),
+        };
+        let mut messages = self
+            .store
+            .list_messages(user_id, chat_id, window, limit + 1)
+            .await?;
+        let more = messages.len() as i64 > limit;
+        if messages.is_empty() {
+            // An empty page of someone else's chat must look like a missing chat.
+            self.get_chat(user_id, chat_id).await?;
+        }
+        let next = match window {
+            MessageWindow::After(_) if more => {
+                messages.truncate(limit as usize);
+                messages.last().map(|m| m.cursor.clone())
+            }
+            MessageWindow::Before(_) if more => {
+                messages.remove(0);
+                messages.first().map(|m| m.cursor.clone())
+            }
+            _ => None,
+        };
+        Ok(Page {
+            data: messages,
+            next,
+        })
+    }
+}
+
+fn clamp_limit(limit: Option<i64>, max: i64) -> Result<i64, AppError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE.min(max)),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::validation(
+            "limit",
+            format!("limit must be between 1 and {max}."),
+        )),
+    }
+}
+
+fn chat_cursor(chat: &Chat) -> String {
+    format!("{}_{}", chat.updated_at.timestamp_millis(), chat.id)
+}
+
+fn parse_chat_cursor(s: &str) -> Result<ChatCursor, AppError> {
+    let (at, id) = s.split_once('_').ok_or_else(bad_cursor)?;
+    Ok(ChatCursor {
+        updated_at_ms: at.parse().map_err(|_| bad_cursor())?,
+        id: Uuid::parse_str(id).map_err(|_| bad_cursor())?,
+    })
+}
+
+fn parse_seq(s: &str) -> Result<i64, AppError> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(bad_cursor)
+}

@@ -1,0 +1,162 @@
+//! `/v1/chats`: chats and messages for scripts and API clients (cookie or API key).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::json::ApiJson;
+use super::session_layer::RequireUser;
+use crate::error::AppError;
+use crate::model::{Chat, Message, Page, Role};
+use crate::server::chats::MessageQuery;
+use crate::server::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(list_chats).post(create_chat))
+        .route(
+            "/{id}",
+            get(get_chat).patch(rename_chat).delete(delete_chat),
+        )
+        .route("/{id}/messages", get(list_messages).post(post_message))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<i64>,
+    before: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CreateBody {
+    title: Option<String>,
+    agent: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RenameBody {
+    title: String,
+}
+
+#[derive(Deserialize)]
+struct MessagesQuery {
+    limit: Option<i64>,
+    after: Option<String>,
+    before: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PostBody {
+    content: String,
+}
+
+/// Query strings that do not parse are a 400 in our error shape, like bad JSON.
+fn query<T>(q: Result<Query<T>, axum::extract::rejection::QueryRejection>) -> Result<T, AppError> {
+    q.map(|Query(v)| v)
+        .map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))
+}
+
+fn chat_id(id: &str) -> Result<uuid::Uuid, AppError> {
+    super::parse_path_id(id, "chat")
+}
+
+async fn list_chats(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Page<Chat>>, AppError> {
+    let q = query(q)?;
+    Ok(Json(
+        state
+            .chats
+            .list_chats(who.user.id, q.before.as_deref(), q.limit)
+            .await?,
+    ))
+}
+
+async fn create_chat(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<(StatusCode, Json<Chat>), AppError> {
+    let chat = state
+        .chats
+        .start_chat(who.user.id, body.title.as_deref(), body.agent.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(chat)))
+}
+
+async fn get_chat(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+) -> Result<Json<Chat>, AppError> {
+    Ok(Json(
+        state.chats.get_chat(who.user.id, chat_id(&id)?).await?,
+    ))
+}
+
+async fn rename_chat(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RenameBody>,
+) -> Result<Json<Chat>, AppError> {
+    let id = chat_id(&id)?;
+    Ok(Json(
+        state
+            .chats
+            .rename_chat(who.user.id, id, &body.title)
+            .await?,
+    ))
+}
+
+async fn delete_chat(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    state.chats.delete_chat(who.user.id, chat_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_messages(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+    q: Result<Query<MessagesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Page<Message>>, AppError> {
+    let id = chat_id(&id)?;
+    let q = query(q)?;
+    let page = state
+        .chats
+        .list_messages(
+            who.user.id,
+            id,
+            &MessageQuery {
+                after: q.after,
+                before: q.before,
+                latest: false,
+                limit: q.limit,
+            },
+        )
+        .await?;
+    Ok(Json(page))
+}
+
+/// Stores a user message (the agent's reply comes with the agent runtime).
+async fn post_message(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PostBody>,
+) -> Result<(StatusCode, Json<Message>), AppError> {
+    let id = chat_id(&id)?;
+    let (_, message) = state
+        .chats
+        .append_message(who.user.id, id, Role::User, &body.content, None)
+        .await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}

@@ -1,0 +1,143 @@
+//! Queries on `messages`. A message is reachable only through a chat its owner owns.
+
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{from_millis, parse_id, to_millis, Store, StoreResult};
+use crate::model::{Chat, Message, Role};
+
+/// What is written for a new message.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub id: Uuid,
+    pub role: Role,
+    pub content: &'a str,
+    pub data: Option<&'a str>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Which slice of a chat's messages to read.
+#[derive(Debug, Clone, Copy)]
+pub enum MessageWindow {
+    /// The oldest messages after this position.
+    After(i64),
+    /// The newest messages before this position (`i64::MAX`: the latest).
+    Before(i64),
+}
+
+fn message_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Message> {
+    let role: String = row.try_get("role")?;
+    Ok(Message {
+        id: parse_id(&row.try_get::<String, _>("id")?)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| super::StoreError::Corrupt(format!("unknown role {role}")))?,
+        content: row.try_get("content")?,
+        data: row.try_get("data")?,
+        created_at: from_millis(row.try_get("created_at")?)?,
+        cursor: row.try_get::<i64, _>("seq")?.to_string(),
+    })
+}
+
+impl Store {
+    /// Appends a message to the owner's chat and moves the chat's activity time; a user
+    /// message also replaces a still-default title with `auto_title`. Returns the chat as it
+    /// now is, or `None` (nothing written) when the chat is not the owner's.
+    pub async fn append_message(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        message: &NewMessage<'_>,
+        default_title: &str,
+        auto_title: Option<&str>,
+    ) -> StoreResult<Option<(Chat, Message)>> {
+        let mut tx = self.pool().begin().await?;
+        let now = to_millis(message.created_at);
+        // Updating first both checks ownership and takes SQLite's write lock at once.
+        let updated = sqlx::query(
+            "update chats set updated_at = $1, \
+             title = case when title = $2 and $3 <> '' then $3 else title end \
+             where id = $4 and user_id = $5",
+        )
+        .bind(now)
+        .bind(default_title)
+        .bind(auto_title.unwrap_or(""))
+        .bind(chat_id.to_string())
+        .bind(user_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "insert into messages (id, chat_id, role, content, data, created_at) \
+             values ($1, $2, $3, $4, $5, $6) returning seq",
+        )
+        .bind(message.id.to_string())
+        .bind(chat_id.to_string())
+        .bind(message.role.as_str())
+        .bind(message.content)
+        .bind(message.data)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let seq: i64 = row.try_get("seq")?;
+        let chat =
+            sqlx::query("select id, title, agent, created_at, updated_at from chats where id = $1")
+                .bind(chat_id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let chat = Chat {
+            id: chat_id,
+            title: chat.try_get("title")?,
+            agent: chat.try_get("agent")?,
+            created_at: from_millis(chat.try_get("created_at")?)?,
+            updated_at: from_millis(chat.try_get("updated_at")?)?,
+        };
+        Ok(Some((
+            chat,
+            Message {
+                id: message.id,
+                role: message.role,
+                content: message.content.to_string(),
+                data: message.data.map(str::to_string),
+                created_at: message.created_at,
+                cursor: seq.to_string(),
+            },
+        )))
+    }
+
+    /// A window of the owner's chat, always returned oldest first; `limit` rows.
+    pub async fn list_messages(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        window: MessageWindow,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        let (condition, order, position) = match window {
+            MessageWindow::After(seq) => ("messages.seq > $3", "asc", seq),
+            MessageWindow::Before(seq) => ("messages.seq < $3", "desc", seq),
+        };
+        let rows = sqlx::query(&format!(
+            "select messages.seq, messages.id, messages.role, messages.content, messages.data, messages.created_at \
+             from messages join chats on chats.id = messages.chat_id \
+             where messages.chat_id = $1 and chats.user_id = $2 and {condition} \
+             order by messages.seq {order} limit $4"
+        ))
+        .bind(chat_id.to_string())
+        .bind(user_id.to_string())
+        .bind(position)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        if matches!(window, MessageWindow::Before(_)) {
+            messages.reverse();
+        }
+        Ok(messages)
+    }
+}

@@ -1,0 +1,27 @@
+//! The chat area's header: the drawer button (phone width), the title and the user menu.
+
+use leptos::prelude::*;
+
+use super::user_menu::UserMenu;
+use crate::ui::chat_list::use_chat_list;
+
+#[component]
+pub fn ChatHeader(#[prop(into)] title: Signal<String>) -> impl IntoView {
+    let list = use_chat_list();
+    view! {
+        <header class="chat-header">
+            <button
+                type="button"
+                class="menu-button"
+                aria-label="Show chats"
+                aria-controls="chat-sidebar"
+                aria-expanded=move || list.drawer_open.get().to_string()
+                on:click=move |_| list.drawer_open.update(|o| *o = !*o)
+            >
+                "☰"
+            </button>
+            <h1 class="chat-title">{move || title.get()}</h1>
+            <UserMenu/>
+        </header>
+    }
+}

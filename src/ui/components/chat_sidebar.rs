@@ -1,0 +1,54 @@
+//! The left sidebar: logo, New Chat, and the user's chats (newest first, more on scroll).
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::chat_list_item::ChatListItem;
+use crate::ui::chat_list::use_chat_list;
+
+#[component]
+pub fn ChatSidebar() -> impl IntoView {
+    let list = use_chat_list();
+    let scroller = NodeRef::<html::Nav>::new();
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            if el.scroll_top() + el.client_height() >= el.scroll_height() - 80 {
+                list.load_more();
+            }
+        }
+    };
+    view! {
+        <aside class="sidebar" id="chat-sidebar" aria-label="Your chats">
+            <div class="sidebar-top">
+                <A href="/" attr:class="logo">
+                    <span class="logo-mark" aria-hidden="true">"◆"</span>
+                    "maruntime"
+                </A>
+                <A href="/chat" attr:class="button new-chat" on:click=move |_| list.drawer_open.set(false)>
+                    "+ New Chat"
+                </A>
+            </div>
+            <nav class="chat-list" node_ref=scroller on:scroll=on_scroll aria-label="Chats">
+                <ul>
+                    <For
+                        each=move || list.chats.get()
+                        key=|chat| (chat.id, chat.title.clone(), chat.updated_at)
+                        let:chat
+                    >
+                        <ChatListItem chat/>
+                    </For>
+                </ul>
+                {move || list.chats.with(|c| c.is_empty()).then(|| view! {
+                    <p class="muted sidebar-empty">"No chats yet."</p>
+                })}
+                {move || list.error.get().map(|e| view! { <p class="form-error">{e}</p> })}
+                {move || list.next.get().is_some().then(|| view! {
+                    <button type="button" class="link-button load-more" on:click=move |_| list.load_more()>
+                        {move || if list.loading_more.get() { "Loading…" } else { "Load more chats" }}
+                    </button>
+                })}
+            </nav>
+        </aside>
+    }
+}

@@ -1,0 +1,123 @@
+//! The messages of a chat: the latest on load, earlier ones when scrolled to the top.
+//! User messages are plain text; assistant messages are Markdown.
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::markdown::Markdown;
+use crate::api::chats::older_messages;
+use crate::model::{Message, Role};
+
+#[component]
+pub fn MessageList(
+    chat_id: uuid::Uuid,
+    agent: String,
+    messages: RwSignal<Vec<Message>>,
+    /// Cursor for earlier messages; `None` when the start of the chat is loaded.
+    older: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let scroller = NodeRef::<html::Div>::new();
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    // Whether the view follows new messages to the bottom (false while reading history).
+    let follow = RwSignal::new(true);
+
+    Effect::new(move |_| {
+        messages.track();
+        if follow.get_untracked() {
+            request_animation_frame(move || {
+                if let Some(el) = scroller.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
+        }
+    });
+
+    let load_older = move || {
+        let Some(cursor) = older.get_untracked() else {
+            return;
+        };
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        spawn_local(async move {
+            match older_messages(chat_id.to_string(), cursor).await {
+                Ok(page) => {
+                    let before = scroller
+                        .get_untracked()
+                        .map(|el| (el.scroll_height(), el.scroll_top()));
+                    follow.set(false);
+                    messages.update(|list| {
+                        let mut earlier = page.data;
+                        earlier.append(list);
+                        *list = earlier;
+                    });
+                    older.set(page.next);
+                    error.set(None);
+                    // Keep the message the reader was looking at in place.
+                    request_animation_frame(move || {
+                        if let (Some(el), Some((height, top))) = (scroller.get_untracked(), before)
+                        {
+                            el.set_scroll_top(el.scroll_height() - height + top);
+                        }
+                    });
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            loading.set(false);
+        });
+    };
+
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            follow.set(el.scroll_top() + el.client_height() >= el.scroll_height() - 40);
+            if el.scroll_top() < 80 {
+                load_older();
+            }
+        }
+    };
+
+    view! {
+        <div class="messages" node_ref=scroller on:scroll=on_scroll aria-live="polite">
+            {move || older.get().is_some().then(|| view! {
+                <button type="button" class="link-button load-earlier" on:click=move |_| load_older()>
+                    {move || if loading.get() { "Loading earlier messages…" } else { "Load earlier messages" }}
+                </button>
+            })}
+            {move || error.get().map(|e| view! { <p class="form-error">{e}</p> })}
+            {move || messages.with(|m| m.is_empty()).then(|| view! {
+                <p class="empty-chat">"No messages yet. Say hello below."</p>
+            })}
+            <For each=move || messages.get() key=|m| m.id let:message>
+                <MessageItem message agent=agent.clone()/>
+            </For>
+        </div>
+    }
+}
+
+#[component]
+fn MessageItem(message: Message, agent: String) -> impl IntoView {
+    let (class, who) = match message.role {
+        Role::User => ("message user", "You".to_string()),
+        Role::Assistant => ("message assistant", agent),
+        Role::Tool => ("message tool", "Tool".to_string()),
+        Role::System => ("message system", "System".to_string()),
+    };
+    let time = message.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let iso = message.created_at.to_rfc3339();
+    let body = match message.role {
+        Role::Assistant => view! { <Markdown source=message.content.clone()/> }.into_any(),
+        _ => view! { <div class="plain">{message.content.clone()}</div> }.into_any(),
+    };
+    view! {
+        <article class=class id=format!("message-{}", message.id) data-role=message.role.as_str()>
+            <header class="message-meta">
+                <span class="message-author">{who}</span>
+                <time datetime=iso>{time}</time>
+            </header>
+            {body}
+        </article>
+    }
+}

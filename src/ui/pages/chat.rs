@@ -1,0 +1,189 @@
+//! `/chat` and `/chat/{id}`: the sidebar with the user's chats beside the conversation.
+//! The server renders the sidebar and the messages in place (no loading flash).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::{use_location, use_navigate};
+
+use crate::api::chats::{get_chat_view, list_chats, send_message, ChatView as ChatData};
+use crate::error::AppError;
+use crate::model::{Chat, Page};
+use crate::ui::chat_list::{use_chat_list, ChatList};
+use crate::ui::components::chat_header::ChatHeader;
+use crate::ui::components::chat_sidebar::ChatSidebar;
+use crate::ui::components::composer::Composer;
+use crate::ui::components::message_list::MessageList;
+use crate::ui::components::require_login::RequireLogin;
+
+/// The parent route: login check, then the first page of chats, then the layout.
+#[component]
+pub fn ChatLayout() -> impl IntoView {
+    view! {
+        <RequireLogin>
+            <ChatLayoutLoaded/>
+        </RequireLogin>
+    }
+}
+
+/// The open chat's data, loaded by the layout and read by [`ChatView`].
+#[derive(Clone, Copy)]
+struct OpenChat(Resource<Result<Option<ChatData>, AppError>>);
+
+#[component]
+fn ChatLayoutLoaded() -> impl IntoView {
+    // Every resource of the page is created here, outside any <Suspense>: resources created
+    // inside a suspended child can stall leptos 0.8's SSR stream (leptos-rs/leptos#4866).
+    let location = use_location();
+    let open_id = Memo::new(move |_| {
+        location
+            .pathname
+            .get()
+            .strip_prefix("/chat/")
+            .map(str::to_string)
+    });
+    let first_page = Resource::new(|| (), |_| list_chats(None));
+    let open_chat = Resource::new(
+        move || open_id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_chat_view(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    provide_context(OpenChat(open_chat));
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading your chats…"</p> }>
+            {move || Suspend::new(async move {
+                match first_page.await {
+                    Ok(page) => view! { <ChatShell page/> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ChatShell(page: Page<Chat>) -> impl IntoView {
+    let list = ChatList::new(page);
+    provide_context(list);
+    view! {
+        <div class="chat-layout" class:drawer-open=move || list.drawer_open.get()>
+            <ChatSidebar/>
+            <div class="drawer-backdrop" on:click=move |_| list.drawer_open.set(false)></div>
+            <section class="chat-main">
+                <Outlet/>
+            </section>
+        </div>
+    }
+}
+
+/// `/chat`: an empty conversation; the first message creates the chat.
+#[component]
+pub fn NewChatView() -> impl IntoView {
+    let list = use_chat_list();
+    let navigate = use_navigate();
+    let send = Action::new(|content: &String| send_message(None, content.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(sent)) = send.value().get() {
+            list.bump(sent.chat.clone());
+            navigate(&format!("/chat/{}", sent.chat.id), Default::default());
+        }
+    });
+    view! {
+        <Title text="New Chat"/>
+        <ChatHeader title="New Chat".to_string()/>
+        <div class="messages">
+            <div class="empty-chat">
+                <h2>"What would you like to talk about?"</h2>
+                <p class="muted">"Every chat is kept as a markdown document you can search later."</p>
+            </div>
+        </div>
+        <Composer send/>
+    }
+}
+
+/// `/chat/{id}`: one conversation. Another user's chat is indistinguishable from none.
+#[component]
+pub fn ChatView() -> impl IntoView {
+    let OpenChat(data) = expect_context::<OpenChat>();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the chat…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                Ok(Some(view)) => view! { <Conversation data=view/> }.into_any(),
+                Ok(None) => ().into_any(),
+                Err(AppError::NotFound(_)) => view! {
+                    <NotFoundStatus/>
+                    <Title text="Chat not found"/>
+                    <ChatHeader title="Chat not found".to_string()/>
+                    <div class="messages">
+                        <div class="empty-chat">
+                            <h2>"This chat does not exist"</h2>
+                            <p class="muted">"It may have been deleted, or the link is mistyped."</p>
+                            <A href="/chat" attr:class="button">"Start a new chat"</A>
+                        </div>
+                    </div>
+                }.into_any(),
+                Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Conversation(data: ChatData) -> impl IntoView {
+    let list = use_chat_list();
+    let chat_id = data.chat.id;
+    let messages = RwSignal::new(data.messages.data);
+    let older = RwSignal::new(data.messages.next);
+    let own_title = data.chat.title.clone();
+    // The sidebar's copy follows renames; a chat not (yet) in the loaded list keeps its own.
+    let title = Signal::derive(move || {
+        list.chats
+            .with(|chats| {
+                chats
+                    .iter()
+                    .find(|c| c.id == chat_id)
+                    .map(|c| c.title.clone())
+            })
+            .unwrap_or_else(|| own_title.clone())
+    });
+    let send = Action::new(move |content: &String| {
+        send_message(Some(chat_id.to_string()), content.clone())
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(sent)) = send.value().get() {
+            messages.update(|list| {
+                if !list.iter().any(|m| m.id == sent.message.id) {
+                    list.push(sent.message.clone());
+                }
+            });
+            list.bump(sent.chat);
+        }
+    });
+    // The server-rendered <title> is a snapshot: leptos_meta would read a reactive title after
+    // this component is disposed (SSR re-renders suspended children), which panics. Renames
+    // reach the browser tab through the effect instead.
+    let initial_title = title.get_untracked();
+    Effect::new(move |_| {
+        let text = title.get();
+        document().set_title(&format!("{text} · maruntime"));
+    });
+    view! {
+        <Title text=initial_title/>
+        <ChatHeader title/>
+        <MessageList chat_id agent=data.chat.agent.clone() messages older/>
+        <Composer send/>
+    }
+}
+
+/// Marks a server-rendered page as 404 (no effect in the browser).
+#[component]
+fn NotFoundStatus() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::context::set_status(404);
+}
