@@ -4,6 +4,9 @@
 //! `hydrate` as the WASM that makes server-rendered pages interactive. Code outside
 //! [`server`] is shared by both.
 
+// Leptos view types nest deeply; the release WASM build needs more room than the default.
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod app;
 pub mod error;

@@ -54,10 +54,13 @@ fn provide_auth_context(user: Option<User>) {
             user.set(Some(updated));
         }
     });
+    // Logging out from anywhere (header, user menu) starts over on the login page.
+    let logout = ServerAction::<Logout>::new();
+    navigate_on_success(logout.value(), || "/login".to_string());
     provide_context(AuthContext {
         login: ServerAction::<Login>::new(),
         register: ServerAction::<Register>::new(),
-        logout: ServerAction::<Logout>::new(),
+        logout,
         update_profile,
         user,
     });

@@ -4,12 +4,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::ui::auth_context::{navigate_on_success, use_auth};
+use crate::ui::auth_context::use_auth;
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let auth = use_auth();
-    navigate_on_success(auth.logout.value(), || "/login".to_string());
     view! {
         <header class="site-header">
             <A href="/" attr:class="logo">

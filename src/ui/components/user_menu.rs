@@ -76,6 +76,7 @@ pub fn UserMenu() -> impl IntoView {
                 type="button"
                 class="user-menu-button"
                 node_ref=button
+                aria-label=name
                 aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
                 aria-controls="user-menu-list"
