@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 
 // The release server runs on its own port with a throwaway database and memory directory.
 const port = Number(process.env.E2E_PORT ?? 3210);
+const llmPort = port + 1;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "maruntime-e2e-"));
 
 export default defineConfig({
@@ -40,7 +41,15 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
+  webServer: [
+  {
+    command: `node fake-llm.mjs`,
+    url: `http://127.0.0.1:${llmPort}/`,
+    reuseExistingServer: false,
+    timeout: 10_000,
+    env: { FAKE_LLM_PORT: String(llmPort) },
+  },
+  {
     command: "../scripts/serve-release.sh",
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
@@ -53,7 +62,10 @@ export default defineConfig({
       MARUNTIME_MEMORY_DIR: `${dataDir}/memory`,
       MARUNTIME_COOKIE_SECURE: "false",
       MARUNTIME_REGISTER_LIMIT: "1000",
+      MARUNTIME_LLM_BASE_URL: `http://127.0.0.1:${llmPort}/v1`,
+      MARUNTIME_LLM_MODEL: "fake",
       RUST_LOG: "warn",
     },
   },
+  ],
 });

@@ -111,3 +111,35 @@ pub struct Page<T> {
     pub data: Vec<T>,
     pub next: Option<String>,
 }
+
+/// One thing the agent did on the way to its answer (a tool call).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentStep {
+    pub tool: String,
+    /// The arguments as JSON text.
+    pub arguments: String,
+    /// One line for people: "Searched your chats for 'Atlas': 3 results".
+    pub summary: String,
+    pub ok: bool,
+    pub duration_ms: u64,
+}
+
+/// What an assistant message keeps besides its text (`Message::data`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyData {
+    #[serde(default)]
+    pub steps: Vec<AgentStep>,
+    /// The run was stopped by the user; the text is what had arrived.
+    #[serde(default)]
+    pub stopped: bool,
+}
+
+/// The events of one agent run, as the web UI receives them (one JSON object per line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RunEvent {
+    Step { step: AgentStep },
+    Delta { text: String },
+    Finished { message: Message },
+    Failed { error: String },
+}

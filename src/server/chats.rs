@@ -133,7 +133,12 @@ impl ChatService {
         content: &str,
         data: Option<&str>,
     ) -> Result<(Chat, Message), AppError> {
-        validate_message(content)?;
+        // People's messages have a size limit; an agent's reply is kept whole.
+        if role == Role::User {
+            validate_message(content)?;
+        } else if content.trim().is_empty() {
+            return Err(AppError::validation("content", "Message is empty."));
+        }
         let auto_title = (role == Role::User).then(|| title_from_message(content));
         let message = NewMessage {
             id: Uuid::new_v4(),

@@ -34,6 +34,8 @@ pub struct LlmConfig {
     pub base_url: Option<String>,
     pub api_key: Option<Secret>,
     pub model: Option<String>,
+    /// Longest silence allowed while waiting for the model's next chunk.
+    pub idle_timeout_secs: Option<u64>,
 }
 
 /// Everything the server needs to know, validated.
@@ -56,6 +58,10 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// How many password hashes may run at once (each takes ~19 MiB).
     pub hash_concurrency: usize,
+    /// A TOML file defining more agents.
+    pub agents_file: Option<PathBuf>,
+    /// How many characters of chat history the agent sends to the model at most.
+    pub context_chars: usize,
 }
 
 /// A configuration value that could not be used.
@@ -175,6 +181,10 @@ impl Config {
                 base_url: llm_base_url,
                 api_key: get("MARUNTIME_LLM_API_KEY").map(Secret::new),
                 model: get("MARUNTIME_LLM_MODEL"),
+                idle_timeout_secs: match get("MARUNTIME_LLM_TIMEOUT_SECS") {
+                    None => None,
+                    Some(_) => Some(parse_count(&get, "MARUNTIME_LLM_TIMEOUT_SECS", 60)? as u64),
+                },
             },
             login_limit: parse_count(&get, "MARUNTIME_LOGIN_LIMIT", 10)?,
             register_limit: parse_count(&get, "MARUNTIME_REGISTER_LIMIT", 20)?,
@@ -184,6 +194,8 @@ impl Config {
                 "MARUNTIME_HASH_CONCURRENCY",
                 default_hashes as u32,
             )? as usize,
+            agents_file: get("MARUNTIME_AGENTS_FILE").map(PathBuf::from),
+            context_chars: parse_count(&get, "MARUNTIME_CONTEXT_CHARS", 24_000)? as usize,
         })
     }
 }

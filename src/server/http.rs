@@ -5,6 +5,7 @@ mod auth_routes;
 mod chat_routes;
 mod client;
 mod error_response;
+mod gateway;
 mod health;
 mod json;
 mod origin_check;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .nest("/auth", auth_routes::routes())
         .route("/v1/me", get(auth_routes::me))
         .nest("/v1/chats", chat_routes::routes())
+        .merge(gateway::routes())
         .route("/auth/{*rest}", any(unknown_route))
         .route("/v1/{*rest}", any(unknown_route))
 }

@@ -12,11 +12,13 @@ use axum::{middleware, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use super::agent::{AgentCatalog, AgentRunner, LlmClient};
 use super::auth::{AuthService, PasswordHasherPool};
 use super::chats::ChatService;
 use super::config::Config;
@@ -40,6 +42,8 @@ pub enum StartupError {
     Bind(std::io::Error),
     #[error("password hasher: {0}")]
     Hasher(#[from] super::auth::HashError),
+    #[error("MARUNTIME_AGENTS_FILE {path}: {problem}")]
+    Agents { path: String, problem: String },
 }
 
 /// A built, bound, not yet serving application.
@@ -64,10 +68,15 @@ impl Application {
             config.login_limit,
             config.register_limit,
         );
-        // Agents arrive with the agent runtime; until then the built-in one is the only id.
-        let chats = ChatService::new(
+        let catalog = load_agents(&config)?;
+        let chats = ChatService::new(store.clone(), catalog.ids());
+        let agents = AgentRunner::new(
             store.clone(),
-            vec![crate::validation::DEFAULT_AGENT.to_string()],
+            chats.clone(),
+            user_memory.clone(),
+            LlmClient::from_config(&config.llm),
+            catalog,
+            config.context_chars,
         );
         let listener = TcpListener::bind(config.site_addr)
             .await
@@ -79,6 +88,7 @@ impl Application {
             store,
             auth,
             chats,
+            agents,
             user_memory,
             leptos_options,
         };
@@ -129,6 +139,19 @@ impl Application {
     }
 }
 
+/// The built-in agents, plus those of `MARUNTIME_AGENTS_FILE` when set.
+fn load_agents(config: &Config) -> Result<AgentCatalog, StartupError> {
+    let Some(path) = &config.agents_file else {
+        return Ok(AgentCatalog::built_in());
+    };
+    let bad = |problem: String| StartupError::Agents {
+        path: path.display().to_string(),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    AgentCatalog::with_file(&text).map_err(bad)
+}
+
 /// Leptos's settings as cargo-leptos passes them (`LEPTOS_*`), or the same defaults when the
 /// binary runs without it (tests, `cargo run`).
 fn leptos_options() -> LeptosOptions {
@@ -174,7 +197,13 @@ fn router(state: AppState) -> Router {
             http::resolve_user,
         ))
         .layer(middleware::from_fn(http::reject_cross_site))
-        .layer(CompressionLayer::new())
+        // Streams (agent runs as text/plain lines, SSE) must reach the client chunk by chunk;
+        // a compressor would hold them back.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new().and(NotForContentType::const_new("text/plain")),
+            ),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use super::agent::AgentRunner;
 use super::auth::AuthService;
 use super::chats::ChatService;
 use super::config::Config;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: AuthService,
     pub chats: ChatService,
+    pub agents: AgentRunner,
     pub user_memory: UserMemory,
     pub leptos_options: LeptosOptions,
 }

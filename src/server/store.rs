@@ -13,7 +13,7 @@ mod users;
 
 pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
 pub use chats::ChatCursor;
-pub use messages::{MessageWindow, NewMessage};
+pub use messages::{MessageHit, MessageWindow, NewMessage};
 pub use users::UserRow;
 
 use std::path::Path;

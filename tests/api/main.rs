@@ -1,8 +1,10 @@
 //! Integration tests: the real app, started on port 0 with a fresh database per test.
 
+mod fake_llm;
 mod helpers;
 
 mod accounts;
+mod agent;
 mod api_keys;
 mod chats;
 mod csrf_and_limits;

@@ -76,6 +76,35 @@ impl UserMemory {
         write_atomically(&path, &render_profile(user, &preferences)).await
     }
 
+    /// Adds one line to the Preferences section (replacing the placeholder), keeping the rest.
+    pub async fn add_preference(&self, user_id: Uuid, line: &str) -> Result<(), UserMemoryError> {
+        let _guard = self.write_lock.lock().await;
+        let path = self.profile_path(user_id);
+        let text = match tokio::fs::read_to_string(&path).await {
+            Ok(text) => text,
+            Err(source) => return Err(UserMemoryError::Io { path, source }),
+        };
+        let line = escape_line(line.trim().trim_start_matches("- "));
+        let current = section(&text, "Preferences").unwrap_or_default();
+        let updated = if current.is_empty() || current == PREFERENCES_PLACEHOLDER {
+            format!("- {line}")
+        } else {
+            format!("{current}\n- {line}")
+        };
+        let start = text.find("## Preferences").map_or(text.len(), |i| i);
+        let rest = &text[start..];
+        let after = rest[2..]
+            .find("\n## ")
+            .map(|i| &rest[i + 2..])
+            .unwrap_or("");
+        let new_text = format!(
+            "{}## Preferences\n{updated}\n{}",
+            &text[..start],
+            after.trim_start_matches('\n')
+        );
+        write_atomically(&path, &new_text).await
+    }
+
     /// Removes the user's whole folder (used when a registration has to be undone).
     pub async fn delete_user(&self, user_id: Uuid) -> Result<(), UserMemoryError> {
         let dir = self.user_dir(user_id);
@@ -175,6 +204,28 @@ mod tests {
             "- likes short answers"
         );
         assert!(text.contains("\\## Preferences\nevil"));
+    }
+
+    #[tokio::test]
+    async fn preferences_are_added_as_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = UserMemory::new(dir.path());
+        let u = user("about");
+        memory.create_user_profile(&u).await.unwrap();
+        memory
+            .add_preference(u.id, "Prefers short answers")
+            .await
+            .unwrap();
+        memory
+            .add_preference(u.id, "- Uses metric units")
+            .await
+            .unwrap();
+        let text = memory.get_user_profile(u.id).await.unwrap().unwrap();
+        assert!(
+            text.ends_with("## Preferences\n- Prefers short answers\n- Uses metric units\n"),
+            "{text}"
+        );
+        assert_eq!(section(&text, "About").unwrap(), "about");
     }
 
     #[tokio::test]

@@ -141,3 +141,57 @@ impl Store {
         Ok(messages)
     }
 }
+
+/// A stored message with its chat, as history search sees it.
+#[derive(Debug, Clone)]
+pub struct MessageHit {
+    pub chat_id: Uuid,
+    pub chat_title: String,
+    pub message_id: Uuid,
+    pub role: Role,
+    pub content: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Store {
+    /// The owner's most recent user and assistant messages (of one chat, or all), newest
+    /// first: the candidates history search ranks until the full-text index exists.
+    pub async fn recent_messages_of_user(
+        &self,
+        user_id: Uuid,
+        chat_id: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageHit>> {
+        let scope = if chat_id.is_some() {
+            "and chats.id = $3"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "select chats.id as chat_id, chats.title, messages.id, messages.role, messages.content, messages.created_at \
+             from messages join chats on chats.id = messages.chat_id \
+             where chats.user_id = $1 and messages.role in ('user', 'assistant') {scope} \
+             order by messages.seq desc limit $2"
+        );
+        let mut query = sqlx::query(&sql).bind(user_id.to_string()).bind(limit);
+        if let Some(chat) = chat_id {
+            query = query.bind(chat.to_string());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok(MessageHit {
+                    chat_id: parse_id(&row.try_get::<String, _>("chat_id")?)?,
+                    chat_title: row.try_get("title")?,
+                    message_id: parse_id(&row.try_get::<String, _>("id")?)?,
+                    role: Role::parse(&role).ok_or_else(|| {
+                        super::StoreError::Corrupt(format!("unknown role {role}"))
+                    })?,
+                    content: row.try_get("content")?,
+                    created_at: from_millis(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+}

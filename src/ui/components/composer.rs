@@ -9,7 +9,12 @@ use crate::error::AppError;
 use crate::validation::MESSAGE_MAX;
 
 #[component]
-pub fn Composer(send: Action<String, Result<Sent, AppError>>) -> impl IntoView {
+pub fn Composer(
+    send: Action<String, Result<Sent, AppError>>,
+    /// True while the agent answers: one question at a time.
+    #[prop(optional, into)]
+    busy: Signal<bool>,
+) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let sent_text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -29,7 +34,7 @@ pub fn Composer(send: Action<String, Result<Sent, AppError>>) -> impl IntoView {
 
     let submit = move || {
         let content = text.get_untracked();
-        if content.trim().is_empty() || pending.get_untracked() {
+        if content.trim().is_empty() || pending.get_untracked() || busy.get_untracked() {
             return;
         }
         sent_text.set(content.clone());
@@ -63,7 +68,7 @@ pub fn Composer(send: Action<String, Result<Sent, AppError>>) -> impl IntoView {
                 <button
                     type="submit"
                     class="button send"
-                    disabled=move || pending.get() || text.get().trim().is_empty()
+                    disabled=move || pending.get() || busy.get() || text.get().trim().is_empty()
                 >
                     {move || if pending.get() { "Sending…" } else { "Send" }}
                 </button>

@@ -1,6 +1,6 @@
 //! Assistant messages as Markdown, safe to show in anyone's page.
 //!
-//! Raw HTML in a message becomes visible text, and only http(s) and mailto links survive:
+//! Raw HTML in a message becomes visible text, and only http(s), mailto and same-site links survive:
 //! the rendered HTML can hold no script, no event handler and no `javascript:` URL.
 
 use leptos::prelude::*;
@@ -12,9 +12,13 @@ pub fn Markdown(#[prop(into)] source: String) -> impl IntoView {
     view! { <div class="markdown" inner_html=html></div> }
 }
 
+/// http(s) and mailto links, and paths on this site (`/chat/...`, never `//host`).
 fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:")
+        || (lower.starts_with('/') && !lower.starts_with("//") && !lower.contains('\\'))
 }
 
 /// Markdown to HTML: tables, strikethrough and task lists on; HTML off; links filtered.
@@ -101,6 +105,8 @@ mod tests {
             assert!(!html.contains("href=\"vbscript"), "{bad} -> {html}");
         }
         assert!(render_markdown("[m](mailto:a@b.c)").contains("href=\"mailto:a@b.c\""));
+        assert!(render_markdown("[c](/chat/1)").contains("href=\"/chat/1\""));
+        assert!(!render_markdown("[c](//evil.test/x)").contains("href"));
         assert!(render_markdown("![pic](https://x.test/a.png)")
             .contains("<a href=\"https://x.test/a.png\">pic</a>"));
     }

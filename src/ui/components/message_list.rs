@@ -7,7 +7,8 @@ use leptos::task::spawn_local;
 
 use super::markdown::Markdown;
 use crate::api::chats::older_messages;
-use crate::model::{Message, Role};
+use crate::model::{AgentStep, Message, ReplyData, Role};
+use crate::ui::agent_run::AgentRun;
 
 #[component]
 pub fn MessageList(
@@ -16,7 +17,9 @@ pub fn MessageList(
     messages: RwSignal<Vec<Message>>,
     /// Cursor for earlier messages; `None` when the start of the chat is loaded.
     older: RwSignal<Option<String>>,
+    run: AgentRun,
 ) -> impl IntoView {
+    let agent_name = agent.clone();
     let scroller = NodeRef::<html::Div>::new();
     let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -25,6 +28,7 @@ pub fn MessageList(
 
     Effect::new(move |_| {
         messages.track();
+        run.streaming.track();
         if follow.get_untracked() {
             request_animation_frame(move || {
                 if let Some(el) = scroller.get_untracked() {
@@ -93,8 +97,75 @@ pub fn MessageList(
             <For each=move || messages.get() key=|m| m.id let:message>
                 <MessageItem message agent=agent.clone()/>
             </For>
+            {move || run.streaming.get().map(|s| view! {
+                <article class="message assistant streaming" aria-busy="true">
+                    <header class="message-meta">
+                        <span class="message-author">{agent_name.clone()}</span>
+                        <span class="typing">"is answering…"</span>
+                    </header>
+                    <Steps steps=s.steps/>
+                    <Markdown source=s.text/>
+                </article>
+            })}
+            <RunStatus run messages/>
         </div>
     }
+}
+
+/// Stop while a reply streams; the error and Retry when a run failed, or when the latest
+/// message still waits for an answer (after a reload, say).
+#[component]
+fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
+    let unanswered =
+        move || messages.with(|m| m.last().is_some_and(|last| last.role == Role::User));
+    move || {
+        if run.running.get() {
+            view! {
+                <div class="run-status">
+                    <button type="button" class="button small secondary" on:click=move |_| run.stop()>"Stop"</button>
+                </div>
+            }
+            .into_any()
+        } else if let Some(error) = run.error.get() {
+            view! {
+                <div class="run-status error" role="alert">
+                    <p>{error}</p>
+                    <button type="button" class="button small" on:click=move |_| run.start()>"Retry"</button>
+                </div>
+            }
+            .into_any()
+        } else if unanswered() {
+            view! {
+                <div class="run-status">
+                    <p class="muted">"This message has no answer yet."</p>
+                    <button type="button" class="button small" on:click=move |_| run.start()>"Retry"</button>
+                </div>
+            }
+            .into_any()
+        } else {
+            ().into_any()
+        }
+    }
+}
+
+/// The agent's steps, one expandable line each.
+#[component]
+fn Steps(steps: Vec<AgentStep>) -> impl IntoView {
+    (!steps.is_empty()).then(|| {
+        view! {
+            <ul class="steps">
+                {steps.into_iter().map(|step| view! {
+                    <li class="step" class:failed=!step.ok>
+                        <details>
+                            <summary>{step.summary.clone()}</summary>
+                            <p class="muted">{format!("{} · {} ms", step.tool, step.duration_ms)}</p>
+                            <pre><code>{step.arguments.clone()}</code></pre>
+                        </details>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 #[component]
@@ -107,8 +178,18 @@ fn MessageItem(message: Message, agent: String) -> impl IntoView {
     };
     let time = message.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
     let iso = message.created_at.to_rfc3339();
+    let reply: ReplyData = message
+        .data
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default();
     let body = match message.role {
-        Role::Assistant => view! { <Markdown source=message.content.clone()/> }.into_any(),
+        Role::Assistant => view! {
+            <Steps steps=reply.steps/>
+            <Markdown source=message.content.clone()/>
+            {reply.stopped.then(|| view! { <p class="stopped-note">"Stopped"</p> })}
+        }
+        .into_any(),
         _ => view! { <div class="plain">{message.content.clone()}</div> }.into_any(),
     };
     view! {

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use crate::api::chats::{get_chat_view, list_chats, send_message, ChatView as ChatData};
 use crate::error::AppError;
 use crate::model::{Chat, Page};
+use crate::ui::agent_run::AgentRun;
 use crate::ui::chat_list::{use_chat_list, ChatList};
 use crate::ui::components::chat_header::ChatHeader;
 use crate::ui::components::chat_sidebar::ChatSidebar;
@@ -25,6 +26,10 @@ pub fn ChatLayout() -> impl IntoView {
         </RequireLogin>
     }
 }
+
+/// A chat just started from `/chat` whose first message still needs its answer.
+#[derive(Clone, Copy)]
+struct PendingRun(RwSignal<Option<uuid::Uuid>>);
 
 /// The open chat's data, loaded by the layout and read by [`ChatView`].
 #[derive(Clone, Copy)]
@@ -69,6 +74,7 @@ fn ChatLayoutLoaded() -> impl IntoView {
 fn ChatShell(page: Page<Chat>) -> impl IntoView {
     let list = ChatList::new(page);
     provide_context(list);
+    provide_context(PendingRun(RwSignal::new(None)));
     view! {
         <div class="chat-layout" class:drawer-open=move || list.drawer_open.get()>
             <ChatSidebar/>
@@ -85,10 +91,12 @@ fn ChatShell(page: Page<Chat>) -> impl IntoView {
 pub fn NewChatView() -> impl IntoView {
     let list = use_chat_list();
     let navigate = use_navigate();
+    let pending = expect_context::<PendingRun>();
     let send = Action::new(|content: &String| send_message(None, content.clone()));
     Effect::new(move |_| {
         if let Some(Ok(sent)) = send.value().get() {
             list.bump(sent.chat.clone());
+            pending.0.set(Some(sent.chat.id));
             navigate(&format!("/chat/{}", sent.chat.id), Default::default());
         }
     });
@@ -138,6 +146,11 @@ pub fn ChatView() -> impl IntoView {
 fn Conversation(data: ChatData) -> impl IntoView {
     let list = use_chat_list();
     let chat_id = data.chat.id;
+    let agent_name = if data.chat.agent == crate::validation::DEFAULT_AGENT {
+        "Memory Agent".to_string()
+    } else {
+        data.chat.agent.clone()
+    };
     let messages = RwSignal::new(data.messages.data);
     let older = RwSignal::new(data.messages.next);
     let own_title = data.chat.title.clone();
@@ -152,6 +165,7 @@ fn Conversation(data: ChatData) -> impl IntoView {
             })
             .unwrap_or_else(|| own_title.clone())
     });
+    let run = AgentRun::new(chat_id, messages);
     let send = Action::new(move |content: &String| {
         send_message(Some(chat_id.to_string()), content.clone())
     });
@@ -163,8 +177,15 @@ fn Conversation(data: ChatData) -> impl IntoView {
                 }
             });
             list.bump(sent.chat);
+            // The message is stored; now the agent answers it.
+            run.start();
         }
     });
+    // A chat opened right after its first message (from /chat) gets its answer here.
+    if expect_context::<PendingRun>().0.get_untracked() == Some(chat_id) {
+        expect_context::<PendingRun>().0.set(None);
+        Effect::new(move |_| run.start());
+    }
     // The server-rendered <title> is a snapshot: leptos_meta would read a reactive title after
     // this component is disposed (SSR re-renders suspended children), which panics. Renames
     // reach the browser tab through the effect instead.
@@ -176,8 +197,8 @@ fn Conversation(data: ChatData) -> impl IntoView {
     view! {
         <Title text=initial_title/>
         <ChatHeader title/>
-        <MessageList chat_id agent=data.chat.agent.clone() messages older/>
-        <Composer send/>
+        <MessageList chat_id agent=agent_name messages older run/>
+        <Composer send busy=run.running/>
     }
 }
 

@@ -1,0 +1,55 @@
+//! The memory agent without a model: it searches the user's chats for the message, reads the
+//! profile, and answers by name with the best matches (or says it found nothing).
+
+use super::tools::{self, quote, speaker, ToolEnv};
+use crate::model::AgentStep;
+
+/// How to connect a model, said at the end of every recall answer.
+pub const CONNECT_HINT: &str = "_No language model is connected, so I can only search your chats. To connect one, set `MARUNTIME_LLM_BASE_URL` (and `MARUNTIME_LLM_MODEL`) and restart maruntime._";
+
+/// The answer text and the steps taken.
+pub async fn answer(env: &ToolEnv<'_>, question: &str) -> (String, Vec<AgentStep>) {
+    let mut steps = Vec::new();
+    let started = std::time::Instant::now();
+    let arguments = serde_json::json!({"query": question, "scope": "all"}).to_string();
+    let outcome = tools::run("chat_history_search", &arguments, env).await;
+    let hits = match &outcome {
+        Ok(_) => tools::search(env, question, true).await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    steps.push(AgentStep {
+        tool: "chat_history_search".into(),
+        arguments,
+        summary: match &outcome {
+            Ok(o) => o.summary.clone(),
+            Err(e) => format!("Search failed: {e}"),
+        },
+        ok: outcome.is_ok(),
+        duration_ms: started.elapsed().as_millis() as u64,
+    });
+
+    let name = &env.user.display_name;
+    let mut text = if hits.is_empty() {
+        format!(
+            "{name}, I looked through your earlier chats but found nothing about “{}”.",
+            quote(question, 80)
+        )
+    } else {
+        let mut t = format!("{name}, here is what I found in your earlier chats:\n");
+        for hit in &hits {
+            t.push_str(&format!(
+                "\n- **{}** ({}), {} wrote: “{}” [Open the chat](/chat/{}#message-{})",
+                hit.chat_title.replace(['*', '[', ']'], ""),
+                hit.created_at.format("%Y-%m-%d"),
+                speaker(hit, env.user),
+                quote(&hit.content, 160).replace(['[', ']'], ""),
+                hit.chat_id,
+                hit.message_id,
+            ));
+        }
+        t
+    };
+    text.push_str("\n\n");
+    text.push_str(CONNECT_HINT);
+    (text, steps)
+}

@@ -1,0 +1,691 @@
+//! The agent runtime and the OpenAI-compatible gateway, against a scripted fake model.
+
+use reqwest::Client;
+use serde_json::{json, Value};
+
+use crate::fake_llm::{FakeLlm, Script};
+use crate::helpers::*;
+
+async fn app_with_llm(engine: Engine, fake: &FakeLlm) -> Option<TestApp> {
+    let url = fake.base_url.clone();
+    spawn_app_on(engine, move |v| {
+        v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
+        v.insert("MARUNTIME_LLM_MODEL".into(), "fake-model".into());
+        v.insert("MARUNTIME_LLM_TIMEOUT_SECS".into(), "1".into());
+    })
+    .await
+}
+
+/// Registers `login` and returns a client that sends its API key (no cookies).
+async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
+    let browser = app.other_client();
+    assert_eq!(
+        app.register_with(&browser, login, STRONG_PASSWORD)
+            .await
+            .status(),
+        201
+    );
+    let key: Value = browser
+        .post(app.url("/auth/api-keys"))
+        .json(&json!({"name": "sdk"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = key["key"].as_str().unwrap().to_string();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
+    (
+        Client::builder()
+            .default_headers(headers)
+            .timeout(std::time::Duration::from_secs(15))
+            .build()
+            .unwrap(),
+        key,
+    )
+}
+
+async fn complete(app: &TestApp, client: &Client, body: Value) -> reqwest::Response {
+    client
+        .post(app.url("/v1/chat/completions"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn ask(content: &str) -> Value {
+    json!({"model": "memory-agent", "messages": [{"role": "user", "content": content}]})
+}
+
+async fn messages_of(app: &TestApp, client: &Client, chat: &str) -> Vec<Value> {
+    let page: Value = client
+        .get(app.url(&format!("/v1/chats/{chat}/messages?limit=500")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["data"].as_array().unwrap().clone()
+}
+
+/// The content deltas and the final line of an SSE body.
+fn parse_sse(body: &str) -> (String, Vec<Value>, bool) {
+    let mut text = String::new();
+    let mut chunks = Vec::new();
+    let mut done = false;
+    for data in body.split("\n\n").filter_map(|e| e.strip_prefix("data: ")) {
+        if data == "[DONE]" {
+            done = true;
+            continue;
+        }
+        let v: Value = serde_json::from_str(data).expect("every event is JSON");
+        if let Some(t) = v["choices"][0]["delta"]["content"].as_str() {
+            text.push_str(t);
+        }
+        chunks.push(v);
+    }
+    (text, chunks, done)
+}
+
+async fn on_both(test: impl AsyncFn(TestApp, FakeLlm)) {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let fake = FakeLlm::start(vec![]).await;
+        if let Some(app) = app_with_llm(engine, &fake).await {
+            test(app, fake).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_requires_authentication_in_openai_shape() {
+    let fake = FakeLlm::start(vec![]).await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    for response in [
+        complete(&app, &Client::new(), ask("hi")).await,
+        Client::new()
+            .get(app.url("/v1/models"))
+            .send()
+            .await
+            .unwrap(),
+        Client::new()
+            .post(app.url("/v1/chat/completions"))
+            .bearer_auth("mrt_not-a-key")
+            .json(&ask("hi"))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(response.status(), 401);
+        let body: Value = response.json().await.unwrap();
+        assert!(body["error"]["message"].is_string());
+        assert_eq!(body["error"]["type"], "invalid_request_error");
+        assert_eq!(body["error"]["code"], "invalid_api_key");
+    }
+    assert!(fake.requests().is_empty(), "nothing reached the model");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completion_answers_in_openai_format_and_appears_as_a_chat() {
+    on_both(async |app, fake| {
+        fake.push(Script::text(&["Hello", ", ", "Ann!"]));
+        let (client, _) = key_client(&app, "ann").await;
+        let models: Value = client
+            .get(app.url("/v1/models"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(models["object"], "list");
+        assert_eq!(models["data"][0]["id"], "memory-agent");
+        assert_eq!(models["data"][0]["object"], "model");
+
+        let mut body = ask("Say hello");
+        body["temperature"] = json!(0.2);
+        body["some_future_field"] = json!({"x": 1});
+        let response = complete(&app, &client, body).await;
+        assert_eq!(response.status(), 200);
+        let chat_id = response.headers()["x-chat-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let reply: Value = response.json().await.unwrap();
+        assert_eq!(reply["object"], "chat.completion");
+        assert_eq!(reply["choices"][0]["message"]["role"], "assistant");
+        assert_eq!(reply["choices"][0]["message"]["content"], "Hello, Ann!");
+        assert_eq!(reply["choices"][0]["finish_reason"], "stop");
+        assert!(reply["created"].as_i64().unwrap() > 1_700_000_000);
+
+        // The model saw the system prompt with the profile, then the question.
+        let sent = &fake.requests()[0];
+        assert_eq!(sent["model"], "fake-model");
+        assert_eq!(sent["stream"], true);
+        assert_eq!(sent["messages"][0]["role"], "system");
+        assert!(sent["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("ann name"));
+        assert!(sent["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("# User Profile"));
+        assert_eq!(
+            sent["messages"][1],
+            json!({"role": "user", "content": "Say hello"})
+        );
+        assert!(sent["tools"].as_array().unwrap().len() == 2);
+
+        // The exchange is a chat of this user, as the web UI lists it.
+        let chats: Value = client
+            .get(app.url("/v1/chats"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(chats["data"][0]["id"], chat_id);
+        let stored = messages_of(&app, &client, &chat_id).await;
+        let pairs: Vec<_> = stored
+            .iter()
+            .map(|m| {
+                (
+                    m["role"].as_str().unwrap().to_string(),
+                    m["content"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("user".to_string(), "Say hello".to_string()),
+                ("assistant".to_string(), "Hello, Ann!".to_string())
+            ]
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_sends_chunks_and_done() {
+    let fake = FakeLlm::start(vec![Script::text(&["Привет", " 👋", " world"])]).await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    let (client, _) = key_client(&app, "ann").await;
+    let mut body = ask("stream please");
+    body["stream"] = json!(true);
+    let response = complete(&app, &client, body).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    assert!(response.headers().contains_key("x-chat-id"));
+    let text = response.text().await.unwrap();
+    let (content, chunks, done) = parse_sse(&text);
+    assert_eq!(content, "Привет 👋 world");
+    assert!(done, "ends with data: [DONE]");
+    assert!(chunks
+        .iter()
+        .all(|c| c["object"] == "chat.completion.chunk"));
+    assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+    assert_eq!(
+        chunks.last().unwrap()["choices"][0]["finish_reason"],
+        "stop"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_openai_errors() {
+    let fake = FakeLlm::start(vec![]).await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    let (client, _) = key_client(&app, "ann").await;
+    let unknown = complete(
+        &app,
+        &client,
+        json!({"model": "gpt-9", "messages": [{"role": "user", "content": "hi"}]}),
+    )
+    .await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        unknown.json::<Value>().await.unwrap()["error"]["code"],
+        "model_not_found"
+    );
+    for bad in [
+        json!({"model": "memory-agent", "messages": []}),
+        json!({"model": "memory-agent", "messages": "hi"}),
+        json!({"model": "memory-agent", "messages": [{"role": "user", "content": 5}]}),
+        json!({"model": "memory-agent", "messages": [{"role": "wizard", "content": "hi"}]}),
+        json!({"model": "memory-agent", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"}),
+        json!({"messages": [{"role": "user", "content": "hi"}]}),
+    ] {
+        let r = complete(&app, &client, bad.clone()).await;
+        assert_eq!(r.status(), 400, "{bad}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["type"], "invalid_request_error", "{bad}");
+    }
+    let r = client
+        .post(app.url("/v1/chat/completions"))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_id_continues_that_chat_and_only_that_users() {
+    on_both(async |app, fake| {
+        fake.push(Script::text(&["First answer"]));
+        fake.push(Script::text(&["Second answer"]));
+        let (ann, _) = key_client(&app, "ann").await;
+        let first = complete(&app, &ann, ask("First question")).await;
+        let chat = first.headers()["x-chat-id"].to_str().unwrap().to_string();
+
+        let mut next = json!({"model": "memory-agent", "chat_id": chat, "messages": [
+            {"role": "user", "content": "ignored old text"},
+            {"role": "user", "content": "Second question"}]});
+        let second = complete(&app, &ann, next.clone()).await;
+        assert_eq!(second.status(), 200);
+        assert_eq!(second.headers()["x-chat-id"].to_str().unwrap(), chat);
+        let history: Vec<_> = fake.requests()[1]["messages"].as_array().unwrap()[1..]
+            .iter()
+            .map(|m| m["content"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            history,
+            ["First question", "First answer", "Second question"]
+        );
+        assert_eq!(messages_of(&app, &ann, &chat).await.len(), 4);
+
+        // The header works as well as the field.
+        fake.push(Script::text(&["Third answer"]));
+        let by_header = ann
+            .post(app.url("/v1/chat/completions"))
+            .header("x-chat-id", &chat)
+            .json(&ask("Third"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_header.headers()["x-chat-id"].to_str().unwrap(), chat);
+        assert_eq!(messages_of(&app, &ann, &chat).await.len(), 6);
+
+        // Bob cannot continue Ann's chat, nor learn that it exists.
+        let (bob, _) = key_client(&app, "bob").await;
+        next["messages"] = json!([{"role": "user", "content": "let me in"}]);
+        let refused = complete(&app, &bob, next.clone()).await;
+        assert_eq!(refused.status(), 404);
+        next["chat_id"] = json!(uuid::Uuid::new_v4().to_string());
+        assert_eq!(complete(&app, &bob, next).await.status(), 404);
+        assert_eq!(
+            messages_of(&app, &ann, &chat).await.len(),
+            6,
+            "nothing was written"
+        );
+        assert_eq!(fake.requests().len(), 3);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_calls_run_and_their_steps_are_stored() {
+    on_both(async |app, fake| {
+        let (ann, _) = key_client(&app, "ann").await;
+        fake.push(Script::text(&["Noted."]));
+        let earlier = complete(&app, &ann, ask("The Atlas launch moved to Friday")).await;
+        let earlier_chat = earlier.headers()["x-chat-id"].to_str().unwrap().to_string();
+
+        fake.push(Script::ToolCall {
+            name: "chat_history_search".into(),
+            argument_pieces: vec![
+                "{\"que".into(),
+                "ry\": \"Atl".into(),
+                "as\", \"scope\": \"all\"}".into(),
+            ],
+        });
+        fake.push(Script::text(&["It moved to Friday."]));
+        let reply: Value = complete(&app, &ann, ask("What did we say about Atlas?"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            reply["choices"][0]["message"]["content"],
+            "It moved to Friday."
+        );
+
+        let requests = fake.requests();
+        let follow_up = requests.last().unwrap()["messages"].as_array().unwrap();
+        let call = &follow_up[follow_up.len() - 2];
+        assert_eq!(
+            call["tool_calls"][0]["function"]["arguments"],
+            "{\"query\": \"Atlas\", \"scope\": \"all\"}"
+        );
+        let result = follow_up.last().unwrap();
+        assert_eq!(result["role"], "tool");
+        assert_eq!(result["tool_call_id"], "call_1");
+        let found: Value = serde_json::from_str(result["content"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            found["results"][0]["text"],
+            "The Atlas launch moved to Friday"
+        );
+        assert_eq!(found["results"][0]["chat_id"], earlier_chat);
+
+        let chats: Value = ann
+            .get(app.url("/v1/chats"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let chat = chats["data"][0]["id"].as_str().unwrap();
+        let stored = messages_of(&app, &ann, chat).await;
+        let step_data = app
+            .state
+            .store
+            .list_messages(
+                app.state
+                    .store
+                    .user_by_login_key("ann")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .user
+                    .id,
+                uuid::Uuid::parse_str(chat).unwrap(),
+                maruntime::server::store::MessageWindow::After(0),
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 2);
+        let data: Value = serde_json::from_str(step_data[1].data.as_deref().unwrap()).unwrap();
+        assert_eq!(data["steps"][0]["tool"], "chat_history_search");
+        assert!(
+            data["steps"][0]["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("Searched your chats for 'Atlas': "),
+            "{data}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tools_only_see_the_calling_users_data() {
+    let fake = FakeLlm::start(vec![]).await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    let (ann, _) = key_client(&app, "ann").await;
+    fake.push(Script::text(&["ok"]));
+    complete(&app, &ann, ask("My Atlas password hint is violet")).await;
+
+    let (bob, _) = key_client(&app, "bob").await;
+    fake.push(Script::ToolCall {
+        name: "chat_history_search".into(),
+        argument_pieces: vec![
+            "{\"query\": \"Atlas violet\", \"scope\": \"all\", \"user_id\": \"ann\"}".into(),
+        ],
+    });
+    fake.push(Script::text(&["Nothing."]));
+    complete(&app, &bob, ask("search Atlas")).await;
+    let tool_result = fake.requests().last().unwrap()["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!tool_result.contains("violet"), "{tool_result}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_tool_is_reported_to_the_model_and_the_run_goes_on() {
+    let fake = FakeLlm::start(vec![
+        Script::ToolCall {
+            name: "chat_history_search".into(),
+            argument_pieces: vec!["{broken".into()],
+        },
+        Script::ToolCall {
+            name: "delete_everything".into(),
+            argument_pieces: vec!["{}".into()],
+        },
+        Script::text(&["Sorry, search failed."]),
+    ])
+    .await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    let (ann, _) = key_client(&app, "ann").await;
+    let reply: Value = complete(&app, &ann, ask("find it"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        reply["choices"][0]["message"]["content"],
+        "Sorry, search failed."
+    );
+    let requests = fake.requests();
+    let second = requests[1]["messages"].as_array().unwrap();
+    assert!(second.last().unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .starts_with("error: invalid arguments"));
+    let third = requests[2]["messages"].as_array().unwrap();
+    assert!(third.last().unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .contains("not available"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_step_limit_ends_with_a_call_without_tools() {
+    let call = || Script::ToolCall {
+        name: "chat_history_search".into(),
+        argument_pieces: vec!["{\"query\": \"x\"}".into()],
+    };
+    let fake = FakeLlm::start(vec![
+        call(),
+        call(),
+        call(),
+        call(),
+        Script::text(&["Final."]),
+    ])
+    .await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    let (ann, _) = key_client(&app, "ann").await;
+    let reply: Value = complete(&app, &ann, ask("loop"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["choices"][0]["message"]["content"], "Final.");
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 5);
+    assert!(requests[..4].iter().all(|r| r["tools"].is_array()));
+    assert!(
+        requests[4].get("tools").is_none(),
+        "the last call offers no tools"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_errors_are_classified_and_the_message_survives() {
+    let fake = FakeLlm::start(vec![
+        Script::Status(500),
+        Script::Status(503), // retried once, then fails
+        Script::Status(429),
+        Script::text(&["recovered"]), // one retry succeeds
+        Script::Status(401),
+        Script::Stall,
+        Script::Malformed,
+    ])
+    .await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    let (ann, _) = key_client(&app, "ann").await;
+
+    let failed = complete(&app, &ann, ask("first")).await;
+    assert_eq!(failed.status(), 502);
+    let chat = failed.headers()["x-chat-id"].to_str().unwrap().to_string();
+    let body: Value = failed.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{body}"
+    );
+    let stored = messages_of(&app, &ann, &chat).await;
+    assert_eq!(stored.len(), 1, "the user's message is kept");
+    assert_eq!(stored[0]["content"], "first");
+
+    let ok: Value = complete(&app, &ann, ask("second"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["choices"][0]["message"]["content"], "recovered");
+
+    for (question, expected) in [
+        ("third", "credentials"),
+        ("fourth", "stopped responding"),
+        ("fifth", "could not use"),
+    ] {
+        let r = complete(&app, &ann, ask(question)).await;
+        assert_eq!(r.status(), 502, "{question}");
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(expected),
+            "{question}: {body}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_can_save_a_preference_to_user_md() {
+    let fake = FakeLlm::start(vec![
+        Script::ToolCall {
+            name: "update_user_preferences".into(),
+            argument_pieces: vec!["{\"preference\": \"Prefers metric units\"}".into()],
+        },
+        Script::text(&["Got it."]),
+    ])
+    .await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    let (ann, _) = key_client(&app, "ann").await;
+    complete(&app, &ann, ask("Always use metric units")).await;
+    let user = app
+        .state
+        .store
+        .user_by_login_key("ann")
+        .await
+        .unwrap()
+        .unwrap()
+        .user;
+    let profile = std::fs::read_to_string(
+        app.memory_dir
+            .join("users")
+            .join(user.id.to_string())
+            .join("user.md"),
+    )
+    .unwrap();
+    assert!(
+        profile.ends_with("## Preferences\n- Prefers metric units\n"),
+        "{profile}"
+    );
+}
+
+on_both_engines! {
+    async fn without_a_model_the_memory_agent_recalls_earlier_chats(app) {
+        let (ann, _) = key_client(&app, "ann").await;
+        let browser_chat: Value = ann.post(app.url("/v1/chats")).json(&json!({"title": "Launch planning"})).send().await.unwrap().json().await.unwrap();
+        let id = browser_chat["id"].as_str().unwrap();
+        ann.post(app.url(&format!("/v1/chats/{id}/messages"))).json(&json!({"content": "The Atlas launch is on Friday at 10:00"})).send().await.unwrap();
+
+        let reply: Value = complete(&app, &ann, ask("What did we say about Atlas?")).await.json().await.unwrap();
+        let text = reply["choices"][0]["message"]["content"].as_str().unwrap();
+        assert!(text.starts_with("ann name, here is what I found"), "{text}");
+        assert!(text.contains("**Launch planning**"), "{text}");
+        assert!(text.contains("The Atlas launch is on Friday at 10:00"), "{text}");
+        assert!(text.contains(&format!("(/chat/{id}#message-")), "{text}");
+        assert!(text.contains("MARUNTIME_LLM_BASE_URL"), "{text}");
+
+        let nothing: Value = complete(&app, &ann, ask("Anything about zeppelins?")).await.json().await.unwrap();
+        let text = nothing["choices"][0]["message"]["content"].as_str().unwrap();
+        assert!(text.contains("found nothing about"), "{text}");
+
+        // Another user's chats are not searched.
+        let (bob, _) = key_client(&app, "bob").await;
+        let theirs: Value = complete(&app, &bob, ask("What did we say about Atlas?")).await.json().await.unwrap();
+        assert!(theirs["choices"][0]["message"]["content"].as_str().unwrap().contains("found nothing"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_run_keeps_what_arrived_and_says_so() {
+    let fake = FakeLlm::start(vec![Script::Slow(
+        (0..50).map(|i| format!("w{i} ")).collect(),
+    )])
+    .await;
+    let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
+    let (ann, _) = key_client(&app, "ann").await;
+    let chat: Value = ann
+        .post(app.url("/v1/chats"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let chat_id = uuid::Uuid::parse_str(chat["id"].as_str().unwrap()).unwrap();
+    ann.post(app.url(&format!("/v1/chats/{chat_id}/messages")))
+        .json(&json!({"content": "a long story please"}))
+        .send()
+        .await
+        .unwrap();
+    let user = app
+        .state
+        .store
+        .user_by_login_key("ann")
+        .await
+        .unwrap()
+        .unwrap()
+        .user;
+
+    let mut events = app.state.agents.start(user.clone(), chat_id).await.unwrap();
+    let mut deltas = 0;
+    let finished = loop {
+        match events.recv().await.expect("the run reports its end") {
+            maruntime::model::RunEvent::Delta { .. } => {
+                deltas += 1;
+                if deltas == 3 {
+                    // Only the owner can stop it.
+                    assert!(!app.state.agents.stop(uuid::Uuid::new_v4(), chat_id));
+                    assert!(app.state.agents.stop(user.id, chat_id));
+                }
+            }
+            maruntime::model::RunEvent::Finished { message } => break message,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(
+        finished.content.starts_with("w0 w1 w2"),
+        "{}",
+        finished.content
+    );
+    assert!(!finished.content.contains("w49"));
+    let data: Value = serde_json::from_str(finished.data.as_deref().unwrap()).unwrap();
+    assert_eq!(data["stopped"], true);
+    assert_eq!(messages_of(&app, &ann, &chat_id.to_string()).await.len(), 2);
+}

@@ -1,0 +1,174 @@
+//! A fake OpenAI-compatible model server, scripted per test.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+/// What the fake answers to one request.
+#[derive(Clone, Debug)]
+pub enum Script {
+    /// Streams these content deltas, then `[DONE]`.
+    Text(Vec<String>),
+    /// Streams one tool call whose arguments arrive in these pieces.
+    ToolCall {
+        name: String,
+        argument_pieces: Vec<String>,
+    },
+    /// Answers with this status and an OpenAI error body.
+    Status(u16),
+    /// Sends headers and one delta, then goes silent.
+    Stall,
+    /// Streams a line of broken JSON.
+    Malformed,
+    /// Streams these deltas slowly (one per 200 ms), for stopping.
+    Slow(Vec<String>),
+}
+
+impl Script {
+    pub fn text(pieces: &[&str]) -> Self {
+        Script::Text(pieces.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    scripts: Arc<Mutex<VecDeque<Script>>>,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+pub struct FakeLlm {
+    pub base_url: String,
+    shared: Shared,
+}
+
+impl FakeLlm {
+    pub async fn start(scripts: Vec<Script>) -> FakeLlm {
+        let shared = Shared::default();
+        shared.scripts.lock().unwrap().extend(scripts);
+        let app = Router::new()
+            .route("/v1/chat/completions", post(answer))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FakeLlm {
+            base_url: format!("http://{addr}/v1"),
+            shared,
+        }
+    }
+
+    /// Every request body received, in order.
+    pub fn requests(&self) -> Vec<Value> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    pub fn push(&self, script: Script) {
+        self.shared.scripts.lock().unwrap().push_back(script);
+    }
+}
+
+fn chunk(delta: Value) -> String {
+    format!(
+        "data: {}\n\n",
+        json!({"id": "fake", "object": "chat.completion.chunk", "created": 0, "model": "fake",
+               "choices": [{"index": 0, "delta": delta, "finish_reason": null}]})
+    )
+}
+
+fn sse(parts: Vec<String>, delay: Duration, stall: bool) -> Response {
+    let stream = futures::stream::unfold(
+        (parts.into_iter(), false),
+        move |(mut it, done)| async move {
+            if done {
+                if stall {
+                    futures::future::pending::<()>().await;
+                }
+                return None;
+            }
+            match it.next() {
+                Some(p) => {
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    Some((
+                        Ok::<_, std::convert::Infallible>(Bytes::from(p)),
+                        (it, false),
+                    ))
+                }
+                None if stall => Some((Ok(Bytes::new()), (it, true))),
+                None => None,
+            }
+        },
+    );
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(stream))
+        .unwrap()
+}
+
+async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Response {
+    shared.requests.lock().unwrap().push(body);
+    let script = shared
+        .scripts
+        .lock()
+        .unwrap()
+        .pop_front()
+        .unwrap_or_else(|| Script::text(&["(no script left)"]));
+    let done = "data: [DONE]\n\n".to_string();
+    match script {
+        Script::Text(pieces) => {
+            let mut parts: Vec<String> = pieces
+                .iter()
+                .map(|p| chunk(json!({"content": p})))
+                .collect();
+            parts.push(done);
+            sse(parts, Duration::ZERO, false)
+        }
+        Script::Slow(pieces) => {
+            let mut parts: Vec<String> = pieces
+                .iter()
+                .map(|p| chunk(json!({"content": p})))
+                .collect();
+            parts.push(done);
+            sse(parts, Duration::from_millis(200), false)
+        }
+        Script::ToolCall {
+            name,
+            argument_pieces,
+        } => {
+            let mut parts = vec![chunk(
+                json!({"tool_calls": [{"index": 0, "id": "call_1", "type": "function", "function": {"name": name, "arguments": ""}}]}),
+            )];
+            for piece in argument_pieces {
+                parts.push(chunk(
+                    json!({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}),
+                ));
+            }
+            parts.push(done);
+            sse(parts, Duration::ZERO, false)
+        }
+        Script::Status(code) => (
+            StatusCode::from_u16(code).unwrap(),
+            Json(json!({"error": {"message": format!("fake error {code}"), "type": "fake"}})),
+        )
+            .into_response(),
+        Script::Stall => sse(
+            vec![chunk(json!({"content": "partial "}))],
+            Duration::ZERO,
+            true,
+        ),
+        Script::Malformed => sse(
+            vec!["data: {not json\n\n".to_string()],
+            Duration::ZERO,
+            false,
+        ),
+    }
+}
