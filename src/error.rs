@@ -39,8 +39,9 @@ pub enum AppError {
     /// 500: something failed on the server; the detail is in the server log only.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
-    /// The request never reached the server or its answer could not be read (client side only).
-    #[error("Could not reach the server: {0}")]
+    /// The request never reached the server or its answer could not be read (client side
+    /// only). The detail is for debugging; people see a plain sentence.
+    #[error("Could not reach the server. Check your connection and try again.")]
     Transport(String),
 }
 

@@ -32,13 +32,13 @@ test("a run can be stopped and what arrived is kept", async ({ page }) => {
   await waitForHydration(page);
   await send(page, "tell a slow story");
   await expect(page.locator(".message.streaming")).toContainText("word2");
-  await page.getByRole("button", { name: "Stop" }).click();
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
   const reply = page.locator(".message.assistant").last();
   await expect(reply.locator(".stopped-note")).toHaveText("Stopped");
   await expect(reply).toContainText("word0");
   await expect(reply).not.toContainText("word79");
   // The chat stays usable.
-  await expect(page.getByRole("button", { name: "Stop" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Stop", exact: true })).toHaveCount(0);
   await send(page, "and now?");
   await expect(page.locator(".message.assistant").last()).toContainText("You said: and now?");
 });

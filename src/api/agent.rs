@@ -25,7 +25,8 @@ pub async fn run_agent(chat_id: String) -> Result<TextStream<AppError>, AppError
                 let line = serde_json::to_string(&event).expect("events serialize") + "\n";
                 Some((line, events))
             });
-            Ok(TextStream::new(lines.map(Ok)))
+            // Fused: the response body may be polled again after its end.
+            Ok(TextStream::new(lines.fuse().map(Ok)))
         }
         .await,
     )

@@ -43,9 +43,13 @@ impl AgentRun {
         self.running.set(true);
         self.error.set(None);
         self.streaming.set(Some(Streaming::default()));
+        // The page may move on while the reply streams (the server keeps it either way), so
+        // everything below uses `try_` access: a closed chat view simply stops updating.
         spawn_local(async move {
             match run_agent(self.chat_id.to_string()).await {
-                Err(e) => self.error.set(Some(e.to_string())),
+                Err(e) => {
+                    self.error.try_set(Some(e.to_string()));
+                }
                 Ok(stream) => {
                     let mut stream = stream.into_inner();
                     let mut buffer = String::new();
@@ -56,12 +60,14 @@ impl AgentRun {
                                 while let Some(end) = buffer.find('\n') {
                                     let line: String = buffer.drain(..=end).collect();
                                     if let Ok(event) = serde_json::from_str::<RunEvent>(&line) {
-                                        self.apply(event);
+                                        if !self.apply(event) {
+                                            return;
+                                        }
                                     }
                                 }
                             }
                             Err(e) => {
-                                self.error.set(Some(e.to_string()));
+                                self.error.try_set(Some(e.to_string()));
                                 break;
                             }
                         }
@@ -69,36 +75,45 @@ impl AgentRun {
                 }
             }
             // A stream that ended without a verdict (connection lost) is an error too.
-            if self.streaming.get_untracked().is_some() && self.error.get_untracked().is_none() {
+            let unfinished = self.streaming.try_get_untracked().flatten().is_some();
+            if unfinished && self.error.try_get_untracked().flatten().is_none() {
                 self.error
-                    .set(Some("The connection to the agent was lost.".into()));
+                    .try_set(Some("The connection to the agent was lost.".into()));
             }
-            self.streaming.set(None);
-            self.running.set(false);
+            self.streaming.try_set(None);
+            self.running.try_set(false);
         });
     }
 
-    fn apply(self, event: RunEvent) {
+    /// Applies one event; false once the view is gone.
+    fn apply(self, event: RunEvent) -> bool {
         match event {
             RunEvent::Step { step } => self
                 .streaming
-                .update(|s| s.get_or_insert_with(Streaming::default).steps.push(step)),
-            RunEvent::Delta { text } => self.streaming.update(|s| {
-                s.get_or_insert_with(Streaming::default)
-                    .text
-                    .push_str(&text)
-            }),
+                .try_update(|s| s.get_or_insert_with(Streaming::default).steps.push(step))
+                .is_some(),
+            RunEvent::Delta { text } => self
+                .streaming
+                .try_update(|s| {
+                    s.get_or_insert_with(Streaming::default)
+                        .text
+                        .push_str(&text)
+                })
+                .is_some(),
             RunEvent::Finished { message } => {
-                self.streaming.set(None);
-                self.messages.update(|list| {
-                    if !list.iter().any(|m| m.id == message.id) {
-                        list.push(message);
-                    }
-                });
+                self.streaming.try_set(None);
+                self.messages
+                    .try_update(|list| {
+                        if !list.iter().any(|m| m.id == message.id) {
+                            list.push(message);
+                        }
+                    })
+                    .is_some()
             }
             RunEvent::Failed { error } => {
-                self.streaming.set(None);
-                self.error.set(Some(error));
+                self.streaming.try_set(None);
+                // `try_set` hands the value back when the signal is gone.
+                self.error.try_set(Some(error)).is_none()
             }
         }
     }

@@ -110,7 +110,7 @@ fn sse(parts: Vec<String>, delay: Duration, stall: bool) -> Response {
     );
     Response::builder()
         .header("content-type", "text/event-stream")
-        .body(Body::from_stream(stream))
+        .body(Body::from_stream(futures::StreamExt::fuse(stream)))
         .unwrap()
 }
 

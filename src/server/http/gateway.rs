@@ -220,7 +220,10 @@ async fn completions(
     let created = chrono::Utc::now().timestamp();
     let chat_header = HeaderValue::from_str(&chat_id.to_string()).expect("uuid is a valid header");
     if stream {
-        let body = Body::from_stream(sse_stream(events, id, created, model));
+        // Fused: the response body may be polled again after its end.
+        let body = Body::from_stream(futures::StreamExt::fuse(sse_stream(
+            events, id, created, model,
+        )));
         let mut response = Response::new(body);
         let h = response.headers_mut();
         h.insert(

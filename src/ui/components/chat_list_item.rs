@@ -66,7 +66,7 @@ pub fn ChatListItem(chat: Chat) -> impl IntoView {
                 Ok(saved) => list.replace(saved),
                 Err(e) => {
                     list.replace(old);
-                    error.set(Some(e.to_string()));
+                    error.try_set(Some(e.to_string()));
                 }
             }
         });

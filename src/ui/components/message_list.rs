@@ -31,7 +31,7 @@ pub fn MessageList(
         run.streaming.track();
         if follow.get_untracked() {
             request_animation_frame(move || {
-                if let Some(el) = scroller.get_untracked() {
+                if let Some(el) = scroller.try_get_untracked().flatten() {
                     el.set_scroll_top(el.scroll_height());
                 }
             });
