@@ -275,12 +275,128 @@ async fn bench_chats(a: &Args) {
     );
 }
 
+/// A model that answers at once: three content chunks and [DONE].
+async fn start_instant_llm(port: u16) {
+    use axum::routing::post;
+    async fn answer() -> axum::response::Response {
+        let mut body = String::new();
+        for piece in ["Instant ", "fake ", "reply."] {
+            body.push_str(&format!(
+                "data: {}\n\n",
+                json!({"choices": [{"index": 0, "delta": {"content": piece}}]})
+            ));
+        }
+        body.push_str("data: [DONE]\n\n");
+        axum::response::Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    }
+    let app = axum::Router::new().route("/v1/chat/completions", post(answer));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+}
+
+/// Time from sending a streaming request to its first content delta.
+async fn first_token(c: &Client, url: &str, body: &Value) -> Duration {
+    let t = Instant::now();
+    let mut r = c.post(url).json(body).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    loop {
+        let chunk = r.chunk().await.unwrap().expect("a content chunk arrives");
+        if String::from_utf8_lossy(&chunk).contains("\"content\":\"Instant") {
+            return t.elapsed();
+        }
+    }
+}
+
+async fn bench_agent(a: &Args, llm_port: u16) {
+    let url = a.url.clone();
+    let c = client();
+    register(&c, &url, "agentbench").await;
+    let key: Value = c
+        .post(format!("{url}/auth/api-keys"))
+        .json(&json!({"name": "bench"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = key["key"].as_str().unwrap().to_string();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
+    let api = Client::builder()
+        .default_headers(headers)
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+
+    // Time to first token: directly from the fake model, and through maruntime.
+    let direct_url = format!("http://127.0.0.1:{llm_port}/v1/chat/completions");
+    let gateway_url = format!("{url}/v1/chat/completions");
+    let body = json!({"model": "memory-agent", "stream": true, "messages": [{"role": "user", "content": "hello"}]});
+    let (mut direct, mut through) = (Vec::new(), Vec::new());
+    for _ in 0..200 {
+        direct.push(first_token(&api, &direct_url, &body).await);
+        through.push(first_token(&api, &gateway_url, &body).await);
+    }
+    direct.sort();
+    through.sort();
+    println!(
+        "first token, direct from the fake model: p50 {} p99 {}; through maruntime: p50 {} p99 {} (n=200 each)",
+        ms(percentile(&direct, 0.5)), ms(percentile(&direct, 0.99)),
+        ms(percentile(&through, 0.5)), ms(percentile(&through, 0.99))
+    );
+    println!(
+        "runtime's added latency to first token: p50 {} p99 {}",
+        ms(percentile(&through, 0.5).saturating_sub(percentile(&direct, 0.5))),
+        ms(percentile(&through, 0.99).saturating_sub(percentile(&direct, 0.99)))
+    );
+
+    // Completions per second at 32 concurrent clients (not streamed: each waits for the stored reply).
+    let secs = 10;
+    let plain =
+        json!({"model": "memory-agent", "messages": [{"role": "user", "content": "hello"}]});
+    let (n, lat) = load(32, Duration::from_secs(secs), {
+        let api = api.clone();
+        move || {
+            let api = api.clone();
+            let u = gateway_url.clone();
+            let b = plain.clone();
+            async move {
+                match api.post(&u).json(&b).send().await {
+                    Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                    _ => false,
+                }
+            }
+        }
+    })
+    .await;
+    println!(
+        "completions, 32 concurrent clients, {secs} s: {:.0} completions/s, p50 {} p99 {}",
+        n as f64 / secs as f64,
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99))
+    );
+    // Every completion through maruntime stores its question and its answer; the latency
+    // part sent 200 of them through maruntime (and 200 straight to the fake model).
+    println!("completions sent through maruntime in total: {}", n + 200);
+}
+
 #[tokio::main]
 async fn main() {
     let a = args();
+    let llm_port = 3302;
     match a.what.as_str() {
         "auth" => bench_auth(&a).await,
         "chats" => bench_chats(&a).await,
-        other => panic!("unknown benchmark {other}: use auth or chats"),
+        "agent" => {
+            start_instant_llm(llm_port).await;
+            bench_agent(&a, llm_port).await
+        }
+        other => panic!("unknown benchmark {other}: use auth, chats or agent"),
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the figures in the closing notes against the release build, with a fresh SQLite
 # database: start-up time, idle memory, release WASM size, and the load benchmarks.
-# Usage: scripts/bench.sh [auth|chats|all]   (needs `cargo leptos build --release` first)
+# Usage: scripts/bench.sh [auth|chats|agent|all]   (needs `cargo leptos build --release` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -15,6 +15,7 @@ cargo build --release --example bench --features ssr -q
 start=$(date +%s%N)
 LEPTOS_SITE_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$data/db.sqlite" MARUNTIME_MEMORY_DIR="$data/memory" \
   MARUNTIME_REGISTER_LIMIT=100000 MARUNTIME_LOGIN_LIMIT=100000 RUST_LOG=warn \
+  MARUNTIME_LLM_BASE_URL=http://127.0.0.1:3302/v1 MARUNTIME_LLM_MODEL=instant \
   scripts/serve-release.sh &
 pid=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.005; done
@@ -27,9 +28,12 @@ wasm=$(ls target/site/pkg/*.wasm | head -n1)
 echo "release WASM: $(stat -c %s "$wasm" | awk '{printf "%.0f KiB", $1/1024}') raw, $(gzip -9c "$wasm" | wc -c | awk '{printf "%.0f KiB", $1/1024}') gzip"
 
 # The server may not share the benchmark client's process: it gets its own.
+bench() { target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" "$1"; }
 case "$what" in
-  auth|chats) target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" "$what" ;;
-  all)
-    target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" auth
-    target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" chats ;;
+  auth|chats) bench "$what" ;;
+  agent)
+    bench agent
+    # The runner stores every question and every answer: count them in the database.
+    python3 -c "import sqlite3,sys; c=sqlite3.connect('$data/db.sqlite'); print('stored messages of the agent bench: %d user, %d assistant' % tuple(c.execute(\"select count(*) from messages m join chats c on c.id=m.chat_id join users u on u.id=c.user_id where u.login='agentbench' and m.role=?\", (r,)).fetchone()[0] for r in ('user','assistant')))" ;;
+  all) bench auth; bench chats ;;
 esac
