@@ -62,6 +62,16 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
+/// One line of a load result: throughput and latency percentiles.
+fn report(label: &str, unit: &str, count: usize, secs: u64, latencies: &[Duration]) {
+    println!(
+        "{label}, {secs} s: {:.0} {unit}/s, p50 {} p99 {}",
+        count as f64 / secs as f64,
+        ms(percentile(latencies, 0.5)),
+        ms(percentile(latencies, 0.99))
+    );
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -148,12 +158,7 @@ async fn bench_auth(a: &Args) {
         }
     })
     .await;
-    println!(
-        "GET /auth/me, 64 concurrent, {secs} s: {:.0} req/s, p50 {} p99 {}",
-        n as f64 / secs as f64,
-        ms(percentile(&lat, 0.5)),
-        ms(percentile(&lat, 0.99))
-    );
+    report("GET /auth/me, 64 concurrent", "req", n, secs, &lat);
 
     // Memory during a flood of 200 concurrent logins.
     let (before, _) = rss_mib(a.pid);
@@ -253,12 +258,7 @@ async fn bench_chats(a: &Args) {
             }
         })
         .await;
-        println!(
-            "{label}, 8 concurrent, {secs} s: {:.0} req/s, p50 {} p99 {}",
-            n as f64 / secs as f64,
-            ms(percentile(&lat, 0.5)),
-            ms(percentile(&lat, 0.99))
-        );
+        report(&format!("{label}, 8 concurrent"), "req", n, secs, &lat);
     }
     let page = c
         .get(format!("{url}/chat/{big}"))
@@ -375,11 +375,12 @@ async fn bench_agent(a: &Args, llm_port: u16) {
         }
     })
     .await;
-    println!(
-        "completions, 32 concurrent clients, {secs} s: {:.0} completions/s, p50 {} p99 {}",
-        n as f64 / secs as f64,
-        ms(percentile(&lat, 0.5)),
-        ms(percentile(&lat, 0.99))
+    report(
+        "completions, 32 concurrent clients",
+        "completions",
+        n,
+        secs,
+        &lat,
     );
     // Every completion through maruntime stores its question and its answer; the latency
     // part sent 200 of them through maruntime (and 200 straight to the fake model).

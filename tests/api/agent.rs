@@ -56,6 +56,15 @@ async fn complete(app: &TestApp, client: &Client, body: Value) -> reqwest::Respo
         .unwrap()
 }
 
+/// The answer text of a non-streamed completion.
+async fn reply_text(app: &TestApp, client: &Client, body: Value) -> String {
+    let reply: Value = complete(app, client, body).await.json().await.unwrap();
+    reply["choices"][0]["message"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn ask(content: &str) -> Value {
     json!({"model": "memory-agent", "messages": [{"role": "user", "content": content}]})
 }
@@ -350,13 +359,8 @@ async fn tool_calls_run_and_their_steps_are_stored() {
             ],
         });
         fake.push(Script::text(&["It moved to Friday."]));
-        let reply: Value = complete(&app, &ann, ask("What did we say about Atlas?"))
-            .await
-            .json()
-            .await
-            .unwrap();
         assert_eq!(
-            reply["choices"][0]["message"]["content"],
+            reply_text(&app, &ann, ask("What did we say about Atlas?")).await,
             "It moved to Friday."
         );
 
@@ -463,13 +467,8 @@ async fn a_failing_tool_is_reported_to_the_model_and_the_run_goes_on() {
     .await;
     let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
     let (ann, _) = key_client(&app, "ann").await;
-    let reply: Value = complete(&app, &ann, ask("find it"))
-        .await
-        .json()
-        .await
-        .unwrap();
     assert_eq!(
-        reply["choices"][0]["message"]["content"],
+        reply_text(&app, &ann, ask("find it")).await,
         "Sorry, search failed."
     );
     let requests = fake.requests();
@@ -501,12 +500,7 @@ async fn the_step_limit_ends_with_a_call_without_tools() {
     .await;
     let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
     let (ann, _) = key_client(&app, "ann").await;
-    let reply: Value = complete(&app, &ann, ask("loop"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(reply["choices"][0]["message"]["content"], "Final.");
+    assert_eq!(reply_text(&app, &ann, ask("loop")).await, "Final.");
     let requests = fake.requests();
     assert_eq!(requests.len(), 5);
     assert!(requests[..4].iter().all(|r| r["tools"].is_array()));
@@ -612,22 +606,19 @@ on_both_engines! {
         let id = browser_chat["id"].as_str().unwrap();
         ann.post(app.url(&format!("/v1/chats/{id}/messages"))).json(&json!({"content": "The Atlas launch is on Friday at 10:00"})).send().await.unwrap();
 
-        let reply: Value = complete(&app, &ann, ask("What did we say about Atlas?")).await.json().await.unwrap();
-        let text = reply["choices"][0]["message"]["content"].as_str().unwrap();
+        let text = reply_text(&app, &ann, ask("What did we say about Atlas?")).await;
         assert!(text.starts_with("ann name, here is what I found"), "{text}");
         assert!(text.contains("**Launch planning**"), "{text}");
         assert!(text.contains("The Atlas launch is on Friday at 10:00"), "{text}");
         assert!(text.contains(&format!("(/chat/{id}#message-")), "{text}");
         assert!(text.contains("MARUNTIME_LLM_BASE_URL"), "{text}");
 
-        let nothing: Value = complete(&app, &ann, ask("Anything about zeppelins?")).await.json().await.unwrap();
-        let text = nothing["choices"][0]["message"]["content"].as_str().unwrap();
+        let text = reply_text(&app, &ann, ask("Anything about zeppelins?")).await;
         assert!(text.contains("found nothing about"), "{text}");
 
         // Another user's chats are not searched.
         let (bob, _) = key_client(&app, "bob").await;
-        let theirs: Value = complete(&app, &bob, ask("What did we say about Atlas?")).await.json().await.unwrap();
-        assert!(theirs["choices"][0]["message"]["content"].as_str().unwrap().contains("found nothing"));
+        assert!(reply_text(&app, &bob, ask("What did we say about Atlas?")).await.contains("found nothing"));
     }
 }
 

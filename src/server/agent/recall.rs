@@ -9,26 +9,30 @@ pub const CONNECT_HINT: &str = "_No language model is connected, so I can only s
 
 /// The answer text and the steps taken.
 pub async fn answer(env: &ToolEnv<'_>, question: &str) -> (String, Vec<AgentStep>) {
-    let mut steps = Vec::new();
     let started = std::time::Instant::now();
-    let arguments = serde_json::json!({"query": question, "scope": "all"}).to_string();
-    let outcome = tools::run("chat_history_search", &arguments, env).await;
-    let hits = match &outcome {
-        Ok(_) => tools::search(env, question, true).await.unwrap_or_default(),
-        Err(_) => Vec::new(),
-    };
-    steps.push(AgentStep {
+    let searched = tools::search(env, question, true).await;
+    let step = AgentStep {
         tool: "chat_history_search".into(),
-        arguments,
-        summary: match &outcome {
-            Ok(o) => o.summary.clone(),
+        arguments: serde_json::json!({"query": question, "scope": "all"}).to_string(),
+        summary: match &searched {
+            Ok(hits) => tools::search_summary(question, hits.len()),
             Err(e) => format!("Search failed: {e}"),
         },
-        ok: outcome.is_ok(),
+        ok: searched.is_ok(),
         duration_ms: started.elapsed().as_millis() as u64,
-    });
+    };
+    let hits = searched.unwrap_or_default();
+    let steps = vec![step];
 
-    let name = &env.user.display_name;
+    // The profile document is what the agent knows of the user; the name it gives wins.
+    let profile = env
+        .user_memory
+        .get_user_profile(env.user.id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let name = profile_name(&profile).unwrap_or(&env.user.display_name);
     let mut text = if hits.is_empty() {
         format!(
             "{name}, I looked through your earlier chats but found nothing about “{}”.",
@@ -52,4 +56,23 @@ pub async fn answer(env: &ToolEnv<'_>, question: &str) -> (String, Vec<AgentStep
     text.push_str("\n\n");
     text.push_str(CONNECT_HINT);
     (text, steps)
+}
+
+/// The display name recorded in a `user.md`.
+fn profile_name(profile: &str) -> Option<&str> {
+    profile
+        .lines()
+        .find_map(|l| l.strip_prefix("- **Display Name:** "))
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_name_comes_from_the_profile() {
+        let profile = "# User Profile\n\n## Identity\n- **Display Name:** Анна\n";
+        assert_eq!(super::profile_name(profile), Some("Анна"));
+        assert_eq!(super::profile_name(""), None);
+    }
 }

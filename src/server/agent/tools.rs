@@ -195,12 +195,7 @@ pub async fn run(name: &str, arguments: &str, env: &ToolEnv<'_>) -> Result<ToolO
                 .collect();
             Ok(ToolOutcome {
                 for_model: json!({"results": results}).to_string(),
-                summary: format!(
-                    "Searched your chats for '{}': {} result{}",
-                    args.query.trim(),
-                    hits.len(),
-                    if hits.len() == 1 { "" } else { "s" }
-                ),
+                summary: search_summary(&args.query, hits.len()),
             })
         }
         "update_user_preferences" => {
@@ -224,6 +219,15 @@ pub async fn run(name: &str, arguments: &str, env: &ToolEnv<'_>) -> Result<ToolO
         }
         other => Err(format!("unknown tool {other}")),
     }
+}
+
+/// The step line people see for a search.
+pub fn search_summary(query: &str, found: usize) -> String {
+    format!(
+        "Searched your chats for '{}': {found} result{}",
+        query.trim(),
+        if found == 1 { "" } else { "s" }
+    )
 }
 
 /// History search over the user's stored messages: every query word is matched without case

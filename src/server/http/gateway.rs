@@ -196,8 +196,8 @@ async fn completions(
     let chats = &state.chats;
     let chat_id = match chat_id {
         Some(id) => {
-            // Continuing: the stored history is used; only the newest user message is added.
-            chats.get_chat(user.id, id).await?;
+            // Continuing: the stored history is used; only the newest user message is added
+            // (and only to a chat of this user: anything else is a 404 with nothing written).
             chats
                 .append_message(user.id, id, Role::User, &messages[last_user].content, None)
                 .await?;
