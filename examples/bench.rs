@@ -114,6 +114,32 @@ where
     (all.len(), all)
 }
 
+/// GETs `url` from `concurrency` workers for 10 s (each response read whole) and reports.
+async fn get_load(c: &Client, url: String, accept: &'static str, concurrency: usize, label: &str) {
+    let secs = 10;
+    let (n, lat) = load(concurrency, Duration::from_secs(secs), {
+        let c = c.clone();
+        move || {
+            let c = c.clone();
+            let u = url.clone();
+            async move {
+                match c.get(&u).header("accept", accept).send().await {
+                    Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                    _ => false,
+                }
+            }
+        }
+    })
+    .await;
+    report(
+        &format!("{label}, {concurrency} concurrent"),
+        "req",
+        n,
+        secs,
+        &lat,
+    );
+}
+
 async fn bench_auth(a: &Args) {
     let url = a.url.clone();
     let c = client();
@@ -141,24 +167,14 @@ async fn bench_auth(a: &Args) {
     );
 
     // GET /auth/me at 64 concurrent connections.
-    let me_url = format!("{url}/auth/me");
-    let secs = 10;
-    let (n, lat) = load(64, Duration::from_secs(secs), {
-        let c = c.clone();
-        move || {
-            let c = c.clone();
-            let u = me_url.clone();
-            async move {
-                c.get(&u)
-                    .send()
-                    .await
-                    .map(|r| r.status() == 200)
-                    .unwrap_or(false)
-            }
-        }
-    })
+    get_load(
+        &c,
+        format!("{url}/auth/me"),
+        "application/json",
+        64,
+        "GET /auth/me",
+    )
     .await;
-    report("GET /auth/me, 64 concurrent", "req", n, secs, &lat);
 
     // Memory during a flood of 200 concurrent logins.
     let (before, _) = rss_mib(a.pid);
@@ -242,23 +258,7 @@ async fn bench_chats(a: &Args) {
         ),
         ("GET /v1/chats", "/v1/chats".to_string(), "application/json"),
     ] {
-        let target = format!("{url}{path}");
-        let secs = 10;
-        let (n, lat) = load(8, Duration::from_secs(secs), {
-            let c = c.clone();
-            move || {
-                let c = c.clone();
-                let u = target.clone();
-                async move {
-                    match c.get(&u).header("accept", accept).send().await {
-                        Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
-                        _ => false,
-                    }
-                }
-            }
-        })
-        .await;
-        report(&format!("{label}, 8 concurrent"), "req", n, secs, &lat);
+        get_load(&c, format!("{url}{path}"), accept, 8, label).await;
     }
     let page = c
         .get(format!("{url}/chat/{big}"))

@@ -350,14 +350,10 @@ async fn tool_calls_run_and_their_steps_are_stored() {
         let earlier = complete(&app, &ann, ask("The Atlas launch moved to Friday")).await;
         let earlier_chat = earlier.headers()["x-chat-id"].to_str().unwrap().to_string();
 
-        fake.push(Script::ToolCall {
-            name: "chat_history_search".into(),
-            argument_pieces: vec![
-                "{\"que".into(),
-                "ry\": \"Atl".into(),
-                "as\", \"scope\": \"all\"}".into(),
-            ],
-        });
+        fake.push(Script::tool(
+            "chat_history_search",
+            &["{\"que", "ry\": \"Atl", "as\", \"scope\": \"all\"}"],
+        ));
         fake.push(Script::text(&["It moved to Friday."]));
         assert_eq!(
             reply_text(&app, &ann, ask("What did we say about Atlas?")).await,
@@ -432,12 +428,10 @@ async fn tools_only_see_the_calling_users_data() {
     complete(&app, &ann, ask("My Atlas password hint is violet")).await;
 
     let (bob, _) = key_client(&app, "bob").await;
-    fake.push(Script::ToolCall {
-        name: "chat_history_search".into(),
-        argument_pieces: vec![
-            "{\"query\": \"Atlas violet\", \"scope\": \"all\", \"user_id\": \"ann\"}".into(),
-        ],
-    });
+    fake.push(Script::tool(
+        "chat_history_search",
+        &["{\"query\": \"Atlas violet\", \"scope\": \"all\", \"user_id\": \"ann\"}"],
+    ));
     fake.push(Script::text(&["Nothing."]));
     complete(&app, &bob, ask("search Atlas")).await;
     let tool_result = fake.requests().last().unwrap()["messages"]
@@ -454,14 +448,8 @@ async fn tools_only_see_the_calling_users_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_tool_is_reported_to_the_model_and_the_run_goes_on() {
     let fake = FakeLlm::start(vec![
-        Script::ToolCall {
-            name: "chat_history_search".into(),
-            argument_pieces: vec!["{broken".into()],
-        },
-        Script::ToolCall {
-            name: "delete_everything".into(),
-            argument_pieces: vec!["{}".into()],
-        },
+        Script::tool("chat_history_search", &["{broken"]),
+        Script::tool("delete_everything", &["{}"]),
         Script::text(&["Sorry, search failed."]),
     ])
     .await;
@@ -486,10 +474,7 @@ async fn a_failing_tool_is_reported_to_the_model_and_the_run_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_step_limit_ends_with_a_call_without_tools() {
-    let call = || Script::ToolCall {
-        name: "chat_history_search".into(),
-        argument_pieces: vec!["{\"query\": \"x\"}".into()],
-    };
+    let call = || Script::tool("chat_history_search", &["{\"query\": \"x\"}"]);
     let fake = FakeLlm::start(vec![
         call(),
         call(),
@@ -568,10 +553,10 @@ async fn model_errors_are_classified_and_the_message_survives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_can_save_a_preference_to_user_md() {
     let fake = FakeLlm::start(vec![
-        Script::ToolCall {
-            name: "update_user_preferences".into(),
-            argument_pieces: vec!["{\"preference\": \"Prefers metric units\"}".into()],
-        },
+        Script::tool(
+            "update_user_preferences",
+            &["{\"preference\": \"Prefers metric units\"}"],
+        ),
         Script::text(&["Got it."]),
     ])
     .await;

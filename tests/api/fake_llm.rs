@@ -36,6 +36,13 @@ impl Script {
     pub fn text(pieces: &[&str]) -> Self {
         Script::Text(pieces.iter().map(|s| s.to_string()).collect())
     }
+
+    pub fn tool(name: &str, argument_pieces: &[&str]) -> Self {
+        Script::ToolCall {
+            name: name.to_string(),
+            argument_pieces: argument_pieces.iter().map(|s| s.to_string()).collect(),
+        }
+    }
 }
 
 #[derive(Clone, Default)]
