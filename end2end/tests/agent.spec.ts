@@ -15,11 +15,13 @@ test("a reply streams in, and a tool step appears", async ({ page }) => {
   await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
   // Words arrive one by one in the streaming bubble before the reply is stored.
   await expect(page.locator(".message.streaming")).toBeVisible();
-  await expect(page.locator(".message.assistant").last()).toHaveText(/You said: Hello there, model/);
   await expect(page.locator(".message.streaming")).toHaveCount(0);
+  await expect(page.locator(".message.assistant").last()).toHaveText(/You said: Hello there, model/);
 
   await send(page, "please search Hello");
   await expect(page.locator(".step summary").last()).toContainText("Searched your chats for 'Hello': 2 results");
+  // Wait for the stored reply (the streaming bubble is replaced by it), not the stream.
+  await expect(page.locator(".message.streaming")).toHaveCount(0);
   await expect(page.locator(".message.assistant").last()).toContainText("I searched and found 2.");
   // The step is stored with the reply: it is still there after a reload.
   await page.reload();
