@@ -1,8 +1,8 @@
-//! The maruntime server: config, tracing, the app builder, serve.
+//! The maruntime server: config, tracing, the app builder, serve (or a maintenance command).
 
 use std::process::ExitCode;
 
-use maruntime::server::{config::Config, startup, telemetry};
+use maruntime::server::{cli, config::Config, startup, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -13,6 +13,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        return cli::run(&args, config).await;
+    }
     telemetry::init();
     let app = match startup::Application::build(config).await {
         Ok(app) => app,

@@ -143,3 +143,58 @@ pub enum RunEvent {
     Finished { message: Message },
     Failed { error: String },
 }
+
+/// Where a history search looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchScope {
+    /// Only the chat the search is made from.
+    Current,
+    /// All of the user's chats.
+    #[default]
+    All,
+}
+
+/// One message found by a history search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    pub chat_id: Uuid,
+    pub chat_title: String,
+    pub message_id: Uuid,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+    /// A piece of the message around the match, on one line. Matched words are wrapped in
+    /// `**`; a `*` or `\` of the message itself is escaped with `\` (Markdown reads it so).
+    pub snippet: String,
+    /// Higher is better: messages with every query word score above those with some.
+    pub score: f64,
+}
+
+/// A snippet split into plain and matched runs, for showing it with highlights.
+pub fn snippet_parts(snippet: &str) -> Vec<(String, bool)> {
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    let mut current = String::new();
+    let mut marked = false;
+    let mut chars = snippet.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    current.push(next);
+                }
+            }
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                if !current.is_empty() {
+                    parts.push((std::mem::take(&mut current), marked));
+                }
+                marked = !marked;
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        parts.push((current, marked));
+    }
+    parts
+}

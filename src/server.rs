@@ -3,11 +3,13 @@
 pub mod agent;
 pub mod auth;
 pub mod chats;
+pub mod cli;
 pub mod config;
 pub mod context;
 pub mod errors;
 pub mod http;
 pub mod memory;
+pub mod search;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -90,10 +90,10 @@ pub async fn send_message(chat_id: Option<String>, content: String) -> Result<Se
             crate::validation::validate_message(&content)?;
             let id = match chat_id.filter(|s| !s.is_empty()) {
                 Some(id) => parse_path_id(&id, "chat")?,
-                None => chats.start_chat(who.user.id, None, None).await?.id,
+                None => chats.start_chat(&who.user, None, None).await?.id,
             };
             let (chat, message) = chats
-                .append_message(who.user.id, id, crate::model::Role::User, &content, None)
+                .append_message(&who.user, id, crate::model::Role::User, &content, None)
                 .await?;
             Ok(Sent { chat, message })
         }

@@ -5,9 +5,13 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::memory::chat_document::Entry;
+use super::memory::{header, ChatDocuments};
+use super::search::text::index_terms;
+use super::errors::internal;
 use super::store::{now, ChatCursor, MessageWindow, NewMessage, Store};
 use crate::error::AppError;
-use crate::model::{Chat, Message, Page, Role};
+use crate::model::{Chat, Message, Page, Role, User};
 use crate::validation::{
     title_from_message, validate_message, validate_title, DEFAULT_AGENT, DEFAULT_TITLE,
 };
@@ -34,24 +38,33 @@ pub struct MessageQuery {
     pub limit: Option<i64>,
 }
 
+/// Chats in the database, each mirrored by its markdown document: every write here commits
+/// to the database first and then updates the document, holding the chat's document lock
+/// across both so the document keeps the database's order.
 #[derive(Clone)]
 pub struct ChatService {
     store: Store,
     agents: Arc<Vec<String>>,
+    documents: ChatDocuments,
 }
 
 impl ChatService {
     /// `agents`: the ids a chat may name.
-    pub fn new(store: Store, agents: Vec<String>) -> Self {
+    pub fn new(store: Store, agents: Vec<String>, documents: ChatDocuments) -> Self {
         ChatService {
             store,
             agents: Arc::new(agents),
+            documents,
         }
+    }
+
+    pub fn documents(&self) -> &ChatDocuments {
+        &self.documents
     }
 
     pub async fn start_chat(
         &self,
-        user_id: Uuid,
+        user: &User,
         title: Option<&str>,
         agent: Option<&str>,
     ) -> Result<Chat, AppError> {
@@ -74,7 +87,27 @@ impl ChatService {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_chat(user_id, &chat).await?;
+        let _guard = self.documents.memory().lock(chat.id).await;
+        self.store
+            .insert_chat(user.id, &user.display_name, &chat)
+            .await?;
+        let head = header(
+            chat.id,
+            user.id,
+            &user.display_name,
+            &self.documents.agent_name(&chat.agent),
+            chat.created_at,
+            chat.created_at,
+        );
+        if let Err(e) = self
+            .documents
+            .memory()
+            .create_chat_document(user.id, &head)
+            .await
+        {
+            // The chat is stored; the next append rewrites the document from the database.
+            tracing::error!(chat_id = %chat.id, "writing a new chat document: {e}");
+        }
         Ok(chat)
     }
 
@@ -116,18 +149,29 @@ impl ChatService {
             .ok_or_else(not_found)
     }
 
+    /// Deletes the chat, its messages (and their index entries, by cascade) and its document.
     pub async fn delete_chat(&self, user_id: Uuid, chat_id: Uuid) -> Result<(), AppError> {
-        if self.store.delete_chat(user_id, chat_id).await? {
-            Ok(())
-        } else {
-            Err(not_found())
+        let _guard = self.documents.memory().lock(chat_id).await;
+        if !self.store.delete_chat(user_id, chat_id).await? {
+            return Err(not_found());
         }
+        if let Err(e) = self
+            .documents
+            .memory()
+            .delete_chat_document(user_id, chat_id)
+            .await
+        {
+            tracing::error!(%chat_id, "deleting a chat document: {e}");
+        }
+        Ok(())
     }
 
-    /// Stores a message; the first user message of an untitled chat also names it.
+    /// Stores a message (indexed for search in the same transaction), then appends it to the
+    /// chat document; the first user message of an untitled chat also names the chat.
+    /// The user's entry carries their display name now, the agent's the agent's name.
     pub async fn append_message(
         &self,
-        user_id: Uuid,
+        user: &User,
         chat_id: Uuid,
         role: Role,
         content: &str,
@@ -140,23 +184,86 @@ impl ChatService {
             return Err(AppError::validation("content", "Message is empty."));
         }
         let auto_title = (role == Role::User).then(|| title_from_message(content));
+        let searchable = matches!(role, Role::User | Role::Assistant);
+        let terms = searchable.then(|| index_terms(content));
+        let _guard = self.documents.memory().lock(chat_id).await;
+        let author = match role {
+            Role::User => user.display_name.clone(),
+            _ => {
+                let chat = self.get_chat(user.id, chat_id).await?;
+                self.documents.agent_name(&chat.agent)
+            }
+        };
         let message = NewMessage {
             id: Uuid::new_v4(),
             role,
             content,
             data,
             created_at: now(),
+            author: &author,
+            index: terms.as_ref(),
         };
-        self.store
+        let (chat, message) = self
+            .store
             .append_message(
-                user_id,
+                user.id,
                 chat_id,
                 &message,
                 DEFAULT_TITLE,
                 auto_title.as_deref(),
             )
             .await?
-            .ok_or_else(not_found)
+            .ok_or_else(not_found)?;
+        if searchable {
+            let entry = Entry {
+                at: message.created_at,
+                name: author,
+                content: message.content.clone(),
+            };
+            if let Err(e) = self.documents.append(user.id, chat_id, &entry).await {
+                // Stored and indexed: the message is safe; `memory verify` will report the
+                // document and `memory rebuild` repairs it.
+                tracing::error!(%chat_id, "appending to a chat document: {e}");
+            }
+        }
+        Ok((chat, message))
+    }
+
+    /// The chat's markdown document, for export (rewritten from the database if missing).
+    pub async fn chat_document(&self, user_id: Uuid, chat_id: Uuid) -> Result<(Chat, String), AppError> {
+        let chat = self.get_chat(user_id, chat_id).await?;
+        let _guard = self.documents.memory().lock(chat_id).await;
+        let stored = self
+            .documents
+            .memory()
+            .get_chat_history(user_id, chat_id)
+            .await
+            .map_err(|e| internal("chat document", e))?;
+        let text = match stored {
+            Some(text) => text,
+            None => {
+                let chats = self.store.document_chats(Some(user_id)).await?;
+                let doc = chats
+                    .iter()
+                    .find(|c| c.id == chat_id)
+                    .ok_or_else(not_found)?;
+                self.documents.render(doc).await.map_err(|e| internal("chat document", e))?
+            }
+        };
+        Ok((chat, text))
+    }
+
+    /// The position of one of the owner's messages, for opening a chat at it.
+    pub async fn message_position(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        message_id: Uuid,
+    ) -> Result<i64, AppError> {
+        self.store
+            .message_seq(user_id, chat_id, message_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("No such message in this chat.".into()))
     }
 
     /// A page of messages, oldest first. `next` continues in the direction asked: later

@@ -23,7 +23,8 @@ use super::auth::{AuthService, PasswordHasherPool};
 use super::chats::ChatService;
 use super::config::Config;
 use super::http;
-use super::memory::UserMemory;
+use super::memory::{ChatDocuments, ChatMemory, UserMemory};
+use super::search::ChatSearch;
 use super::state::AppState;
 use super::store::Store;
 use crate::app::{shell, App};
@@ -69,10 +70,12 @@ impl Application {
             config.register_limit,
         );
         let catalog = load_agents(&config)?;
-        let chats = ChatService::new(store.clone(), catalog.ids());
+        let documents = chat_documents(&config, &store, &catalog);
+        let chats = ChatService::new(store.clone(), catalog.ids(), documents);
+        let search = ChatSearch::new(store.clone());
         let agents = AgentRunner::new(
-            store.clone(),
             chats.clone(),
+            search.clone(),
             user_memory.clone(),
             LlmClient::from_config(&config.llm),
             catalog,
@@ -88,6 +91,7 @@ impl Application {
             store,
             auth,
             chats,
+            search,
             agents,
             user_memory,
             leptos_options,
@@ -139,8 +143,18 @@ impl Application {
     }
 }
 
+/// The chat documents under the memory directory, signed with the catalog's agent names.
+pub fn chat_documents(config: &Config, store: &Store, catalog: &AgentCatalog) -> ChatDocuments {
+    let names: Vec<(String, String)> = catalog
+        .all()
+        .iter()
+        .map(|a| (a.id.clone(), a.name.clone()))
+        .collect();
+    ChatDocuments::new(store.clone(), ChatMemory::new(&config.memory_dir), &names)
+}
+
 /// The built-in agents, plus those of `MARUNTIME_AGENTS_FILE` when set.
-fn load_agents(config: &Config) -> Result<AgentCatalog, StartupError> {
+pub fn load_agents(config: &Config) -> Result<AgentCatalog, StartupError> {
     let Some(path) = &config.agents_file else {
         return Ok(AgentCatalog::built_in());
     };

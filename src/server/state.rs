@@ -10,6 +10,7 @@ use super::auth::AuthService;
 use super::chats::ChatService;
 use super::config::Config;
 use super::memory::UserMemory;
+use super::search::ChatSearch;
 use super::store::Store;
 
 #[derive(Clone)]
@@ -18,6 +19,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: AuthService,
     pub chats: ChatService,
+    pub search: ChatSearch,
     pub agents: AgentRunner,
     pub user_memory: UserMemory,
     pub leptos_options: LeptosOptions,

@@ -9,11 +9,13 @@ mod api_keys;
 mod auth_sessions;
 mod chats;
 mod messages;
+mod search;
 mod users;
 
 pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
-pub use chats::ChatCursor;
-pub use messages::{MessageHit, MessageWindow, NewMessage};
+pub use chats::{ChatCursor, DocumentChat};
+pub use messages::{DocumentMessage, MessageHit, MessageWindow, NewMessage};
+pub use search::{Column, SearchExpr, SearchRow};
 pub use users::UserRow;
 
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! profile, and answers by name with the best matches (or says it found nothing).
 
 use super::tools::{self, quote, speaker, ToolEnv};
-use crate::model::AgentStep;
+use crate::model::{AgentStep, SearchScope};
 
 /// How to connect a model, said at the end of every recall answer.
 pub const CONNECT_HINT: &str = "_No language model is connected, so I can only search your chats. To connect one, set `MARUNTIME_LLM_BASE_URL` (and `MARUNTIME_LLM_MODEL`) and restart maruntime._";
@@ -10,7 +10,7 @@ pub const CONNECT_HINT: &str = "_No language model is connected, so I can only s
 /// The answer text and the steps taken.
 pub async fn answer(env: &ToolEnv<'_>, question: &str) -> (String, Vec<AgentStep>) {
     let started = std::time::Instant::now();
-    let searched = tools::search(env, question, true).await;
+    let searched = tools::search(env, question, SearchScope::All).await;
     let step = AgentStep {
         tool: "chat_history_search".into(),
         arguments: serde_json::json!({"query": question, "scope": "all"}).to_string(),
@@ -46,7 +46,7 @@ pub async fn answer(env: &ToolEnv<'_>, question: &str) -> (String, Vec<AgentStep
                 hit.chat_title.replace(['*', '[', ']'], ""),
                 hit.created_at.format("%Y-%m-%d"),
                 speaker(hit, env.user),
-                quote(&hit.content, 160).replace(['[', ']'], ""),
+                hit.snippet.replace(['[', ']'], ""),
                 hit.chat_id,
                 hit.message_id,
             ));

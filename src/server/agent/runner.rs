@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::model::{AgentStep, Chat, Message, ReplyData, Role, RunEvent, User};
 use crate::server::chats::{ChatService, MessageQuery};
 use crate::server::memory::UserMemory;
-use crate::server::store::Store;
+use crate::server::search::ChatSearch;
 use crate::validation::DEFAULT_AGENT;
 
 /// Stored messages fed to the model at most (before the character budget trims them).
@@ -25,8 +25,8 @@ const HISTORY_LIMIT: i64 = 200;
 
 #[derive(Clone)]
 pub struct AgentRunner {
-    store: Store,
     chats: ChatService,
+    search: ChatSearch,
     user_memory: UserMemory,
     llm: Option<LlmClient>,
     catalog: Arc<AgentCatalog>,
@@ -46,16 +46,16 @@ struct Progress {
 
 impl AgentRunner {
     pub fn new(
-        store: Store,
         chats: ChatService,
+        search: ChatSearch,
         user_memory: UserMemory,
         llm: Option<LlmClient>,
         catalog: AgentCatalog,
         context_chars: usize,
     ) -> Self {
         AgentRunner {
-            store,
             chats,
+            search,
             user_memory,
             llm,
             catalog: Arc::new(catalog),
@@ -128,7 +128,7 @@ impl AgentRunner {
         };
         let answering = history.iter().rev().find(|m| m.role == Role::User);
         let env = ToolEnv {
-            store: &self.store,
+            search: &self.search,
             user_memory: &self.user_memory,
             user: &user,
             chat_id: chat.id,
@@ -213,7 +213,7 @@ impl AgentRunner {
         .ok();
         let (_, message) = self
             .chats
-            .append_message(user.id, chat.id, Role::Assistant, &content, data.as_deref())
+            .append_message(user, chat.id, Role::Assistant, &content, data.as_deref())
             .await?;
         Ok(message)
     }

@@ -6,121 +6,16 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::model::{Role, User};
+use crate::model::{Role, SearchResult, SearchScope, User};
 use crate::server::memory::UserMemory;
-use crate::server::store::{MessageHit, Store};
+use crate::server::search::{ChatSearch, SearchRequest};
 
-/// Messages of the user examined per search until the full-text index replaces this scan.
-const SEARCH_WINDOW: i64 = 5_000;
-const MAX_RESULTS: usize = 5;
-
-/// Words that say how someone asks, not what about ("what did we say about Atlas"), in
-/// English and Russian. Without them every question would match every other question.
-const STOPWORDS: &[&str] = &[
-    "a",
-    "about",
-    "an",
-    "and",
-    "any",
-    "anything",
-    "are",
-    "as",
-    "at",
-    "be",
-    "but",
-    "by",
-    "can",
-    "could",
-    "did",
-    "discuss",
-    "discussed",
-    "do",
-    "does",
-    "for",
-    "from",
-    "had",
-    "has",
-    "have",
-    "how",
-    "i",
-    "in",
-    "is",
-    "it",
-    "last",
-    "me",
-    "mention",
-    "mentioned",
-    "my",
-    "of",
-    "on",
-    "or",
-    "our",
-    "remember",
-    "said",
-    "say",
-    "talk",
-    "talked",
-    "tell",
-    "that",
-    "the",
-    "there",
-    "this",
-    "time",
-    "to",
-    "us",
-    "was",
-    "we",
-    "were",
-    "what",
-    "when",
-    "where",
-    "which",
-    "who",
-    "why",
-    "with",
-    "you",
-    "your",
-    "а",
-    "в",
-    "во",
-    "вы",
-    "говорили",
-    "да",
-    "для",
-    "до",
-    "же",
-    "за",
-    "и",
-    "из",
-    "или",
-    "как",
-    "когда",
-    "ли",
-    "мы",
-    "на",
-    "не",
-    "но",
-    "о",
-    "об",
-    "обсуждали",
-    "от",
-    "по",
-    "помнишь",
-    "про",
-    "с",
-    "так",
-    "там",
-    "то",
-    "ты",
-    "у",
-    "что",
-    "это",
-    "я",
-];
+/// Results the agent sees per search.
+const MAX_RESULTS: i64 = 5;
 
 /// Who and where a tool runs for.
 pub struct ToolEnv<'a> {
-    pub store: &'a Store,
+    pub search: &'a ChatSearch,
     pub user_memory: &'a UserMemory,
     pub user: &'a User,
     pub chat_id: Uuid,
@@ -177,8 +72,11 @@ pub async fn run(name: &str, arguments: &str, env: &ToolEnv<'_>) -> Result<ToolO
         "chat_history_search" => {
             let args: SearchArgs = serde_json::from_str(arguments)
                 .map_err(|e| format!("invalid arguments for chat_history_search: {e}"))?;
-            let all = args.scope.as_deref() != Some("current");
-            let hits = search(env, &args.query, all)
+            let scope = match args.scope.as_deref() {
+                Some("current") => SearchScope::Current,
+                _ => SearchScope::All,
+            };
+            let hits = search(env, &args.query, scope)
                 .await
                 .map_err(|e| e.to_string())?;
             let results: Vec<Value> = hits
@@ -189,7 +87,7 @@ pub async fn run(name: &str, arguments: &str, env: &ToolEnv<'_>) -> Result<ToolO
                         "chat_id": h.chat_id,
                         "date": h.created_at.format("%Y-%m-%d %H:%M").to_string(),
                         "role": h.role.as_str(),
-                        "text": quote(&h.content, 400),
+                        "text": h.snippet,
                     })
                 })
                 .collect();
@@ -230,43 +128,22 @@ pub fn search_summary(query: &str, found: usize) -> String {
     )
 }
 
-/// History search over the user's stored messages: every query word is matched without case
-/// inside words; more matched words rank first, then newer messages.
+/// The user's history search, scoped by the runner: this user, and this chat for `current`.
 pub async fn search(
     env: &ToolEnv<'_>,
     query: &str,
-    all_chats: bool,
-) -> Result<Vec<MessageHit>, AppError> {
-    let terms: Vec<String> = query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| t.chars().count() >= 2)
-        .map(str::to_lowercase)
-        .filter(|t| !STOPWORDS.contains(&t.as_str()))
-        .collect();
-    if terms.is_empty() {
-        return Ok(Vec::new());
-    }
-    let scope = (!all_chats).then_some(env.chat_id);
-    let candidates = env
-        .store
-        .recent_messages_of_user(env.user.id, scope, SEARCH_WINDOW)
-        .await?;
-    let mut scored: Vec<(usize, MessageHit)> = candidates
-        .into_iter()
-        .filter(|h| Some(h.message_id) != env.answering)
-        .filter_map(|h| {
-            let text = h.content.to_lowercase();
-            let score = terms.iter().filter(|t| text.contains(t.as_str())).count();
-            (score > 0).then_some((score, h))
+    scope: SearchScope,
+) -> Result<Vec<SearchResult>, AppError> {
+    env.search
+        .search_chats(&SearchRequest {
+            user_id: env.user.id,
+            query: &query.chars().take(crate::server::search::MAX_QUERY).collect::<String>(),
+            scope,
+            current_chat_id: Some(env.chat_id),
+            limit: MAX_RESULTS,
+            exclude: env.answering,
         })
-        .collect();
-    // Stable sort keeps the newest-first order among equal scores.
-    scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
-    Ok(scored
-        .into_iter()
-        .map(|(_, h)| h)
-        .take(MAX_RESULTS)
-        .collect())
+        .await
 }
 
 /// The first `max` characters of `text` on one line, with an ellipsis when cut.
@@ -280,7 +157,7 @@ pub fn quote(text: &str, max: usize) -> String {
 }
 
 /// Who wrote a hit, for quoting it.
-pub fn speaker(hit: &MessageHit, user: &User) -> String {
+pub fn speaker(hit: &SearchResult, user: &User) -> String {
     match hit.role {
         Role::User => user.display_name.clone(),
         _ => "the agent".into(),

@@ -9,18 +9,21 @@ use serde::Deserialize;
 use super::json::ApiJson;
 use super::session_layer::RequireUser;
 use crate::error::AppError;
-use crate::model::{Chat, Message, Page, Role};
+use crate::model::{Chat, Message, Page, Role, SearchResult, SearchScope};
 use crate::server::chats::MessageQuery;
+use crate::server::search::{SearchRequest, DEFAULT_LIMIT};
 use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(list_chats).post(create_chat))
+        .route("/search", get(search_chats))
         .route(
             "/{id}",
             get(get_chat).patch(rename_chat).delete(delete_chat),
         )
         .route("/{id}/messages", get(list_messages).post(post_message))
+        .route("/{id}/document", get(export_document))
 }
 
 #[derive(Deserialize)]
@@ -83,7 +86,7 @@ async fn create_chat(
 ) -> Result<(StatusCode, Json<Chat>), AppError> {
     let chat = state
         .chats
-        .start_chat(who.user.id, body.title.as_deref(), body.agent.as_deref())
+        .start_chat(&who.user, body.title.as_deref(), body.agent.as_deref())
         .await?;
     Ok((StatusCode::CREATED, Json(chat)))
 }
@@ -156,7 +159,86 @@ async fn post_message(
     let id = chat_id(&id)?;
     let (_, message) = state
         .chats
-        .append_message(who.user.id, id, Role::User, &body.content, None)
+        .append_message(&who.user, id, Role::User, &body.content, None)
         .await?;
     Ok((StatusCode::CREATED, Json(message)))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    scope: Option<SearchScope>,
+    chat_id: Option<String>,
+    limit: Option<i64>,
+}
+
+#[derive(serde::Serialize)]
+struct SearchResults {
+    data: Vec<SearchResult>,
+}
+
+/// `GET /v1/chats/search?q=&scope=all|current&chat_id=&limit=`: the user's messages, best first.
+async fn search_chats(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    q: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<SearchResults>, AppError> {
+    let q = query(q)?;
+    let current = q.chat_id.as_deref().map(chat_id).transpose()?;
+    if let Some(id) = current {
+        // A chat that is not the user's is a 404, whatever the scope.
+        state.chats.get_chat(who.user.id, id).await?;
+    }
+    let data = state
+        .search
+        .search_chats(&SearchRequest {
+            user_id: who.user.id,
+            query: &q.q,
+            scope: q.scope.unwrap_or_default(),
+            current_chat_id: current,
+            limit: q.limit.unwrap_or(DEFAULT_LIMIT),
+            exclude: None,
+        })
+        .await?;
+    Ok(Json(SearchResults { data }))
+}
+
+/// The chat's markdown document, as a download named after the chat.
+async fn export_document(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+) -> Result<impl axum::response::IntoResponse, AppError> {
+    let (chat, text) = state
+        .chats
+        .chat_document(who.user.id, chat_id(&id)?)
+        .await?;
+    let disposition = format!(
+        "attachment; filename=\"chat-{}.md\"; filename*=UTF-8''{}.md",
+        chat.id,
+        percent_encode(&chat.title)
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        text,
+    ))
+}
+
+/// RFC 5987 encoding of a file name: unreserved characters stay, every other byte is `%XX`.
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

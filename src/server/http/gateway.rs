@@ -199,17 +199,17 @@ async fn completions(
             // Continuing: the stored history is used; only the newest user message is added
             // (and only to a chat of this user: anything else is a 404 with nothing written).
             chats
-                .append_message(user.id, id, Role::User, &messages[last_user].content, None)
+                .append_message(&user, id, Role::User, &messages[last_user].content, None)
                 .await?;
             id
         }
         None => {
-            let chat = chats.start_chat(user.id, None, Some(&model)).await?;
+            let chat = chats.start_chat(&user, None, Some(&model)).await?;
             for m in messages.iter().filter(|m| {
                 matches!(m.role, Role::User | Role::Assistant) && !m.content.trim().is_empty()
             }) {
                 chats
-                    .append_message(user.id, chat.id, m.role, &m.content, None)
+                    .append_message(&user, chat.id, m.role, &m.content, None)
                     .await?;
             }
             chat.id

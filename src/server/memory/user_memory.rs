@@ -24,6 +24,22 @@ pub enum UserMemoryError {
     },
 }
 
+/// The sections of `user.md` that can be rewritten; Identity always follows the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSection {
+    About,
+    Preferences,
+}
+
+impl ProfileSection {
+    fn heading(self) -> &'static str {
+        match self {
+            ProfileSection::About => "About",
+            ProfileSection::Preferences => "Preferences",
+        }
+    }
+}
+
 /// Reads and writes `user.md` profiles under one memory directory.
 #[derive(Clone, Debug)]
 pub struct UserMemory {
@@ -91,18 +107,40 @@ impl UserMemory {
         } else {
             format!("{current}\n- {line}")
         };
-        let start = text.find("## Preferences").map_or(text.len(), |i| i);
-        let rest = &text[start..];
-        let after = rest[2..]
-            .find("\n## ")
-            .map(|i| &rest[i + 2..])
-            .unwrap_or("");
-        let new_text = format!(
-            "{}## Preferences\n{updated}\n{}",
-            &text[..start],
-            after.trim_start_matches('\n')
-        );
+        let new_text = replace_section(&text, "Preferences", &updated);
         write_atomically(&path, &new_text).await
+    }
+
+    /// Replaces one section's text, keeping every other section as it is. Empty Preferences
+    /// go back to the placeholder. User text is escaped so it cannot forge a heading.
+    pub async fn update_user_profile(
+        &self,
+        user_id: Uuid,
+        section_name: ProfileSection,
+        content: &str,
+    ) -> Result<(), UserMemoryError> {
+        let _guard = self.write_lock.lock().await;
+        let path = self.profile_path(user_id);
+        let text = match tokio::fs::read_to_string(&path).await {
+            Ok(text) => text,
+            Err(source) => return Err(UserMemoryError::Io { path, source }),
+        };
+        let mut body = escape_block(content.trim());
+        if body.is_empty() && section_name == ProfileSection::Preferences {
+            body = PREFERENCES_PLACEHOLDER.to_string();
+        }
+        write_atomically(&path, &replace_section(&text, section_name.heading(), &body)).await
+    }
+
+    /// The Preferences the agent has learned, without the placeholder (empty when none).
+    pub async fn preferences(&self, user_id: Uuid) -> Result<String, UserMemoryError> {
+        let text = self.get_user_profile(user_id).await?.unwrap_or_default();
+        let body = section(&text, "Preferences").unwrap_or_default();
+        Ok(if body == PREFERENCES_PLACEHOLDER {
+            String::new()
+        } else {
+            body
+        })
     }
 
     /// Removes the user's whole folder (used when a registration has to be undone).
@@ -146,6 +184,26 @@ fn escape_block(text: &str) -> String {
 
 fn escape_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
+}
+
+/// `text` with the body of `## {name}` replaced (the section is added at the end if missing).
+fn replace_section(text: &str, name: &str, body: &str) -> String {
+    let heading = format!("## {name}");
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.trim_end() == heading) else {
+        return format!("{}\n\n{heading}\n{body}\n", text.trim_end());
+    };
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| l.starts_with("## "))
+        .map_or(lines.len(), |i| start + 1 + i);
+    let mut out: Vec<String> = lines[..=start].iter().map(|l| l.to_string()).collect();
+    out.push(body.trim_end().to_string());
+    if end < lines.len() {
+        out.push(String::new());
+        out.extend(lines[end..].iter().map(|l| l.to_string()));
+    }
+    out.join("\n") + "\n"
 }
 
 /// The body of `## {name}` up to the next `## ` heading, trimmed.
@@ -226,6 +284,36 @@ mod tests {
             "{text}"
         );
         assert_eq!(section(&text, "About").unwrap(), "about");
+    }
+
+    #[tokio::test]
+    async fn sections_are_replaced_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = UserMemory::new(dir.path());
+        let u = user("about me");
+        memory.create_user_profile(&u).await.unwrap();
+        memory
+            .update_user_profile(u.id, ProfileSection::Preferences, "- tea\n## Identity\n- coffee")
+            .await
+            .unwrap();
+        memory
+            .update_user_profile(u.id, ProfileSection::About, "new about")
+            .await
+            .unwrap();
+        let text = memory.get_user_profile(u.id).await.unwrap().unwrap();
+        assert_eq!(section(&text, "About").unwrap(), "new about");
+        assert_eq!(
+            memory.preferences(u.id).await.unwrap(),
+            "- tea\n\\## Identity\n- coffee"
+        );
+        assert!(text.contains("- **Login:** ann\n"));
+        memory
+            .update_user_profile(u.id, ProfileSection::Preferences, "  ")
+            .await
+            .unwrap();
+        assert_eq!(memory.preferences(u.id).await.unwrap(), "");
+        let text = memory.get_user_profile(u.id).await.unwrap().unwrap();
+        assert!(text.ends_with(&format!("## Preferences\n{PREFERENCES_PLACEHOLDER}\n")));
     }
 
     #[tokio::test]

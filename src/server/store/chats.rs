@@ -26,10 +26,11 @@ pub struct ChatCursor {
 }
 
 impl Store {
-    pub async fn insert_chat(&self, user_id: Uuid, chat: &Chat) -> StoreResult<()> {
+    /// `user_name`: the owner's display name now, which the chat document keeps.
+    pub async fn insert_chat(&self, user_id: Uuid, user_name: &str, chat: &Chat) -> StoreResult<()> {
         sqlx::query(
-            "insert into chats (id, user_id, title, agent, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6)",
+            "insert into chats (id, user_id, title, agent, created_at, updated_at, user_name) \
+             values ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(chat.id.to_string())
         .bind(user_id.to_string())
@@ -37,6 +38,7 @@ impl Store {
         .bind(&chat.agent)
         .bind(to_millis(chat.created_at))
         .bind(to_millis(chat.updated_at))
+        .bind(user_name)
         .execute(self.pool())
         .await?;
         Ok(())
@@ -115,5 +117,49 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+}
+
+/// A chat as the chat document's header describes it.
+#[derive(Debug, Clone)]
+pub struct DocumentChat {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// The display name when the chat began, or the current one for chats from before that
+    /// was recorded.
+    pub user_name: String,
+    pub agent: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Store {
+    /// Every chat (of one user, or of all), for rebuilding and verifying documents.
+    pub async fn document_chats(&self, user_id: Option<Uuid>) -> StoreResult<Vec<DocumentChat>> {
+        let scope = if user_id.is_some() {
+            "where chats.user_id = $1"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "select chats.id, chats.user_id, coalesce(chats.user_name, users.display_name) as user_name, \
+             chats.agent, chats.created_at from chats join users on users.id = chats.user_id {scope} \
+             order by chats.user_id, chats.created_at"
+        );
+        let mut query = sqlx::query(&sql);
+        if let Some(user) = user_id {
+            query = query.bind(user.to_string());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DocumentChat {
+                    id: parse_id(&row.try_get::<String, _>("id")?)?,
+                    user_id: parse_id(&row.try_get::<String, _>("user_id")?)?,
+                    user_name: row.try_get("user_name")?,
+                    agent: row.try_get("agent")?,
+                    created_at: from_millis(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
     }
 }

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{from_millis, parse_id, to_millis, Store, StoreResult};
 use crate::model::{Chat, Message, Role};
+use crate::server::search::text::IndexTerms;
 
 /// What is written for a new message.
 #[derive(Debug, Clone)]
@@ -14,6 +15,10 @@ pub struct NewMessage<'a> {
     pub content: &'a str,
     pub data: Option<&'a str>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The name the chat document gives the writer.
+    pub author: &'a str,
+    /// What the search index learns from it (`None`: not searchable, e.g. tool output).
+    pub index: Option<&'a IndexTerms>,
 }
 
 /// Which slice of a chat's messages to read.
@@ -69,8 +74,8 @@ impl Store {
             return Ok(None);
         }
         let row = sqlx::query(
-            "insert into messages (id, chat_id, role, content, data, created_at) \
-             values ($1, $2, $3, $4, $5, $6) returning seq",
+            "insert into messages (id, chat_id, role, content, data, created_at, author) \
+             values ($1, $2, $3, $4, $5, $6, $7) returning seq",
         )
         .bind(message.id.to_string())
         .bind(chat_id.to_string())
@@ -78,9 +83,13 @@ impl Store {
         .bind(message.content)
         .bind(message.data)
         .bind(now)
+        .bind(message.author)
         .fetch_one(&mut *tx)
         .await?;
         let seq: i64 = row.try_get("seq")?;
+        if let Some(terms) = message.index {
+            Self::index_message(self.engine(), &mut tx, seq, terms).await?;
+        }
         let chat =
             sqlx::query("select id, title, agent, created_at, updated_at from chats where id = $1")
                 .bind(chat_id.to_string())
@@ -193,5 +202,61 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// A message as the chat document records it.
+#[derive(Debug, Clone)]
+pub struct DocumentMessage {
+    pub seq: i64,
+    pub role: Role,
+    pub author: Option<String>,
+    pub content: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Store {
+    /// All user and assistant messages of a chat, oldest first (the caller owns the chat).
+    pub async fn document_messages(&self, chat_id: Uuid) -> StoreResult<Vec<DocumentMessage>> {
+        let rows = sqlx::query(
+            "select seq, role, author, content, created_at from messages \
+             where chat_id = $1 and role in ('user', 'assistant') order by seq",
+        )
+        .bind(chat_id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok(DocumentMessage {
+                    seq: row.try_get("seq")?,
+                    role: Role::parse(&role)
+                        .ok_or_else(|| super::StoreError::Corrupt(format!("unknown role {role}")))?,
+                    author: row.try_get("author")?,
+                    content: row.try_get("content")?,
+                    created_at: from_millis(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The position of a message in the owner's chat, or `None` when it is not there.
+    pub async fn message_seq(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        message_id: Uuid,
+    ) -> StoreResult<Option<i64>> {
+        let row = sqlx::query(
+            "select messages.seq from messages join chats on chats.id = messages.chat_id \
+             where messages.id = $1 and messages.chat_id = $2 and chats.user_id = $3",
+        )
+        .bind(message_id.to_string())
+        .bind(chat_id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| r.try_get("seq").map_err(super::StoreError::from))
+            .transpose()
     }
 }

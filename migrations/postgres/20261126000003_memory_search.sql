@@ -1,0 +1,23 @@
+-- Chat documents and search.
+
+-- Who wrote each message as the chat document names them: the user's display name when they
+-- wrote, or the agent's name. Lets `maruntime memory rebuild` reproduce documents exactly.
+alter table messages add column author text;
+-- The owner's display name when the chat began (the document's `User:` line).
+alter table chats add column user_name text;
+
+create extension if not exists pg_trgm;
+
+-- The full-text index of messages. The application fills it in the same transaction as the
+-- message: Snowball stems in order with weight A (word forms, phrases) and the distinct
+-- lowercased words with weight B (partial-word prefixes), parsed by the `simple` config
+-- because the stemming is already done.
+create table message_search (
+    seq   bigint primary key references messages (seq) on delete cascade,
+    terms tsvector not null
+);
+create index message_search_terms on message_search using gin (terms);
+
+-- Every word indexed so far: the fallback for typos finds near spellings by trigram.
+create table search_terms (term text primary key);
+create index search_terms_trigram on search_terms using gin (term gin_trgm_ops);

@@ -1,0 +1,25 @@
+-- Chat documents and search.
+
+-- Who wrote each message as the chat document names them: the user's display name when they
+-- wrote, or the agent's name. Lets `maruntime memory rebuild` reproduce documents exactly.
+alter table messages add column author text;
+-- The owner's display name when the chat began (the document's `User:` line).
+alter table chats add column user_name text;
+
+-- The full-text index of messages (rowid = messages.seq). The application fills it in the
+-- same transaction as the message: `stems` are Snowball stems in order (word forms, phrases),
+-- `words` the distinct lowercased words (partial-word prefixes). Diacritics are kept: folding
+-- them would turn Russian "й" into "и".
+create virtual table message_fts using fts5(
+    stems, words, tokenize = 'unicode61 remove_diacritics 0'
+);
+create trigger messages_fts_delete after delete on messages begin
+    delete from message_fts where rowid = old.seq;
+end;
+
+-- Every word indexed so far, and its trigrams: the fallback for typos finds near spellings.
+create table search_terms (term text primary key) without rowid;
+create virtual table search_terms_trigrams using fts5(term, tokenize = 'trigram');
+create trigger search_terms_insert after insert on search_terms begin
+    insert into search_terms_trigrams (term) values (new.term);
+end;

@@ -1,0 +1,122 @@
+//! `maruntime memory …`: maintenance of chat documents and the search index from the database.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use uuid::Uuid;
+
+use super::config::Config;
+use super::memory::Problem;
+use super::search::text::index_terms;
+use super::startup::{chat_documents, load_agents};
+use super::store::Store;
+
+pub const USAGE: &str = "usage:
+  maruntime                                  serve the app
+  maruntime memory rebuild [--user USER_ID]  rewrite chat documents from the database
+  maruntime memory verify [--user USER_ID]   report documents that differ from the database
+  maruntime memory reindex                   rebuild the search index from the database";
+
+/// Messages indexed per transaction by `reindex`.
+const REINDEX_BATCH: i64 = 2_000;
+
+enum Command {
+    Rebuild(Option<Uuid>),
+    Verify(Option<Uuid>),
+    Reindex,
+}
+
+fn parse(args: &[String]) -> Result<Command, String> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let user = |rest: &[&str]| -> Result<Option<Uuid>, String> {
+        match rest {
+            [] => Ok(None),
+            ["--user", id] => Uuid::parse_str(id)
+                .map(Some)
+                .map_err(|_| format!("--user: not a user id: {id}")),
+            _ => Err(format!("unexpected arguments: {}", rest.join(" "))),
+        }
+    };
+    match words.as_slice() {
+        ["memory", "rebuild", rest @ ..] => Ok(Command::Rebuild(user(rest)?)),
+        ["memory", "verify", rest @ ..] => Ok(Command::Verify(user(rest)?)),
+        ["memory", "reindex"] => Ok(Command::Reindex),
+        _ => Err(format!("unknown command: {}", words.join(" "))),
+    }
+}
+
+/// Runs a maintenance command; the exit code says whether it succeeded (verify: whether every
+/// document matched).
+pub async fn run(args: &[String], config: Config) -> ExitCode {
+    if matches!(args.first().map(String::as_str), Some("help" | "--help" | "-h")) {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let command = match parse(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("maruntime: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match execute(command, &config).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("maruntime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, config: &Config) -> Result<ExitCode, String> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let catalog = load_agents(config).map_err(|e| e.to_string())?;
+    let documents = chat_documents(config, &store, &catalog);
+    let started = Instant::now();
+    let code = match command {
+        Command::Rebuild(user) => {
+            let n = documents.rebuild(user).await.map_err(|e| e.to_string())?;
+            println!(
+                "rebuilt {n} chat documents in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Verify(user) => {
+            let findings = documents.verify(user).await.map_err(|e| e.to_string())?;
+            for f in &findings {
+                let what = match f.problem {
+                    Problem::Missing => "missing",
+                    Problem::Differs => "differs",
+                    Problem::Orphan => "no chat",
+                };
+                println!("{what:8} chats/{}/{}.md", f.user_id, f.chat_id);
+            }
+            if findings.is_empty() {
+                println!("all chat documents match the database");
+                ExitCode::SUCCESS
+            } else {
+                println!(
+                    "{} chat documents differ from the database; `maruntime memory rebuild` rewrites them",
+                    findings.len()
+                );
+                ExitCode::FAILURE
+            }
+        }
+        Command::Reindex => {
+            let n = store
+                .reindex(index_terms, REINDEX_BATCH)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "indexed {n} messages in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+    };
+    store.close().await;
+    Ok(code)
+}

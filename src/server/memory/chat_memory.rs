@@ -1,0 +1,218 @@
+//! Chat documents on disk: `chats/{user_id}/{chat_id}.md` (plan section 3.2).
+//!
+//! Every write replaces the whole file through a temporary file and a rename, so a crash never
+//! leaves a torn entry: the document is either the old one or the new one. Writers of one chat
+//! take that chat's lock (see [`ChatMemory::lock`]), so appends never interleave. The database
+//! stays the source of truth; `maruntime memory rebuild` rewrites documents from it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+use super::chat_document::{render_document, render_entry, set_updated, DocumentHeader, Entry};
+
+/// Locks are striped: chats hashing to the same stripe wait for each other, which is rare and
+/// harmless, and memory stays fixed however many chats there are.
+const LOCK_STRIPES: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatMemoryError {
+    #[error("chat document I/O failed at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("chat document {0} is missing")]
+    Missing(PathBuf),
+    #[error("chat document {0} is not in the expected format")]
+    Malformed(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub struct ChatMemory {
+    root: PathBuf,
+    locks: Arc<Vec<Mutex<()>>>,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ChatMemoryError + '_ {
+    move |source| ChatMemoryError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl ChatMemory {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ChatMemory {
+            root: root.into(),
+            locks: Arc::new((0..LOCK_STRIPES).map(|_| Mutex::new(())).collect()),
+        }
+    }
+
+    /// The lock that orders every write of one chat's document (and, held by the chat service
+    /// across the database insert, keeps the document in the database's order).
+    pub async fn lock(&self, chat_id: Uuid) -> MutexGuard<'_, ()> {
+        let stripe = (chat_id.as_u128() % LOCK_STRIPES as u128) as usize;
+        self.locks[stripe].lock().await
+    }
+
+    /// The folder of one user's chat documents.
+    pub fn user_dir(&self, user_id: Uuid) -> PathBuf {
+        self.root.join("chats").join(user_id.to_string())
+    }
+
+    /// Paths are built only from parsed ids, never from text a person typed.
+    pub fn path(&self, user_id: Uuid, chat_id: Uuid) -> PathBuf {
+        self.user_dir(user_id).join(format!("{chat_id}.md"))
+    }
+
+    /// Writes the document of a new chat: the header and an empty conversation.
+    /// The caller holds the chat's lock.
+    pub async fn create_chat_document(
+        &self,
+        user_id: Uuid,
+        header: &DocumentHeader,
+    ) -> Result<(), ChatMemoryError> {
+        let chat_id = Uuid::parse_str(&header.chat_id).expect("headers carry parsed ids");
+        self.write(user_id, chat_id, &render_document(header, &[]))
+            .await
+    }
+
+    /// Adds one entry and moves `Updated:` to it. The caller holds the chat's lock.
+    pub async fn append_message(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        entry: &Entry,
+    ) -> Result<(), ChatMemoryError> {
+        let path = self.path(user_id, chat_id);
+        let text = match tokio::fs::read_to_string(&path).await {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ChatMemoryError::Missing(path))
+            }
+            Err(e) => return Err(io(&path)(e)),
+        };
+        let mut text =
+            set_updated(&text, entry.at).ok_or_else(|| ChatMemoryError::Malformed(path.clone()))?;
+        text.push_str(&render_entry(entry));
+        self.write(user_id, chat_id, &text).await
+    }
+
+    /// The document as stored, or `None` when there is none.
+    pub async fn get_chat_history(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+    ) -> Result<Option<String>, ChatMemoryError> {
+        let path = self.path(user_id, chat_id);
+        match tokio::fs::read_to_string(&path).await {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Replaces a document whole (rebuilds). The caller holds the chat's lock.
+    pub async fn write(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        text: &str,
+    ) -> Result<(), ChatMemoryError> {
+        let path = self.path(user_id, chat_id);
+        let dir = self.user_dir(user_id);
+        tokio::fs::create_dir_all(&dir).await.map_err(io(&dir))?;
+        let tmp = dir.join(format!(".{chat_id}.{}.tmp", Uuid::new_v4().simple()));
+        tokio::fs::write(&tmp, text).await.map_err(io(&tmp))?;
+        if let Err(e) = tokio::fs::rename(&tmp, &path).await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(io(&path)(e));
+        }
+        Ok(())
+    }
+
+    pub async fn delete_chat_document(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+    ) -> Result<(), ChatMemoryError> {
+        let path = self.path(user_id, chat_id);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(&path)(e)),
+        }
+    }
+
+    /// The chat ids that have a document in the user's folder.
+    pub async fn list_documents(&self, user_id: Uuid) -> Result<Vec<Uuid>, ChatMemoryError> {
+        let dir = self.user_dir(user_id);
+        let mut read = match tokio::fs::read_dir(&dir).await {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&dir)(e)),
+        };
+        let mut ids = Vec::new();
+        while let Some(entry) = read.next_entry().await.map_err(io(&dir))? {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if let Some(id) = name
+                .strip_suffix(".md")
+                .and_then(|s| Uuid::parse_str(s).ok())
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The user ids that have a chat folder.
+    pub async fn list_users(&self) -> Result<Vec<Uuid>, ChatMemoryError> {
+        let dir = self.root.join("chats");
+        let mut read = match tokio::fs::read_dir(&dir).await {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&dir)(e)),
+        };
+        let mut ids = Vec::new();
+        while let Some(entry) = read.next_entry().await.map_err(io(&dir))? {
+            if let Ok(id) = Uuid::parse_str(&entry.file_name().to_string_lossy()) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Removes all of a user's chat documents.
+    pub async fn delete_user(&self, user_id: Uuid) -> Result<(), ChatMemoryError> {
+        let dir = self.user_dir(user_id);
+        match tokio::fs::remove_dir_all(&dir).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(&dir)(e)),
+        }
+    }
+}
+
+/// The header a chat document starts with.
+pub fn header(
+    chat_id: Uuid,
+    user_id: Uuid,
+    user_name: &str,
+    agent_name: &str,
+    created: DateTime<Utc>,
+    updated: DateTime<Utc>,
+) -> DocumentHeader {
+    DocumentHeader {
+        chat_id: chat_id.to_string(),
+        user_id: user_id.to_string(),
+        user_name: user_name.to_string(),
+        agent_name: agent_name.to_string(),
+        created,
+        updated,
+    }
+}

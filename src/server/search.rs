@@ -1,0 +1,188 @@
+//! History search: `search_chats` over the user's messages, for the sidebar, `/v1/chats/search`
+//! and the agent's `chat_history_search` tool.
+//!
+//! A query is tokenized and stemmed like the index (see [`text`]), then tried in tiers: every
+//! word (and quoted phrase) first, then any of them, and only when neither finds anything,
+//! partial words and near spellings. Results are the owner's only, always.
+
+mod query;
+mod snippet;
+pub mod stopwords;
+pub mod text;
+
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
+use self::query::ParsedQuery;
+use self::snippet::{snippet, Matcher};
+use super::store::{Column, SearchExpr, SearchRow, Store};
+use crate::error::AppError;
+use crate::model::{SearchResult, SearchScope};
+
+pub const DEFAULT_LIMIT: i64 = 10;
+pub const MAX_LIMIT: i64 = 50;
+/// Longest query looked at, in characters.
+pub const MAX_QUERY: usize = 500;
+/// Near spellings tried per word when nothing matches as typed.
+const CORRECTIONS_PER_WORD: usize = 3;
+
+/// What to search for, and where.
+#[derive(Debug, Clone)]
+pub struct SearchRequest<'a> {
+    pub user_id: Uuid,
+    pub query: &'a str,
+    pub scope: SearchScope,
+    /// The chat searched from; required for [`SearchScope::Current`].
+    pub current_chat_id: Option<Uuid>,
+    pub limit: i64,
+    /// A message never to return (the question the agent is answering).
+    pub exclude: Option<Uuid>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChatSearch {
+    store: Store,
+}
+
+impl ChatSearch {
+    pub fn new(store: Store) -> Self {
+        ChatSearch { store }
+    }
+
+    pub async fn search_chats(&self, req: &SearchRequest<'_>) -> Result<Vec<SearchResult>, AppError> {
+        if !(1..=MAX_LIMIT).contains(&req.limit) {
+            return Err(AppError::validation(
+                "limit",
+                format!("limit must be between 1 and {MAX_LIMIT}."),
+            ));
+        }
+        if req.query.chars().count() > MAX_QUERY {
+            return Err(AppError::validation(
+                "q",
+                format!("The search is too long (at most {MAX_QUERY} characters)."),
+            ));
+        }
+        let chat = match req.scope {
+            SearchScope::All => None,
+            SearchScope::Current => Some(req.current_chat_id.ok_or_else(|| {
+                AppError::validation("chat_id", "Searching the current chat needs its chat_id.")
+            })?),
+        };
+        let parsed = query::parse(req.query);
+        if parsed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found: Vec<SearchResult> = Vec::new();
+        let mut seen: HashSet<Uuid> = req.exclude.into_iter().collect();
+        let mut matcher = Matcher {
+            stems: parsed.all_stems(),
+            prefixes: Vec::new(),
+        };
+        // Tier 2: every word and phrase; tier 1: some of them.
+        let mut tiers = vec![(2.0, parsed.all())];
+        if parsed.len() > 1 {
+            tiers.push((1.0, parsed.any()));
+        }
+        for (base, expr) in tiers {
+            let wanted = req.limit - found.len() as i64;
+            if wanted <= 0 {
+                break;
+            }
+            let rows = self.run(req.user_id, chat, &expr, wanted + seen.len() as i64).await?;
+            collect(rows, base, &matcher, &mut seen, &mut found, req.limit);
+        }
+        if found.is_empty() {
+            // Tier 0: nothing matched as typed, so partial words and near spellings.
+            let (expr, fallback) = self.fallback(&parsed).await?;
+            if let Some(expr) = expr {
+                matcher = fallback;
+                let rows = self.run(req.user_id, chat, &expr, req.limit + seen.len() as i64).await?;
+                collect(rows, 0.0, &matcher, &mut seen, &mut found, req.limit);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn run(
+        &self,
+        user_id: Uuid,
+        chat: Option<Uuid>,
+        expr: &SearchExpr,
+        limit: i64,
+    ) -> Result<Vec<SearchRow>, AppError> {
+        Ok(self.store.search_messages(user_id, chat, expr, limit).await?)
+    }
+
+    /// Every word as a prefix of written words, and as the stems of indexed words spelled
+    /// within an edit or two of it.
+    async fn fallback(&self, parsed: &ParsedQuery) -> Result<(Option<SearchExpr>, Matcher), AppError> {
+        let mut parts = Vec::new();
+        let mut matcher = Matcher::default();
+        for word in parsed.plain_words() {
+            let length = word.chars().count();
+            if length >= 2 {
+                parts.push(SearchExpr::Term {
+                    column: Column::Words,
+                    text: word.clone(),
+                    prefix: true,
+                });
+                matcher.prefixes.push(word.clone());
+            }
+            if length < 3 {
+                continue;
+            }
+            let allowed = if length <= 4 { 1 } else { 2 };
+            let mut near: Vec<(usize, String)> = self
+                .store
+                .similar_terms(&word, 30)
+                .await?
+                .into_iter()
+                .map(|t| (text::levenshtein(&word, &t), t))
+                .filter(|(d, t)| *d <= allowed && t != &word)
+                .collect();
+            near.sort();
+            for (_, term) in near.into_iter().take(CORRECTIONS_PER_WORD) {
+                let stem = text::stem(&term);
+                if !matcher.stems.contains(&stem) {
+                    parts.push(SearchExpr::Term {
+                        column: Column::Stems,
+                        text: stem.clone(),
+                        prefix: false,
+                    });
+                    matcher.stems.push(stem);
+                }
+            }
+        }
+        Ok(((!parts.is_empty()).then_some(SearchExpr::Or(parts)), matcher))
+    }
+}
+
+fn collect(
+    rows: Vec<SearchRow>,
+    base: f64,
+    matcher: &Matcher,
+    seen: &mut HashSet<Uuid>,
+    found: &mut Vec<SearchResult>,
+    limit: i64,
+) {
+    for row in rows {
+        if found.len() as i64 >= limit {
+            return;
+        }
+        if !seen.insert(row.message_id) {
+            continue;
+        }
+        let relevance = row.relevance.max(0.0);
+        found.push(SearchResult {
+            chat_id: row.chat_id,
+            chat_title: row.chat_title,
+            message_id: row.message_id,
+            role: row.role,
+            created_at: row.created_at,
+            snippet: snippet(&row.content, matcher),
+            // Within a tier by relevance; every tier above the next.
+            score: base + relevance / (1.0 + relevance),
+        });
+    }
+}

@@ -1,0 +1,125 @@
+//! A search as typed, read into words and quoted phrases.
+
+use super::stopwords::STOPWORDS;
+use super::text::{stem, words};
+use crate::server::store::{Column, SearchExpr};
+
+/// Most words of a query used; the rest are ignored.
+const MAX_TERMS: usize = 12;
+
+#[derive(Debug, Default, PartialEq)]
+pub struct ParsedQuery {
+    /// Unquoted words (normalized) with their stems.
+    words: Vec<(String, String)>,
+    /// Quoted phrases of two or more words, as stems.
+    phrases: Vec<Vec<String>>,
+}
+
+/// Reads `"quoted phrases"` and words; an unclosed quote is read as words.
+pub fn parse(input: &str) -> ParsedQuery {
+    let pieces: Vec<&str> = input.split('"').collect();
+    let closed = pieces.len() % 2 == 1;
+    let mut q = ParsedQuery::default();
+    let mut plain = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let quoted = i % 2 == 1 && (closed || i + 1 < pieces.len());
+        let ws: Vec<String> = words(piece).collect();
+        if quoted && ws.len() > 1 {
+            q.phrases.push(ws.iter().map(|w| stem(w)).collect());
+        } else {
+            plain.extend(ws);
+        }
+    }
+    let meaningful = plain
+        .iter()
+        .any(|w| !STOPWORDS.contains(&w.as_str()))
+        || !q.phrases.is_empty();
+    for w in plain {
+        if meaningful && STOPWORDS.contains(&w.as_str()) {
+            continue;
+        }
+        let s = stem(&w);
+        if !q.words.iter().any(|(_, existing)| *existing == s) {
+            q.words.push((w, s));
+        }
+    }
+    q.words.truncate(MAX_TERMS);
+    q.phrases.truncate(MAX_TERMS);
+    q
+}
+
+impl ParsedQuery {
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.phrases.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.words.len() + self.phrases.len()
+    }
+
+    fn parts(&self) -> Vec<SearchExpr> {
+        let words = self.words.iter().map(|(_, s)| SearchExpr::Term {
+            column: Column::Stems,
+            text: s.clone(),
+            prefix: false,
+        });
+        let phrases = self.phrases.iter().map(|p| SearchExpr::Phrase(p.clone()));
+        words.chain(phrases).collect()
+    }
+
+    /// Every word and phrase.
+    pub fn all(&self) -> SearchExpr {
+        let mut parts = self.parts();
+        if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            SearchExpr::And(parts)
+        }
+    }
+
+    /// Any word or phrase.
+    pub fn any(&self) -> SearchExpr {
+        SearchExpr::Or(self.parts())
+    }
+
+    /// The stems of every word, phrases included: what the snippet marks.
+    pub fn all_stems(&self) -> Vec<String> {
+        let mut stems: Vec<String> = self.words.iter().map(|(_, s)| s.clone()).collect();
+        stems.extend(self.phrases.iter().flatten().cloned());
+        stems
+    }
+
+    /// Every word as typed (normalized), phrases included: what typo fallback corrects.
+    pub fn plain_words(&self) -> Vec<String> {
+        self.words.iter().map(|(w, _)| w.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_phrases_and_stopwords() {
+        let q = parse(r#"what did we say about "red Roses" in Paris"#);
+        assert_eq!(q.words, vec![("paris".into(), "pari".into())]);
+        assert_eq!(q.phrases, vec![vec!["red".to_string(), "rose".to_string()]]);
+    }
+
+    #[test]
+    fn only_stopwords_are_kept_when_nothing_else_is_asked() {
+        let q = parse("what");
+        assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn any_characters_are_safe() {
+        for input in ["\"", "\"\"", "***", "AND OR NOT", "a\"b", ")(:^-", ""] {
+            let q = parse(input);
+            for (w, _) in &q.words {
+                assert!(w.chars().all(char::is_alphanumeric), "{w}");
+            }
+        }
+        assert!(parse(")(:^-").is_empty());
+    }
+}

@@ -1,0 +1,331 @@
+//! The full-text index of messages and the queries on it: SQLite FTS5, or PostgreSQL
+//! `tsvector` with `pg_trgm` for near spellings. The index is written in the transaction that
+//! stores the message and goes with it by cascade, so it is always in step with the messages.
+//!
+//! Query text never reaches the engine's query language as typed: the search service passes a
+//! [`SearchExpr`] of already-tokenized words, rendered here with every word quoted.
+
+use sqlx::{Any, Row, Transaction};
+use uuid::Uuid;
+
+use super::{from_millis, parse_id, Engine, Store, StoreError, StoreResult};
+use crate::model::Role;
+use crate::server::search::text::IndexTerms;
+
+/// Which indexed form a term is matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// Snowball stems: word forms.
+    Stems,
+    /// Words as written: partial words, by prefix.
+    Words,
+}
+
+/// A search over indexed terms; every string is one alphanumeric token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchExpr {
+    Term {
+        column: Column,
+        text: String,
+        prefix: bool,
+    },
+    /// Stems in this order, next to each other.
+    Phrase(Vec<String>),
+    And(Vec<SearchExpr>),
+    Or(Vec<SearchExpr>),
+}
+
+/// A matching message with its chat; `relevance` grows with the match's quality.
+#[derive(Debug, Clone)]
+pub struct SearchRow {
+    pub chat_id: Uuid,
+    pub chat_title: String,
+    pub message_id: Uuid,
+    pub seq: i64,
+    pub role: Role,
+    pub content: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub relevance: f64,
+}
+
+/// Words go in quoted, so nothing in them can be read as query syntax.
+fn fts5(expr: &SearchExpr) -> String {
+    let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    match expr {
+        SearchExpr::Term {
+            column,
+            text,
+            prefix,
+        } => format!(
+            "{}:{}{}",
+            match column {
+                Column::Stems => "stems",
+                Column::Words => "words",
+            },
+            quote(text),
+            if *prefix { "*" } else { "" }
+        ),
+        SearchExpr::Phrase(stems) => format!("stems:{}", quote(&stems.join(" "))),
+        SearchExpr::And(parts) => join(parts, " AND ", fts5),
+        SearchExpr::Or(parts) => join(parts, " OR ", fts5),
+    }
+}
+
+fn tsquery(expr: &SearchExpr) -> String {
+    let quote = |t: &str| format!("'{}'", t.replace(['\'', '\\'], ""));
+    match expr {
+        SearchExpr::Term {
+            column,
+            text,
+            prefix,
+        } => format!(
+            "{}:{}{}",
+            quote(text),
+            if *prefix { "*" } else { "" },
+            match column {
+                Column::Stems => "A",
+                Column::Words => "B",
+            }
+        ),
+        SearchExpr::Phrase(stems) => format!(
+            "({})",
+            stems
+                .iter()
+                .map(|s| format!("{}:A", quote(s)))
+                .collect::<Vec<_>>()
+                .join(" <-> ")
+        ),
+        SearchExpr::And(parts) => join(parts, " & ", tsquery),
+        SearchExpr::Or(parts) => join(parts, " | ", tsquery),
+    }
+}
+
+fn join(parts: &[SearchExpr], sep: &str, render: fn(&SearchExpr) -> String) -> String {
+    format!(
+        "({})",
+        parts.iter().map(render).collect::<Vec<_>>().join(sep)
+    )
+}
+
+/// Rows per statement when adding words to the vocabulary (well under both engines' limits).
+const VOCABULARY_CHUNK: usize = 200;
+
+impl Store {
+    /// Indexes one stored message; called inside the transaction that stored it.
+    pub(super) async fn index_message(
+        engine: Engine,
+        tx: &mut Transaction<'_, Any>,
+        seq: i64,
+        terms: &IndexTerms,
+    ) -> StoreResult<()> {
+        let sql = match engine {
+            Engine::Sqlite => "insert into message_fts (rowid, stems, words) values ($1, $2, $3)",
+            Engine::Postgres => {
+                "insert into message_search (seq, terms) values ($1, \
+                 setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'))"
+            }
+        };
+        sqlx::query(sql)
+            .bind(seq)
+            .bind(&terms.stems)
+            .bind(&terms.words)
+            .execute(&mut **tx)
+            .await?;
+        for chunk in terms.vocabulary.chunks(VOCABULARY_CHUNK) {
+            let values = (1..=chunk.len())
+                .map(|i| format!("(${i})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql =
+                format!("insert into search_terms (term) values {values} on conflict do nothing");
+            let mut query = sqlx::query(&sql);
+            for term in chunk {
+                query = query.bind(term);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// The owner's user and assistant messages (of one chat, or all) matching `expr`, best
+    /// first, ties broken by recency; `limit` rows.
+    pub async fn search_messages(
+        &self,
+        user_id: Uuid,
+        chat_id: Option<Uuid>,
+        expr: &SearchExpr,
+        limit: i64,
+    ) -> StoreResult<Vec<SearchRow>> {
+        let scope = if chat_id.is_some() {
+            "and chats.id = $4"
+        } else {
+            ""
+        };
+        let columns = "chats.id as chat_id, chats.title, messages.id, messages.seq, messages.role, \
+                       messages.content, messages.created_at";
+        let (sql, query_text) = match self.engine() {
+            Engine::Sqlite => (
+                // bm25 is lower for better matches; stems weigh more than bare prefixes.
+                format!(
+                    "select {columns}, -bm25(message_fts, 1.0, 0.5) as relevance \
+                     from message_fts join messages on messages.seq = message_fts.rowid \
+                     join chats on chats.id = messages.chat_id \
+                     where message_fts match $1 and chats.user_id = $2 \
+                     and messages.role in ('user', 'assistant') {scope} \
+                     order by relevance desc, messages.seq desc limit $3"
+                ),
+                fts5(expr),
+            ),
+            Engine::Postgres => (
+                format!(
+                    "select {columns}, ts_rank(s.terms, q)::float8 as relevance \
+                     from message_search s join messages on messages.seq = s.seq \
+                     join chats on chats.id = messages.chat_id, \
+                     to_tsquery('simple', $1) q \
+                     where s.terms @@ q and chats.user_id = $2 \
+                     and messages.role in ('user', 'assistant') {scope} \
+                     order by relevance desc, messages.seq desc limit $3"
+                ),
+                tsquery(expr),
+            ),
+        };
+        let mut query = sqlx::query(&sql)
+            .bind(query_text)
+            .bind(user_id.to_string())
+            .bind(limit);
+        if let Some(chat) = chat_id {
+            query = query.bind(chat.to_string());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok(SearchRow {
+                    chat_id: parse_id(&row.try_get::<String, _>("chat_id")?)?,
+                    chat_title: row.try_get("title")?,
+                    message_id: parse_id(&row.try_get::<String, _>("id")?)?,
+                    seq: row.try_get("seq")?,
+                    role: Role::parse(&role)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role}")))?,
+                    content: row.try_get("content")?,
+                    created_at: from_millis(row.try_get("created_at")?)?,
+                    relevance: row.try_get("relevance")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Indexed words spelled like `word` (sharing its trigrams), most alike first.
+    pub async fn similar_terms(&self, word: &str, limit: i64) -> StoreResult<Vec<String>> {
+        let rows = match self.engine() {
+            Engine::Sqlite => {
+                let chars: Vec<char> = word.chars().collect();
+                if chars.len() < 3 {
+                    return Ok(Vec::new());
+                }
+                let trigrams = chars
+                    .windows(3)
+                    .map(|w| format!("\"{}\"", w.iter().collect::<String>().replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                sqlx::query(
+                    "select term from search_terms_trigrams where search_terms_trigrams match $1 \
+                     order by rank limit $2",
+                )
+                .bind(trigrams)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            Engine::Postgres => {
+                sqlx::query(
+                    "select term from search_terms where term % $1 \
+                     order by similarity(term, $1) desc limit $2",
+                )
+                .bind(word)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|r| r.try_get("term").map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Rebuilds the whole index from the stored messages, `batch` messages per transaction.
+    /// Returns how many messages were indexed.
+    pub async fn reindex(
+        &self,
+        terms_of: impl Fn(&str) -> IndexTerms,
+        batch: i64,
+    ) -> StoreResult<u64> {
+        let clear: &[&str] = match self.engine() {
+            Engine::Sqlite => &[
+                "delete from message_fts",
+                "delete from search_terms",
+                "delete from search_terms_trigrams",
+            ],
+            Engine::Postgres => &["delete from message_search", "delete from search_terms"],
+        };
+        let mut tx = self.pool().begin().await?;
+        for sql in clear {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        let mut after = 0_i64;
+        let mut indexed = 0_u64;
+        loop {
+            let rows = sqlx::query(
+                "select seq, content from messages where seq > $1 \
+                 and role in ('user', 'assistant') order by seq limit $2",
+            )
+            .bind(after)
+            .bind(batch)
+            .fetch_all(self.pool())
+            .await?;
+            if rows.is_empty() {
+                return Ok(indexed);
+            }
+            let mut tx = self.pool().begin().await?;
+            for row in &rows {
+                let seq: i64 = row.try_get("seq")?;
+                let content: String = row.try_get("content")?;
+                Self::index_message(self.engine(), &mut tx, seq, &terms_of(&content)).await?;
+                after = seq;
+                indexed += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(text: &str) -> SearchExpr {
+        SearchExpr::Term {
+            column: Column::Stems,
+            text: text.into(),
+            prefix: false,
+        }
+    }
+
+    #[test]
+    fn expressions_render_with_every_word_quoted() {
+        let expr = SearchExpr::Or(vec![
+            SearchExpr::And(vec![term("погод"), SearchExpr::Phrase(vec!["a".into(), "b".into()])]),
+            SearchExpr::Term {
+                column: Column::Words,
+                text: "run\"x".into(),
+                prefix: true,
+            },
+        ]);
+        assert_eq!(
+            fts5(&expr),
+            "((stems:\"погод\" AND stems:\"a b\") OR words:\"run\"\"x\"*)"
+        );
+        assert_eq!(tsquery(&expr), "(('погод':A & ('a':A <-> 'b':A)) | 'run\"x':*B)");
+    }
+}
