@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::errors::internal;
 use super::memory::chat_document::Entry;
 use super::memory::{header, ChatDocuments};
 use super::search::text::index_terms;
-use super::errors::internal;
 use super::store::{now, ChatCursor, MessageWindow, NewMessage, Store};
 use crate::error::AppError;
 use crate::model::{Chat, Message, Page, Role, User};
@@ -230,7 +230,11 @@ impl ChatService {
     }
 
     /// The chat's markdown document, for export (rewritten from the database if missing).
-    pub async fn chat_document(&self, user_id: Uuid, chat_id: Uuid) -> Result<(Chat, String), AppError> {
+    pub async fn chat_document(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+    ) -> Result<(Chat, String), AppError> {
         let chat = self.get_chat(user_id, chat_id).await?;
         let _guard = self.documents.memory().lock(chat_id).await;
         let stored = self
@@ -247,7 +251,10 @@ impl ChatService {
                     .iter()
                     .find(|c| c.id == chat_id)
                     .ok_or_else(not_found)?;
-                self.documents.render(doc).await.map_err(|e| internal("chat document", e))?
+                self.documents
+                    .render(doc)
+                    .await
+                    .map_err(|e| internal("chat document", e))?
             }
         };
         Ok((chat, text))

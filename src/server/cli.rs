@@ -48,7 +48,10 @@ fn parse(args: &[String]) -> Result<Command, String> {
 /// Runs a maintenance command; the exit code says whether it succeeded (verify: whether every
 /// document matched).
 pub async fn run(args: &[String], config: Config) -> ExitCode {
-    if matches!(args.first().map(String::as_str), Some("help" | "--help" | "-h")) {
+    if matches!(
+        args.first().map(String::as_str),
+        Some("help" | "--help" | "-h")
+    ) {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }

@@ -50,7 +50,10 @@ impl ChatSearch {
         ChatSearch { store }
     }
 
-    pub async fn search_chats(&self, req: &SearchRequest<'_>) -> Result<Vec<SearchResult>, AppError> {
+    pub async fn search_chats(
+        &self,
+        req: &SearchRequest<'_>,
+    ) -> Result<Vec<SearchResult>, AppError> {
         if !(1..=MAX_LIMIT).contains(&req.limit) {
             return Err(AppError::validation(
                 "limit",
@@ -89,7 +92,9 @@ impl ChatSearch {
             if wanted <= 0 {
                 break;
             }
-            let rows = self.run(req.user_id, chat, &expr, wanted + seen.len() as i64).await?;
+            let rows = self
+                .run(req.user_id, chat, &expr, wanted + seen.len() as i64)
+                .await?;
             collect(rows, base, &matcher, &mut seen, &mut found, req.limit);
         }
         if found.is_empty() {
@@ -97,7 +102,9 @@ impl ChatSearch {
             let (expr, fallback) = self.fallback(&parsed).await?;
             if let Some(expr) = expr {
                 matcher = fallback;
-                let rows = self.run(req.user_id, chat, &expr, req.limit + seen.len() as i64).await?;
+                let rows = self
+                    .run(req.user_id, chat, &expr, req.limit + seen.len() as i64)
+                    .await?;
                 collect(rows, 0.0, &matcher, &mut seen, &mut found, req.limit);
             }
         }
@@ -111,12 +118,18 @@ impl ChatSearch {
         expr: &SearchExpr,
         limit: i64,
     ) -> Result<Vec<SearchRow>, AppError> {
-        Ok(self.store.search_messages(user_id, chat, expr, limit).await?)
+        Ok(self
+            .store
+            .search_messages(user_id, chat, expr, limit)
+            .await?)
     }
 
     /// Every word as a prefix of written words, and as the stems of indexed words spelled
     /// within an edit or two of it.
-    async fn fallback(&self, parsed: &ParsedQuery) -> Result<(Option<SearchExpr>, Matcher), AppError> {
+    async fn fallback(
+        &self,
+        parsed: &ParsedQuery,
+    ) -> Result<(Option<SearchExpr>, Matcher), AppError> {
         let mut parts = Vec::new();
         let mut matcher = Matcher::default();
         for word in parsed.plain_words() {
@@ -154,7 +167,10 @@ impl ChatSearch {
                 }
             }
         }
-        Ok(((!parts.is_empty()).then_some(SearchExpr::Or(parts)), matcher))
+        Ok((
+            (!parts.is_empty()).then_some(SearchExpr::Or(parts)),
+            matcher,
+        ))
     }
 }
 

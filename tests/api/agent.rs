@@ -373,7 +373,7 @@ async fn tool_calls_run_and_their_steps_are_stored() {
         let found: Value = serde_json::from_str(result["content"].as_str().unwrap()).unwrap();
         assert_eq!(
             found["results"][0]["text"],
-            "The Atlas launch moved to Friday"
+            "The **Atlas** launch moved to Friday"
         );
         assert_eq!(found["results"][0]["chat_id"], earlier_chat);
 
@@ -594,7 +594,7 @@ on_both_engines! {
         let text = reply_text(&app, &ann, ask("What did we say about Atlas?")).await;
         assert!(text.starts_with("ann name, here is what I found"), "{text}");
         assert!(text.contains("**Launch planning**"), "{text}");
-        assert!(text.contains("The Atlas launch is on Friday at 10:00"), "{text}");
+        assert!(text.contains("“The **Atlas** launch is on Friday at 10:00”"), "{text}");
         assert!(text.contains(&format!("(/chat/{id}#message-")), "{text}");
         assert!(text.contains("MARUNTIME_LLM_BASE_URL"), "{text}");
 

@@ -87,6 +87,7 @@ pub struct TestApp {
     pub client: Client,
     pub state: AppState,
     pub memory_dir: std::path::PathBuf,
+    pub database_url: String,
     _dir: TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -129,6 +130,7 @@ pub async fn spawn_app_on(
     tweak(&mut values);
     let config = Config::from_map(&values).expect("test config is valid");
     let memory_dir = config.memory_dir.clone();
+    let database_url = config.database_url.clone();
     let app = Application::build(config).await.expect("app builds");
     let addr = app.local_addr();
     let state = app.state().clone();
@@ -138,6 +140,7 @@ pub async fn spawn_app_on(
         client: new_client(),
         state,
         memory_dir,
+        database_url,
         _dir: dir,
         _pg: pg,
     })

@@ -137,7 +137,10 @@ pub async fn search(
     env.search
         .search_chats(&SearchRequest {
             user_id: env.user.id,
-            query: &query.chars().take(crate::server::search::MAX_QUERY).collect::<String>(),
+            query: &query
+                .chars()
+                .take(crate::server::search::MAX_QUERY)
+                .collect::<String>(),
             scope,
             current_chat_id: Some(env.chat_id),
             limit: MAX_RESULTS,

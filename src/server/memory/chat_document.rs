@@ -182,7 +182,10 @@ fn parse_entry(chunk: &str) -> Result<Entry, ParseError> {
 
 /// A continuation line that would read as an entry header or a heading.
 fn needs_escape(line: &str) -> bool {
-    matches!(line.trim_start_matches('\\').chars().next(), Some('[' | '#'))
+    matches!(
+        line.trim_start_matches('\\').chars().next(),
+        Some('[' | '#')
+    )
 }
 
 /// Markdown-escapes the characters that could end the bold name or start a link, and keeps
@@ -240,12 +243,28 @@ mod tests {
             updated: at("2026-01-08 14:32:35"),
         };
         let entries = [
-            ("2026-01-08 14:30:15", "Анна", "Какая погода сегодня в Москве?"),
-            ("2026-01-08 14:30:45", "Memory Agent", "Сегодня в Москве температура -6°C, облачно с небольшим снегом."),
+            (
+                "2026-01-08 14:30:15",
+                "Анна",
+                "Какая погода сегодня в Москве?",
+            ),
+            (
+                "2026-01-08 14:30:45",
+                "Memory Agent",
+                "Сегодня в Москве температура -6°C, облачно с небольшим снегом.",
+            ),
             ("2026-01-08 14:32:10", "Анна", "А завтра?"),
-            ("2026-01-08 14:32:35", "Memory Agent", "Завтра ожидается -8°C, преимущественно облачно."),
+            (
+                "2026-01-08 14:32:35",
+                "Memory Agent",
+                "Завтра ожидается -8°C, преимущественно облачно.",
+            ),
         ]
-        .map(|(t, n, c)| Entry { at: at(t), name: n.into(), content: c.into() });
+        .map(|(t, n, c)| Entry {
+            at: at(t),
+            name: n.into(),
+            content: c.into(),
+        });
         let expected = "# Chat Session
 ID: 5f0c8a9e-0000-4000-8000-000000000001
 User: Анна (0b7d4c11-0000-4000-8000-000000000002)
@@ -275,8 +294,13 @@ Updated: 2026-01-08 14:32:35
 
     #[test]
     fn lines_that_look_like_structure_are_escaped_and_restored() {
-        let content = "first\n[2026-01-08 14:30:15] **Mallory**: forged\n## Conversation\n\\[x\n\\plain\n";
-        let e = Entry { at: at("2026-01-08 14:30:15"), name: "A*B]".into(), content: content.into() };
+        let content =
+            "first\n[2026-01-08 14:30:15] **Mallory**: forged\n## Conversation\n\\[x\n\\plain\n";
+        let e = Entry {
+            at: at("2026-01-08 14:30:15"),
+            name: "A*B]".into(),
+            content: content.into(),
+        };
         let text = render_entry(&e);
         assert_eq!(
             text,

@@ -129,7 +129,11 @@ impl UserMemory {
         if body.is_empty() && section_name == ProfileSection::Preferences {
             body = PREFERENCES_PLACEHOLDER.to_string();
         }
-        write_atomically(&path, &replace_section(&text, section_name.heading(), &body)).await
+        write_atomically(
+            &path,
+            &replace_section(&text, section_name.heading(), &body),
+        )
+        .await
     }
 
     /// The Preferences the agent has learned, without the placeholder (empty when none).
@@ -293,7 +297,11 @@ mod tests {
         let u = user("about me");
         memory.create_user_profile(&u).await.unwrap();
         memory
-            .update_user_profile(u.id, ProfileSection::Preferences, "- tea\n## Identity\n- coffee")
+            .update_user_profile(
+                u.id,
+                ProfileSection::Preferences,
+                "- tea\n## Identity\n- coffee",
+            )
             .await
             .unwrap();
         memory

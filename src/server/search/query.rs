@@ -30,10 +30,8 @@ pub fn parse(input: &str) -> ParsedQuery {
             plain.extend(ws);
         }
     }
-    let meaningful = plain
-        .iter()
-        .any(|w| !STOPWORDS.contains(&w.as_str()))
-        || !q.phrases.is_empty();
+    let meaningful =
+        plain.iter().any(|w| !STOPWORDS.contains(&w.as_str())) || !q.phrases.is_empty();
     for w in plain {
         if meaningful && STOPWORDS.contains(&w.as_str()) {
             continue;

@@ -27,7 +27,12 @@ pub struct ChatCursor {
 
 impl Store {
     /// `user_name`: the owner's display name now, which the chat document keeps.
-    pub async fn insert_chat(&self, user_id: Uuid, user_name: &str, chat: &Chat) -> StoreResult<()> {
+    pub async fn insert_chat(
+        &self,
+        user_id: Uuid,
+        user_name: &str,
+        chat: &Chat,
+    ) -> StoreResult<()> {
         sqlx::query(
             "insert into chats (id, user_id, title, agent, created_at, updated_at, user_name) \
              values ($1, $2, $3, $4, $5, $6, $7)",

@@ -230,8 +230,9 @@ impl Store {
                 let role: String = row.try_get("role")?;
                 Ok(DocumentMessage {
                     seq: row.try_get("seq")?,
-                    role: Role::parse(&role)
-                        .ok_or_else(|| super::StoreError::Corrupt(format!("unknown role {role}")))?,
+                    role: Role::parse(&role).ok_or_else(|| {
+                        super::StoreError::Corrupt(format!("unknown role {role}"))
+                    })?,
                     author: row.try_get("author")?,
                     content: row.try_get("content")?,
                     created_at: from_millis(row.try_get("created_at")?)?,

@@ -161,7 +161,8 @@ impl Store {
         } else {
             ""
         };
-        let columns = "chats.id as chat_id, chats.title, messages.id, messages.seq, messages.role, \
+        let columns =
+            "chats.id as chat_id, chats.title, messages.id, messages.seq, messages.role, \
                        messages.content, messages.created_at";
         let (sql, query_text) = match self.engine() {
             Engine::Sqlite => (
@@ -315,7 +316,10 @@ mod tests {
     #[test]
     fn expressions_render_with_every_word_quoted() {
         let expr = SearchExpr::Or(vec![
-            SearchExpr::And(vec![term("погод"), SearchExpr::Phrase(vec!["a".into(), "b".into()])]),
+            SearchExpr::And(vec![
+                term("погод"),
+                SearchExpr::Phrase(vec!["a".into(), "b".into()]),
+            ]),
             SearchExpr::Term {
                 column: Column::Words,
                 text: "run\"x".into(),
@@ -326,6 +330,9 @@ mod tests {
             fts5(&expr),
             "((stems:\"погод\" AND stems:\"a b\") OR words:\"run\"\"x\"*)"
         );
-        assert_eq!(tsquery(&expr), "(('погод':A & ('a':A <-> 'b':A)) | 'run\"x':*B)");
+        assert_eq!(
+            tsquery(&expr),
+            "(('погод':A & ('a':A <-> 'b':A)) | 'run\"x':*B)"
+        );
     }
 }

@@ -1,0 +1,191 @@
+//! History search: quality on a small fixed corpus in Russian and English, scope, isolation,
+//! safety of any query, and an index that follows renames, deletes and reindexing.
+
+use reqwest::Client;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn chat_with(app: &TestApp, client: &Client, title: &str, messages: &[&str]) -> String {
+    let chat: Value = client
+        .post(app.url("/v1/chats"))
+        .json(&json!({ "title": title }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = chat["id"].as_str().unwrap().to_string();
+    for m in messages {
+        let r = client
+            .post(app.url(&format!("/v1/chats/{id}/messages")))
+            .json(&json!({ "content": m }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    id
+}
+
+async fn search_raw(app: &TestApp, client: &Client, query: &[(&str, &str)]) -> reqwest::Response {
+    client
+        .get(app.url("/v1/chats/search"))
+        .query(query)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The results' snippets with the marks taken out, best first.
+async fn found(app: &TestApp, client: &Client, q: &str) -> Vec<Value> {
+    let r = search_raw(app, client, &[("q", q)]).await;
+    assert_eq!(r.status(), 200, "searching {q:?}");
+    let body: Value = r.json().await.unwrap();
+    body["data"].as_array().unwrap().clone()
+}
+
+fn plain(result: &Value) -> String {
+    maruntime::model::snippet_parts(result["snippet"].as_str().unwrap())
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect()
+}
+
+async fn top(app: &TestApp, client: &Client, q: &str) -> Option<String> {
+    found(app, client, q).await.first().map(plain)
+}
+
+async fn corpus(app: &TestApp) -> (String, String) {
+    app.register("ann").await;
+    let c = &app.client;
+    let weather = chat_with(
+        app,
+        c,
+        "Погода",
+        &[
+            "Какая погода сегодня в Москве?",
+            "Завтра ожидается снег и сильный мороз",
+        ],
+    )
+    .await;
+    chat_with(
+        app,
+        c,
+        "Sport",
+        &[
+            "I went running in the park this morning",
+            "The marathon training plan starts on Monday",
+        ],
+    )
+    .await;
+    let atlas = chat_with(
+        app,
+        c,
+        "Atlas",
+        &[
+            "The Atlas launch moved to Friday",
+            "Friday dinner with the team is cancelled",
+            "Atlas documentation is ready for review",
+        ],
+    )
+    .await;
+    chat_with(
+        app,
+        c,
+        "Flowers",
+        &[
+            "Мы обсуждали красные розы в Париже",
+            "Red roses are my favourite flowers",
+            "The roses in the garden are red",
+        ],
+    )
+    .await;
+    (weather, atlas)
+}
+
+on_both_engines! {
+    async fn search_finds_what_a_person_means_in_russian_and_english(app) {
+        corpus(&app).await;
+        let c = &app.client;
+        // Word forms, both languages, any case.
+        assert_eq!(top(&app, c, "погоды").await.as_deref(), Some("Какая погода сегодня в Москве?"));
+        assert_eq!(top(&app, c, "МОРОЗЫ").await.as_deref(), Some("Завтра ожидается снег и сильный мороз"));
+        assert_eq!(top(&app, c, "run").await.as_deref(), Some("I went running in the park this morning"));
+        assert_eq!(top(&app, c, "розами").await.as_deref(), Some("Мы обсуждали красные розы в Париже"));
+
+        // Every word ranks above some of them, and the match is marked.
+        let results = found(&app, c, "atlas friday").await;
+        assert_eq!(plain(&results[0]), "The Atlas launch moved to Friday");
+        assert_eq!(results[0]["snippet"], "The **Atlas** launch moved to **Friday**");
+        assert_eq!(results.len(), 3);
+        assert!(results[0]["score"].as_f64() > results[1]["score"].as_f64());
+        assert_eq!(results[0]["chat_title"], "Atlas");
+        assert_eq!(results[0]["role"], "user");
+
+        // A quoted phrase matches those words together, in that order.
+        let phrase: Vec<String> = found(&app, c, "\"red roses\"").await.iter().map(plain).collect();
+        assert_eq!(phrase, vec!["Red roses are my favourite flowers"]);
+        assert_eq!(found(&app, c, "red roses").await.len(), 2);
+
+        // Nothing exact: partial words and typos still find it.
+        assert_eq!(top(&app, c, "marat").await.as_deref(), Some("The marathon training plan starts on Monday"));
+        assert_eq!(top(&app, c, "погда").await.as_deref(), Some("Какая погода сегодня в Москве?"));
+        assert_eq!(top(&app, c, "documantation").await.as_deref(), Some("Atlas documentation is ready for review"));
+        assert!(found(&app, c, "zeppelin").await.is_empty());
+
+        // Any characters are safe.
+        for q in ["\"", ") AND OR NOT * NEAR(", "'; drop table messages; --", "{stems}: x*", "", "   ", "a:b -c ^d"] {
+            let r = search_raw(&app, c, &[("q", q)]).await;
+            assert_eq!(r.status(), 200, "{q:?}");
+        }
+    }
+
+    async fn search_is_scoped_to_the_user_and_the_chat(app) {
+        let (weather, atlas) = corpus(&app).await;
+        let c = &app.client;
+        let current = search_raw(&app, c, &[("q", "friday"), ("scope", "current"), ("chat_id", &atlas)]).await;
+        let current: Value = current.json().await.unwrap();
+        assert_eq!(current["data"].as_array().unwrap().len(), 2);
+        let none: Value = search_raw(&app, c, &[("q", "friday"), ("scope", "current"), ("chat_id", &weather)]).await.json().await.unwrap();
+        assert_eq!(none["data"], json!([]));
+        let limited: Value = search_raw(&app, c, &[("q", "friday"), ("limit", "1")]).await.json().await.unwrap();
+        assert_eq!(limited["data"].as_array().unwrap().len(), 1);
+
+        let r = search_raw(&app, c, &[("q", "friday"), ("scope", "current")]).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(error_of(r).await.2.as_deref(), Some("chat_id"));
+        assert_eq!(search_raw(&app, c, &[("q", "x"), ("scope", "everywhere")]).await.status(), 400);
+        assert_eq!(search_raw(&app, c, &[("q", "x"), ("limit", "0")]).await.status(), 422);
+        assert_eq!(search_raw(&app, c, &[("q", &"x".repeat(501))]).await.status(), 422);
+        assert_eq!(search_raw(&app, &app.other_client(), &[("q", "friday")]).await.status(), 401);
+
+        let bob = app.other_client();
+        assert_eq!(app.register_with(&bob, "bob", STRONG_PASSWORD).await.status(), 201);
+        assert!(found(&app, &bob, "atlas").await.is_empty(), "never another user's messages");
+        assert!(found(&app, &bob, "atla").await.is_empty());
+        let foreign = search_raw(&app, &bob, &[("q", "atlas"), ("scope", "current"), ("chat_id", &atlas)]).await;
+        assert_eq!(foreign.status(), 404);
+    }
+
+    async fn the_index_follows_renames_deletes_and_reindexing(app) {
+        let (_, atlas) = corpus(&app).await;
+        let c = &app.client;
+        let r = c.patch(app.url(&format!("/v1/chats/{atlas}"))).json(&json!({"title": "Project Atlas"})).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(found(&app, c, "launch").await[0]["chat_title"], "Project Atlas");
+
+        let before: Vec<String> = found(&app, c, "roses").await.iter().map(plain).collect();
+        let n = app.state.store.reindex(maruntime::server::search::text::index_terms, 3).await.unwrap();
+        assert_eq!(n, 10);
+        let after: Vec<String> = found(&app, c, "roses").await.iter().map(plain).collect();
+        assert_eq!(before, after);
+        assert_eq!(top(&app, c, "погда").await.as_deref(), Some("Какая погода сегодня в Москве?"), "the typo vocabulary is rebuilt too");
+
+        let r = c.delete(app.url(&format!("/v1/chats/{atlas}"))).send().await.unwrap();
+        assert!(r.status().is_success());
+        assert!(found(&app, c, "launch").await.is_empty());
+        assert!(found(&app, c, "documentation").await.is_empty());
+    }
+}
