@@ -2,10 +2,17 @@
 # Measures the figures in the closing notes against the release build, with a fresh SQLite
 # database: start-up time, idle memory, release WASM size, and the load benchmarks.
 # Usage: scripts/bench.sh [auth|chats|agent|all]   (needs `cargo leptos build --release` first)
+#        scripts/bench.sh search [--chats N --per-chat M]   (history search, in process; set
+#        DATABASE_URL=postgres://… to run it on PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 what="${1:-all}"
+if [ "$what" = search ]; then
+  shift
+  cargo build --release --example search_bench --features ssr -q
+  exec target/release/examples/search_bench "$@"
+fi
 port=3300
 data=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data"' EXIT

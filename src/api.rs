@@ -4,3 +4,4 @@
 pub mod agent;
 pub mod auth;
 pub mod chats;
+pub mod memory;

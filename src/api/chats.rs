@@ -42,20 +42,73 @@ pub async fn list_chats(before: Option<String>) -> Result<Page<Chat>, AppError> 
     )
 }
 
+/// Messages shown before a message the chat is opened at.
+#[cfg(feature = "ssr")]
+const CONTEXT_BEFORE: i64 = 20;
+/// Messages loaded after it (the rest of the chat, for all but the longest chats).
+#[cfg(feature = "ssr")]
+const AT_MOST_AFTER: i64 = 500;
+
+/// The chat with its latest messages, or, with `around` (a message id from a search result),
+/// with the messages from a little before that one onwards.
 #[server]
-pub async fn get_chat_view(id: String) -> Result<ChatView, AppError> {
+pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatView, AppError> {
     respond(
         async {
             let who = require_user()?;
             let id = parse_path_id(&id, "chat")?;
             let chats = app_state()?.chats;
             let chat = chats.get_chat(who.user.id, id).await?;
-            let query = MessageQuery {
-                latest: true,
+            // A stale or foreign message id just opens the chat as usual.
+            let around = around.and_then(|m| uuid::Uuid::parse_str(&m).ok());
+            let position = match around {
+                Some(m) => chats.message_position(who.user.id, id, m).await.ok(),
+                None => None,
+            };
+            let Some(seq) = position else {
+                let query = MessageQuery {
+                    latest: true,
+                    ..MessageQuery::default()
+                };
+                let messages = chats.list_messages(who.user.id, id, &query).await?;
+                return Ok(ChatView { chat, messages });
+            };
+            let before = MessageQuery {
+                before: Some((seq + 1).to_string()),
+                limit: Some(CONTEXT_BEFORE),
                 ..MessageQuery::default()
             };
-            let messages = chats.list_messages(who.user.id, id, &query).await?;
+            let mut messages = chats.list_messages(who.user.id, id, &before).await?;
+            let after = MessageQuery {
+                after: Some(seq.to_string()),
+                limit: Some(AT_MOST_AFTER),
+                ..MessageQuery::default()
+            };
+            let later = chats.list_messages(who.user.id, id, &after).await?;
+            messages.data.extend(later.data);
             Ok(ChatView { chat, messages })
+        }
+        .await,
+    )
+}
+
+/// History search for the sidebar: all of the user's chats, best first.
+#[server]
+pub async fn search_chats(query: String) -> Result<Vec<crate::model::SearchResult>, AppError> {
+    respond(
+        async {
+            let who = require_user()?;
+            app_state()?
+                .search
+                .search_chats(&crate::server::search::SearchRequest {
+                    user_id: who.user.id,
+                    query: &query,
+                    scope: crate::model::SearchScope::All,
+                    current_chat_id: None,
+                    limit: 20,
+                    exclude: None,
+                })
+                .await
         }
         .await,
     )

@@ -2,6 +2,7 @@
 
 pub mod chat_header;
 pub mod chat_list_item;
+pub mod chat_search;
 pub mod chat_sidebar;
 pub mod composer;
 pub mod field;

@@ -595,7 +595,7 @@ on_both_engines! {
         assert!(text.starts_with("ann name, here is what I found"), "{text}");
         assert!(text.contains("**Launch planning**"), "{text}");
         assert!(text.contains("“The **Atlas** launch is on Friday at 10:00”"), "{text}");
-        assert!(text.contains(&format!("(/chat/{id}#message-")), "{text}");
+        assert!(text.contains(&format!("(/chat/{id}?m=")), "{text}");
         assert!(text.contains("MARUNTIME_LLM_BASE_URL"), "{text}");
 
         let text = reply_text(&app, &ann, ask("Anything about zeppelins?")).await;

@@ -42,7 +42,7 @@ pub async fn answer(env: &ToolEnv<'_>, question: &str) -> (String, Vec<AgentStep
         let mut t = format!("{name}, here is what I found in your earlier chats:\n");
         for hit in &hits {
             t.push_str(&format!(
-                "\n- **{}** ({}), {} wrote: “{}” [Open the chat](/chat/{}#message-{})",
+                "\n- **{}** ({}), {} wrote: “{}” [Open the chat](/chat/{}?m={})",
                 hit.chat_title.replace(['*', '[', ']'], ""),
                 hit.created_at.format("%Y-%m-%d"),
                 speaker(hit, env.user),

@@ -2,7 +2,7 @@
 //! are written after each commit, rebuilt from the database on demand (`maruntime memory
 //! rebuild`) or when one has gone missing, and compared with it by `maruntime memory verify`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -170,10 +170,11 @@ impl ChatDocuments {
             Some(id) => vec![id],
             None => self.memory.list_users().await?,
         };
+        let known: HashSet<(Uuid, Uuid)> = chats.iter().map(|c| (c.user_id, c.id)).collect();
         let mut found = Vec::new();
         for user in users {
             for chat_id in self.memory.list_documents(user).await? {
-                if !chats.iter().any(|c| c.id == chat_id && c.user_id == user) {
+                if !known.contains(&(user, chat_id)) {
                     found.push(Finding {
                         user_id: user,
                         chat_id,

@@ -1,4 +1,4 @@
-//! The chat area's header: the drawer button (phone width), the title and the user menu.
+//! The chat area's header: the drawer button (phone width), the title, Export and the user menu.
 
 use leptos::prelude::*;
 
@@ -6,7 +6,12 @@ use super::user_menu::UserMenu;
 use crate::ui::chat_list::use_chat_list;
 
 #[component]
-pub fn ChatHeader(#[prop(into)] title: Signal<String>) -> impl IntoView {
+pub fn ChatHeader(
+    #[prop(into)] title: Signal<String>,
+    /// The open chat, which can be exported as its markdown document.
+    #[prop(optional)]
+    chat_id: Option<uuid::Uuid>,
+) -> impl IntoView {
     let list = use_chat_list();
     view! {
         <header class="chat-header">
@@ -21,6 +26,16 @@ pub fn ChatHeader(#[prop(into)] title: Signal<String>) -> impl IntoView {
                 "☰"
             </button>
             <h1 class="chat-title">{move || title.get()}</h1>
+            {chat_id.map(|id| view! {
+                <a
+                    class="button small secondary export"
+                    href=format!("/v1/chats/{id}/document")
+                    download=""
+                    title="Download this chat as a markdown document"
+                >
+                    "Export .md"
+                </a>
+            })}
             <UserMenu/>
         </header>
     }

@@ -1,15 +1,18 @@
-//! The left sidebar: logo, New Chat, and the user's chats (newest first, more on scroll).
+//! The left sidebar: logo, New Chat, the history search, and the user's chats (newest first,
+//! more on scroll); while a search is typed its results take the list's place.
 
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::chat_list_item::ChatListItem;
+use super::chat_search::{ChatSearchBox, ChatSearchResults, SearchState};
 use crate::ui::chat_list::use_chat_list;
 
 #[component]
 pub fn ChatSidebar() -> impl IntoView {
     let list = use_chat_list();
+    let search = SearchState::new();
     let scroller = NodeRef::<html::Nav>::new();
     let on_scroll = move |_| {
         if let Some(el) = scroller.get_untracked() {
@@ -29,7 +32,13 @@ pub fn ChatSidebar() -> impl IntoView {
                     "+ New Chat"
                 </A>
             </div>
-            <nav class="chat-list" node_ref=scroller on:scroll=on_scroll aria-label="Chats">
+            <ChatSearchBox search/>
+            {move || search.active().then(|| view! {
+                <nav class="chat-list" aria-label="Search results">
+                    <ChatSearchResults search on_open=move |_| list.drawer_open.set(false)/>
+                </nav>
+            })}
+            <nav class="chat-list" class:hidden=move || search.active() node_ref=scroller on:scroll=on_scroll aria-label="Chats">
                 <ul>
                     <For
                         each=move || list.chats.get()

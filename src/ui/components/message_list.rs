@@ -18,8 +18,11 @@ pub fn MessageList(
     /// Cursor for earlier messages; `None` when the start of the chat is loaded.
     older: RwSignal<Option<String>>,
     run: AgentRun,
+    /// A message to show (and mark) instead of the latest: the chat was opened at it.
+    focus: Option<uuid::Uuid>,
 ) -> impl IntoView {
     let agent_name = agent.clone();
+    let focus_pending = StoredValue::new(focus);
     let scroller = NodeRef::<html::Div>::new();
     let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -29,7 +32,15 @@ pub fn MessageList(
     Effect::new(move |_| {
         messages.track();
         run.streaming.track();
-        if follow.get_untracked() {
+        if let Some(target) = focus_pending.get_value() {
+            focus_pending.set_value(None);
+            follow.set(false);
+            request_animation_frame(move || {
+                if let Some(el) = document().get_element_by_id(&format!("message-{target}")) {
+                    el.scroll_into_view_with_bool(true);
+                }
+            });
+        } else if follow.get_untracked() {
             request_animation_frame(move || {
                 if let Some(el) = scroller.try_get_untracked().flatten() {
                     el.set_scroll_top(el.scroll_height());
@@ -95,7 +106,7 @@ pub fn MessageList(
                 <p class="empty-chat">"No messages yet. Say hello below."</p>
             })}
             <For each=move || messages.get() key=|m| m.id let:message>
-                <MessageItem message agent=agent.clone()/>
+                <MessageItem focused=focus == Some(message.id) message agent=agent.clone()/>
             </For>
             {move || run.streaming.get().map(|s| view! {
                 <article class="message assistant streaming" aria-busy="true">
@@ -169,7 +180,7 @@ fn Steps(steps: Vec<AgentStep>) -> impl IntoView {
 }
 
 #[component]
-fn MessageItem(message: Message, agent: String) -> impl IntoView {
+fn MessageItem(message: Message, agent: String, focused: bool) -> impl IntoView {
     let (class, who) = match message.role {
         Role::User => ("message user", "You".to_string()),
         Role::Assistant => ("message assistant", agent),
@@ -193,7 +204,7 @@ fn MessageItem(message: Message, agent: String) -> impl IntoView {
         _ => view! { <div class="plain">{message.content.clone()}</div> }.into_any(),
     };
     view! {
-        <article class=class id=format!("message-{}", message.id) data-role=message.role.as_str()>
+        <article class=class class:focused=focused id=format!("message-{}", message.id) data-role=message.role.as_str()>
             <header class="message-meta">
                 <span class="message-author">{who}</span>
                 <time datetime=iso>{time}</time>

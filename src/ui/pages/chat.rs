@@ -31,28 +31,39 @@ pub fn ChatLayout() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct PendingRun(RwSignal<Option<uuid::Uuid>>);
 
-/// The open chat's data, loaded by the layout and read by [`ChatView`].
+/// The open chat's data (and the message it was opened at), loaded by the layout and read
+/// by [`ChatView`].
 #[derive(Clone, Copy)]
-struct OpenChat(Resource<Result<Option<ChatData>, AppError>>);
+struct OpenChat(Resource<Result<Option<Opened>, AppError>>);
+
+/// A chat's data and the message to show first, if it was opened at one.
+type Opened = (ChatData, Option<uuid::Uuid>);
 
 #[component]
 fn ChatLayoutLoaded() -> impl IntoView {
     // Every resource of the page is created here, outside any <Suspense>: resources created
     // inside a suspended child can stall leptos 0.8's SSR stream (leptos-rs/leptos#4866).
     let location = use_location();
+    // `?m=` (from a search result) opens the chat at that message.
     let open_id = Memo::new(move |_| {
-        location
+        let id = location
             .pathname
             .get()
             .strip_prefix("/chat/")
-            .map(str::to_string)
+            .map(str::to_string)?;
+        Some((id, location.query.with(|q| q.get("m"))))
     });
     let first_page = Resource::new(|| (), |_| list_chats(None));
     let open_chat = Resource::new(
         move || open_id.get(),
         |id| async move {
             match id {
-                Some(id) => get_chat_view(id).await.map(Some),
+                Some((id, around)) => {
+                    let focus = around
+                        .as_deref()
+                        .and_then(|m| uuid::Uuid::parse_str(m).ok());
+                    get_chat_view(id, around).await.map(|v| Some((v, focus)))
+                }
                 None => Ok(None),
             }
         },
@@ -121,7 +132,7 @@ pub fn ChatView() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading the chat…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                Ok(Some(view)) => view! { <Conversation data=view/> }.into_any(),
+                Ok(Some((view, focus))) => view! { <Conversation data=view focus/> }.into_any(),
                 Ok(None) => ().into_any(),
                 Err(AppError::NotFound(_)) => view! {
                     <NotFoundStatus/>
@@ -143,7 +154,7 @@ pub fn ChatView() -> impl IntoView {
 }
 
 #[component]
-fn Conversation(data: ChatData) -> impl IntoView {
+fn Conversation(data: ChatData, focus: Option<uuid::Uuid>) -> impl IntoView {
     let list = use_chat_list();
     let chat_id = data.chat.id;
     let agent_name = if data.chat.agent == crate::validation::DEFAULT_AGENT {
@@ -196,8 +207,8 @@ fn Conversation(data: ChatData) -> impl IntoView {
     });
     view! {
         <Title text=initial_title/>
-        <ChatHeader title/>
-        <MessageList chat_id agent=agent_name messages older run/>
+        <ChatHeader title chat_id/>
+        <MessageList chat_id agent=agent_name messages older run focus/>
         <Composer send busy=run.running/>
     }
 }

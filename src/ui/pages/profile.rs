@@ -1,8 +1,10 @@
-//! `/profile`: the account page (details, password, sessions, API keys). Requires login.
+//! `/profile`: the account page (details, what the agent remembers, password, sessions, API
+//! keys). Requires login.
 
 mod api_keys;
 mod details_form;
 mod password_form;
+mod preferences_form;
 mod sessions_list;
 
 use leptos::prelude::*;
@@ -29,6 +31,7 @@ fn ProfileSections() -> impl IntoView {
         <div class="profile">
             <h1>"Your profile"</h1>
             <details_form::DetailsForm/>
+            <preferences_form::PreferencesForm/>
             <password_form::PasswordForm action=change_password/>
             <sessions_list::SessionsList password_changes=change_password.version()/>
             <api_keys::ApiKeys/>
