@@ -83,6 +83,22 @@ pub async fn logout() -> Result<(), AppError> {
     )
 }
 
+/// Deletes the account and everything of it (chats, documents, `user.md`), for good.
+#[server]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    respond(
+        async {
+            let who = require_user()?;
+            let state = app_state()?;
+            state.auth.delete_account(&who, &password).await?;
+            set_cookie(clear_session_cookie(state.config.cookie_secure));
+            redirect_form_post("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
 #[server]
 pub async fn update_profile(display_name: String, about: String) -> Result<User, AppError> {
     respond(

@@ -65,6 +65,7 @@ impl Application {
         let auth = AuthService::new(
             store.clone(),
             user_memory.clone(),
+            ChatMemory::new(&config.memory_dir),
             hasher,
             config.login_limit,
             config.register_limit,

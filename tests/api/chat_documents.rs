@@ -207,3 +207,37 @@ on_both_engines! {
         assert_eq!(app.get(&app.client, &format!("/v1/chats/{chat}/document")).await.status(), 404);
     }
 }
+
+on_both_engines! {
+    async fn deleting_an_account_deletes_its_folders_and_nothing_else(app) {
+        app.register("ann").await;
+        let ann = user_id(&app, &app.client).await;
+        let chat = new_chat(&app, &app.client).await;
+        post(&app, &app.client, &chat, "Secret plans for Atlas").await;
+        let bob_client = app.other_client();
+        assert_eq!(app.register_with(&bob_client, "bob", STRONG_PASSWORD).await.status(), 201);
+        let bob = user_id(&app, &bob_client).await;
+        let bob_chat = new_chat(&app, &bob_client).await;
+        post(&app, &bob_client, &bob_chat, "Bob's Atlas notes").await;
+
+        let r = app.client.delete(app.url("/auth/me")).json(&json!({"password": "wrong-password-1"})).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert!(document_path(&app, &ann, &chat).exists(), "a wrong password deletes nothing");
+
+        let r = app.client.delete(app.url("/auth/me")).json(&json!({"password": STRONG_PASSWORD})).send().await.unwrap();
+        assert_eq!(r.status(), 204);
+        assert!(session_token_of(&r).is_none(), "the cookie is cleared");
+        assert!(!app.memory_dir.join("users").join(&ann).exists());
+        assert!(!app.memory_dir.join("chats").join(&ann).exists());
+        assert_eq!(app.get(&app.client, "/auth/me").await.status(), 401);
+        assert_eq!(app.login_with(&app.other_client(), "ann", STRONG_PASSWORD).await.status(), 401);
+
+        // Bob keeps everything, and his search no longer sees any of Ann's index entries.
+        assert!(document_path(&app, &bob, &bob_chat).exists());
+        assert!(app.memory_dir.join("users").join(&bob).join("user.md").exists());
+        let found: Value = app.get(&bob_client, "/v1/chats/search?q=atlas").await.json().await.unwrap();
+        assert_eq!(found["data"].as_array().unwrap().len(), 1);
+        let (code, out) = memory_command(&app, &["verify"]);
+        assert_eq!(code, 0, "{out}");
+    }
+}

@@ -13,7 +13,7 @@ use super::CommonPasswords;
 use crate::error::AppError;
 use crate::model::{ApiKeyInfo, NewApiKey, SessionInfo, User};
 use crate::server::errors::internal;
-use crate::server::memory::UserMemory;
+use crate::server::memory::{ChatMemory, UserMemory};
 use crate::server::store::{now, NewSession, Store, StoreError};
 use crate::validation::{
     login_key, validate_about, validate_api_key_name, validate_display_name, validate_login,
@@ -80,6 +80,7 @@ pub struct LoggedIn {
 pub struct AuthService {
     store: Store,
     memory: UserMemory,
+    chat_memory: ChatMemory,
     hasher: PasswordHasherPool,
     common: CommonPasswords,
     login_failures: RateLimiter,
@@ -90,6 +91,7 @@ impl AuthService {
     pub fn new(
         store: Store,
         memory: UserMemory,
+        chat_memory: ChatMemory,
         hasher: PasswordHasherPool,
         login_limit: u32,
         register_limit: u32,
@@ -97,6 +99,7 @@ impl AuthService {
         AuthService {
             store,
             memory,
+            chat_memory,
             hasher,
             common: CommonPasswords::load(),
             login_failures: RateLimiter::new(login_limit, LOGIN_WINDOW),
@@ -293,25 +296,8 @@ impl AuthService {
         new_password: &str,
     ) -> Result<(), AppError> {
         let row = self
-            .store
-            .user_by_id(who.user.id)
-            .await?
-            .ok_or_else(|| AppError::Unauthorized("Please log in.".into()))?;
-        let bucket = format!("login:{}", login_key(&row.user.login));
-        self.login_failures
-            .check(&bucket)
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
-        let ok = current_password.chars().count() <= PASSWORD_MAX
-            && self
-                .hasher
-                .verify(current_password, Some(&row.password_hash))
-                .await?;
-        if !ok {
-            self.login_failures.record(&bucket);
-            return Err(AppError::Forbidden(
-                "The current password is incorrect.".into(),
-            ));
-        }
+            .confirm_password(who, current_password, "The current password is incorrect.")
+            .await?;
         self.check_new_password("new_password", new_password, &row.user.login)?;
         let hash = self.hasher.hash(new_password).await?;
         self.store
@@ -323,6 +309,59 @@ impl AuthService {
             )
             .await?;
         tracing::info!(user_id = %row.user.id, "password changed; other sessions ended");
+        Ok(())
+    }
+
+    /// The account's row once `password` is proven right (403 with `wrong` otherwise). Failures
+    /// count against the same limit as logins, so this is no way around it.
+    async fn confirm_password(
+        &self,
+        who: &Authenticated,
+        password: &str,
+        wrong: &str,
+    ) -> Result<crate::server::store::UserRow, AppError> {
+        let row = self
+            .store
+            .user_by_id(who.user.id)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("Please log in.".into()))?;
+        let bucket = format!("login:{}", login_key(&row.user.login));
+        self.login_failures
+            .check(&bucket)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+        let ok = password.chars().count() <= PASSWORD_MAX
+            && self
+                .hasher
+                .verify(password, Some(&row.password_hash))
+                .await?;
+        if !ok {
+            self.login_failures.record(&bucket);
+            return Err(AppError::Forbidden(wrong.into()));
+        }
+        Ok(row)
+    }
+
+    /// Deletes the account for good, after the password is confirmed: the user, their
+    /// sessions, keys, chats, messages and index entries (by cascade), then their `user.md`
+    /// and chat documents.
+    pub async fn delete_account(
+        &self,
+        who: &Authenticated,
+        password: &str,
+    ) -> Result<(), AppError> {
+        let row = self
+            .confirm_password(who, password, "The password is incorrect.")
+            .await?;
+        self.store.delete_user(row.user.id).await?;
+        // The account is gone; documents left behind would only be unreachable copies, so a
+        // failure here is logged (and `memory verify` lists them) rather than undoing it.
+        if let Err(e) = self.memory.delete_user(row.user.id).await {
+            tracing::error!(user_id = %row.user.id, "deleting user.md: {e}");
+        }
+        if let Err(e) = self.chat_memory.delete_user(row.user.id).await {
+            tracing::error!(user_id = %row.user.id, "deleting chat documents: {e}");
+        }
+        tracing::info!(user_id = %row.user.id, "account deleted");
         Ok(())
     }
 

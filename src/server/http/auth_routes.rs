@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/register", post(register))
         .route("/login", post(login))
         .route("/logout", post(logout))
-        .route("/me", get(me))
+        .route("/me", get(me).delete(delete_account))
         .route("/password", put(change_password))
         .route("/profile", put(update_profile))
         .route("/sessions", get(list_sessions))
@@ -123,6 +123,22 @@ async fn change_password(
         .change_password(&who, &body.current_password, &body.new_password)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct DeleteAccountBody {
+    password: String,
+}
+
+/// `DELETE /auth/me` with `{"password"}`: the account and everything of it, for good.
+async fn delete_account(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    ApiJson(body): ApiJson<DeleteAccountBody>,
+) -> Result<impl IntoResponse, AppError> {
+    state.auth.delete_account(&who, &body.password).await?;
+    let cookie = clear_session_cookie(state.config.cookie_secure);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]))
 }
 
 async fn update_profile(

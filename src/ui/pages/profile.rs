@@ -1,7 +1,8 @@
 //! `/profile`: the account page (details, what the agent remembers, password, sessions, API
-//! keys). Requires login.
+//! keys, deleting the account). Requires login.
 
 mod api_keys;
+mod delete_account;
 mod details_form;
 mod password_form;
 mod preferences_form;
@@ -35,6 +36,7 @@ fn ProfileSections() -> impl IntoView {
             <password_form::PasswordForm action=change_password/>
             <sessions_list::SessionsList password_changes=change_password.version()/>
             <api_keys::ApiKeys/>
+            <delete_account::DeleteAccountForm/>
         </div>
     }
 }

@@ -1,0 +1,39 @@
+//! Delete the account: every chat, document and key goes with it, after the password.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+use crate::api::auth::DeleteAccount;
+use crate::ui::auth_context::navigate_on_success;
+use crate::ui::components::field::{form_error, FormError};
+use crate::ui::components::password_field::PasswordField;
+
+#[component]
+pub fn DeleteAccountForm() -> impl IntoView {
+    let action = ServerAction::<DeleteAccount>::new();
+    let value = action.value();
+    let pending = action.pending();
+    let wrong = Signal::derive(move || match value.get() {
+        Some(Err(crate::error::AppError::Forbidden(m))) => Some(m),
+        _ => None,
+    });
+    let other = Signal::derive(move || form_error(value).get().filter(|_| wrong.get().is_none()));
+    navigate_on_success(value, || "/".to_string());
+    view! {
+        <section class="card danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete account"</h2>
+            <p class="muted">
+                "Deletes your account, every chat and its markdown document, your profile memory and your API keys. This cannot be undone."
+            </p>
+            <ActionForm action=action attr:class="form">
+                <FormError message=other/>
+                <PasswordField label="Password to confirm" name="password" autocomplete="current-password" error=wrong/>
+                <div class="form-actions">
+                    <button type="submit" class="button danger" disabled=move || pending.get()>
+                        {move || if pending.get() { "Deleting…" } else { "Delete my account" }}
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
