@@ -21,7 +21,7 @@ test("register, log out, log in, edit the profile and change the password", asyn
   await waitForHydration(page);
   await page.getByLabel("Display name").fill("Анна Example");
   await page.getByLabel("About you").fill("Writes Rust, drinks tea.");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Saved.")).toBeVisible();
   await expect(page.getByRole("link", { name: "Анна Example" })).toBeVisible();
 

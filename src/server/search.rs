@@ -142,7 +142,8 @@ impl ChatSearch {
                 });
                 matcher.prefixes.push(word.clone());
             }
-            if length < 3 {
+            // The vocabulary holds words of 3 to 40 characters; nothing else has a near spelling.
+            if !(3..=40).contains(&length) {
                 continue;
             }
             let allowed = if length <= 4 { 1 } else { 2 };

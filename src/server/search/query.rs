@@ -87,7 +87,7 @@ impl ParsedQuery {
         stems
     }
 
-    /// Every word as typed (normalized), phrases included: what typo fallback corrects.
+    /// The unquoted words as typed (normalized): what the fallback corrects.
     pub fn plain_words(&self) -> Vec<String> {
         self.words.iter().map(|(w, _)| w.clone()).collect()
     }
