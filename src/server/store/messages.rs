@@ -88,7 +88,7 @@ impl Store {
         .await?;
         let seq: i64 = row.try_get("seq")?;
         if let Some(terms) = message.index {
-            Self::index_message(self.engine(), &mut tx, seq, terms).await?;
+            Self::index_message(self.engine(), &mut tx, user_id, chat_id, seq, terms).await?;
         }
         let chat =
             sqlx::query("select id, title, agent, created_at, updated_at from chats where id = $1")

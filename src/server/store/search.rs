@@ -107,6 +107,15 @@ fn join(parts: &[SearchExpr], sep: &str, render: fn(&SearchExpr) -> String) -> S
     )
 }
 
+/// The index token standing for a user (SQLite scopes searches with it).
+fn owner_token(user_id: Uuid) -> String {
+    format!("u{}", user_id.simple())
+}
+
+fn chat_token(chat_id: Uuid) -> String {
+    format!("c{}", chat_id.simple())
+}
+
 /// Rows per statement when adding words to the vocabulary (well under both engines' limits).
 const VOCABULARY_CHUNK: usize = 200;
 
@@ -115,22 +124,30 @@ impl Store {
     pub(super) async fn index_message(
         engine: Engine,
         tx: &mut Transaction<'_, Any>,
+        owner: Uuid,
+        chat_id: Uuid,
         seq: i64,
         terms: &IndexTerms,
     ) -> StoreResult<()> {
         let sql = match engine {
-            Engine::Sqlite => "insert into message_fts (rowid, stems, words) values ($1, $2, $3)",
+            Engine::Sqlite => {
+                "insert into message_fts (rowid, stems, words, owner, chat) \
+                 values ($1, $2, $3, $4, $5)"
+            }
             Engine::Postgres => {
                 "insert into message_search (seq, terms) values ($1, \
                  setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'))"
             }
         };
-        sqlx::query(sql)
+        // PostgreSQL scopes by joining, so it does not bind the tokens.
+        let mut query = sqlx::query(sql)
             .bind(seq)
             .bind(&terms.stems)
-            .bind(&terms.words)
-            .execute(&mut **tx)
-            .await?;
+            .bind(&terms.words);
+        if engine == Engine::Sqlite {
+            query = query.bind(owner_token(owner)).bind(chat_token(chat_id));
+        }
+        query.execute(&mut **tx).await?;
         for chunk in terms.vocabulary.chunks(VOCABULARY_CHUNK) {
             let values = (1..=chunk.len())
                 .map(|i| format!("(${i})"))
@@ -156,29 +173,38 @@ impl Store {
         expr: &SearchExpr,
         limit: i64,
     ) -> StoreResult<Vec<SearchRow>> {
-        let scope = if chat_id.is_some() {
-            "and chats.id = $4"
-        } else {
-            ""
-        };
-        let columns =
-            "chats.id as chat_id, chats.title, messages.id, messages.seq, messages.role, \
+        let columns = "chats.id as chat_id, chats.title, messages.id, messages.seq, messages.role, \
                        messages.content, messages.created_at";
-        let (sql, query_text) = match self.engine() {
-            Engine::Sqlite => (
-                // bm25 is lower for better matches; stems weigh more than bare prefixes.
-                format!(
-                    "select {columns}, -bm25(message_fts, 1.0, 0.5) as relevance \
-                     from message_fts join messages on messages.seq = message_fts.rowid \
+        let rows = match self.engine() {
+            Engine::Sqlite => {
+                // Scoped and ranked inside FTS5 (`rank`: bm25, lower is better), so only the
+                // best `limit` rows are joined; the owner check on the join stays as a guard.
+                let mut scope = format!("owner:\"{}\"", owner_token(user_id));
+                if let Some(chat) = chat_id {
+                    scope.push_str(&format!(" AND chat:\"{}\"", chat_token(chat)));
+                }
+                let sql = format!(
+                    "with hits as (select rowid as seq, rank from message_fts \
+                     where message_fts match $1 order by rank, rowid desc limit $3) \
+                     select {columns}, -hits.rank as relevance from hits \
+                     join messages on messages.seq = hits.seq \
                      join chats on chats.id = messages.chat_id \
-                     where message_fts match $1 and chats.user_id = $2 \
-                     and messages.role in ('user', 'assistant') {scope} \
-                     order by relevance desc, messages.seq desc limit $3"
-                ),
-                fts5(expr),
-            ),
-            Engine::Postgres => (
-                format!(
+                     where chats.user_id = $2 order by hits.rank, messages.seq desc"
+                );
+                sqlx::query(&sql)
+                    .bind(format!("{scope} AND {}", fts5(expr)))
+                    .bind(user_id.to_string())
+                    .bind(limit)
+                    .fetch_all(self.pool())
+                    .await?
+            }
+            Engine::Postgres => {
+                let scope = if chat_id.is_some() {
+                    "and chats.id = $4"
+                } else {
+                    ""
+                };
+                let sql = format!(
                     "select {columns}, ts_rank(s.terms, q)::float8 as relevance \
                      from message_search s join messages on messages.seq = s.seq \
                      join chats on chats.id = messages.chat_id, \
@@ -186,18 +212,17 @@ impl Store {
                      where s.terms @@ q and chats.user_id = $2 \
                      and messages.role in ('user', 'assistant') {scope} \
                      order by relevance desc, messages.seq desc limit $3"
-                ),
-                tsquery(expr),
-            ),
+                );
+                let mut query = sqlx::query(&sql)
+                    .bind(tsquery(expr))
+                    .bind(user_id.to_string())
+                    .bind(limit);
+                if let Some(chat) = chat_id {
+                    query = query.bind(chat.to_string());
+                }
+                query.fetch_all(self.pool()).await?
+            }
         };
-        let mut query = sqlx::query(&sql)
-            .bind(query_text)
-            .bind(user_id.to_string())
-            .bind(limit);
-        if let Some(chat) = chat_id {
-            query = query.bind(chat.to_string());
-        }
-        let rows = query.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|row| {
                 let role: String = row.try_get("role")?;
@@ -278,8 +303,10 @@ impl Store {
         let mut indexed = 0_u64;
         loop {
             let rows = sqlx::query(
-                "select seq, content from messages where seq > $1 \
-                 and role in ('user', 'assistant') order by seq limit $2",
+                "select messages.seq, messages.content, messages.chat_id, chats.user_id \
+                 from messages join chats on chats.id = messages.chat_id \
+                 where messages.seq > $1 and messages.role in ('user', 'assistant') \
+                 order by messages.seq limit $2",
             )
             .bind(after)
             .bind(batch)
@@ -292,7 +319,10 @@ impl Store {
             for row in &rows {
                 let seq: i64 = row.try_get("seq")?;
                 let content: String = row.try_get("content")?;
-                Self::index_message(self.engine(), &mut tx, seq, &terms_of(&content)).await?;
+                let owner = parse_id(&row.try_get::<String, _>("user_id")?)?;
+                let chat = parse_id(&row.try_get::<String, _>("chat_id")?)?;
+                let terms = terms_of(&content);
+                Self::index_message(self.engine(), &mut tx, owner, chat, seq, &terms).await?;
                 after = seq;
                 indexed += 1;
             }
