@@ -7,16 +7,20 @@ alter table messages add column author text;
 alter table chats add column user_name text;
 
 create extension if not exists pg_trgm;
+create extension if not exists btree_gin;
 
 -- The full-text index of messages. The application fills it in the same transaction as the
 -- message: Snowball stems in order with weight A (word forms, phrases) and the distinct
 -- lowercased words with weight B (partial-word prefixes), parsed by the `simple` config
--- because the stemming is already done.
+-- because the stemming is already done. The owner and chat are kept beside the terms so a
+-- search is scoped inside one GIN index (owner, terms) rather than by joins after it.
 create table message_search (
     seq   bigint primary key references messages (seq) on delete cascade,
+    owner text not null,
+    chat  text not null,
     terms tsvector not null
 );
-create index message_search_terms on message_search using gin (terms);
+create index message_search_owner_terms on message_search using gin (owner, terms);
 
 -- Every word indexed so far: the fallback for typos finds near spellings by trigram.
 create table search_terms (term text primary key);

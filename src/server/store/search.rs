@@ -48,26 +48,31 @@ pub struct SearchRow {
     pub relevance: f64,
 }
 
-/// Words go in quoted, so nothing in them can be read as query syntax.
-fn fts5(expr: &SearchExpr) -> String {
+/// Words go in quoted, so nothing in them can be read as query syntax; each carries the
+/// owner's `prefix`, as indexed.
+fn fts5(expr: &SearchExpr, prefix: &str) -> String {
     let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    let own = |t: &str| format!("{prefix}{t}");
     match expr {
         SearchExpr::Term {
             column,
             text,
-            prefix,
+            prefix: is_prefix,
         } => format!(
             "{}:{}{}",
             match column {
                 Column::Stems => "stems",
                 Column::Words => "words",
             },
-            quote(text),
-            if *prefix { "*" } else { "" }
+            quote(&own(text)),
+            if *is_prefix { "*" } else { "" }
         ),
-        SearchExpr::Phrase(stems) => format!("stems:{}", quote(&stems.join(" "))),
-        SearchExpr::And(parts) => join(parts, " AND ", fts5),
-        SearchExpr::Or(parts) => join(parts, " OR ", fts5),
+        SearchExpr::Phrase(stems) => format!(
+            "stems:{}",
+            quote(&stems.iter().map(|s| own(s)).collect::<Vec<_>>().join(" "))
+        ),
+        SearchExpr::And(parts) => join(parts, " AND ", |e| fts5(e, prefix)),
+        SearchExpr::Or(parts) => join(parts, " OR ", |e| fts5(e, prefix)),
     }
 }
 
@@ -100,16 +105,26 @@ fn tsquery(expr: &SearchExpr) -> String {
     }
 }
 
-fn join(parts: &[SearchExpr], sep: &str, render: fn(&SearchExpr) -> String) -> String {
+fn join(parts: &[SearchExpr], sep: &str, render: impl Fn(&SearchExpr) -> String) -> String {
     format!(
         "({})",
         parts.iter().map(render).collect::<Vec<_>>().join(sep)
     )
 }
 
-/// The index token standing for a user (SQLite scopes searches with it).
-fn owner_token(user_id: Uuid) -> String {
-    format!("u{}", user_id.simple())
+/// What every FTS5 term of a user starts with: 64 bits of the id make another user's prefix
+/// practically impossible, and the owner check on the join would still drop their rows.
+fn owner_prefix(user_id: Uuid) -> String {
+    format!("u{}", &user_id.simple().to_string()[..16])
+}
+
+/// Each space-separated term of `text` with the owner's prefix.
+fn owned(text: &str, prefix: &str) -> String {
+    text.split(' ')
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("{prefix}{t}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn chat_token(chat_id: Uuid) -> String {
@@ -131,23 +146,39 @@ impl Store {
     ) -> StoreResult<()> {
         let sql = match engine {
             Engine::Sqlite => {
-                "insert into message_fts (rowid, stems, words, owner, chat) \
-                 values ($1, $2, $3, $4, $5)"
+                "insert into message_fts (rowid, stems, words, chat) values ($1, $2, $3, $5)"
             }
             Engine::Postgres => {
-                "insert into message_search (seq, terms) values ($1, \
-                 setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'))"
+                "insert into message_search (seq, terms, owner, chat) values ($1, \
+                 setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'), \
+                 $4, $5)"
             }
         };
-        // PostgreSQL scopes by joining, so it does not bind the tokens.
-        let mut query = sqlx::query(sql)
+        let (stems, words, owner, chat) = match engine {
+            Engine::Sqlite => {
+                let prefix = owner_prefix(owner);
+                (
+                    owned(&terms.stems, &prefix),
+                    owned(&terms.words, &prefix),
+                    String::new(),
+                    chat_token(chat_id),
+                )
+            }
+            Engine::Postgres => (
+                terms.stems.clone(),
+                terms.words.clone(),
+                owner.to_string(),
+                chat_id.to_string(),
+            ),
+        };
+        sqlx::query(sql)
             .bind(seq)
-            .bind(&terms.stems)
-            .bind(&terms.words);
-        if engine == Engine::Sqlite {
-            query = query.bind(owner_token(owner)).bind(chat_token(chat_id));
-        }
-        query.execute(&mut **tx).await?;
+            .bind(stems)
+            .bind(words)
+            .bind(owner)
+            .bind(chat)
+            .execute(&mut **tx)
+            .await?;
         for chunk in terms.vocabulary.chunks(VOCABULARY_CHUNK) {
             let values = (1..=chunk.len())
                 .map(|i| format!("(${i})"))
@@ -173,15 +204,16 @@ impl Store {
         expr: &SearchExpr,
         limit: i64,
     ) -> StoreResult<Vec<SearchRow>> {
-        let columns = "chats.id as chat_id, chats.title, messages.id, messages.seq, messages.role, \
+        let columns =
+            "chats.id as chat_id, chats.title, messages.id, messages.seq, messages.role, \
                        messages.content, messages.created_at";
         let rows = match self.engine() {
             Engine::Sqlite => {
                 // Scoped and ranked inside FTS5 (`rank`: bm25, lower is better), so only the
                 // best `limit` rows are joined; the owner check on the join stays as a guard.
-                let mut scope = format!("owner:\"{}\"", owner_token(user_id));
+                let mut matching = fts5(expr, &owner_prefix(user_id));
                 if let Some(chat) = chat_id {
-                    scope.push_str(&format!(" AND chat:\"{}\"", chat_token(chat)));
+                    matching = format!("chat:\"{}\" AND {matching}", chat_token(chat));
                 }
                 let sql = format!(
                     "with hits as (select rowid as seq, rank from message_fts \
@@ -192,26 +224,28 @@ impl Store {
                      where chats.user_id = $2 order by hits.rank, messages.seq desc"
                 );
                 sqlx::query(&sql)
-                    .bind(format!("{scope} AND {}", fts5(expr)))
+                    .bind(matching)
                     .bind(user_id.to_string())
                     .bind(limit)
                     .fetch_all(self.pool())
                     .await?
             }
             Engine::Postgres => {
+                // Scoped by the (owner, terms) index and ranked before any join, as above.
                 let scope = if chat_id.is_some() {
-                    "and chats.id = $4"
+                    "and s.chat = $4"
                 } else {
                     ""
                 };
                 let sql = format!(
-                    "select {columns}, ts_rank(s.terms, q)::float8 as relevance \
-                     from message_search s join messages on messages.seq = s.seq \
-                     join chats on chats.id = messages.chat_id, \
-                     to_tsquery('simple', $1) q \
-                     where s.terms @@ q and chats.user_id = $2 \
-                     and messages.role in ('user', 'assistant') {scope} \
-                     order by relevance desc, messages.seq desc limit $3"
+                    "with hits as (select s.seq, ts_rank(s.terms, q)::float8 as relevance \
+                     from message_search s, to_tsquery('simple', $1) q \
+                     where s.owner = $2 and s.terms @@ q {scope} \
+                     order by relevance desc, s.seq desc limit $3) \
+                     select {columns}, hits.relevance from hits \
+                     join messages on messages.seq = hits.seq \
+                     join chats on chats.id = messages.chat_id \
+                     where chats.user_id = $2 order by hits.relevance desc, messages.seq desc"
                 );
                 let mut query = sqlx::query(&sql)
                     .bind(tsquery(expr))
@@ -357,8 +391,8 @@ mod tests {
             },
         ]);
         assert_eq!(
-            fts5(&expr),
-            "((stems:\"погод\" AND stems:\"a b\") OR words:\"run\"\"x\"*)"
+            fts5(&expr, "u1"),
+            "((stems:\"u1погод\" AND stems:\"u1a u1b\") OR words:\"u1run\"\"x\"*)"
         );
         assert_eq!(
             tsquery(&expr),
