@@ -9,26 +9,11 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 async fn new_chat(app: &TestApp, client: &Client) -> String {
-    let r = client
-        .post(app.url("/v1/chats"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let chat: Value = r.json().await.unwrap();
-    chat["id"].as_str().unwrap().to_string()
+    create_chat_titled(app, client, None).await
 }
 
 async fn post(app: &TestApp, client: &Client, chat: &str, content: &str) -> Value {
-    let r = client
-        .post(app.url(&format!("/v1/chats/{chat}/messages")))
-        .json(&json!({ "content": content }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "posting {content:?}");
-    r.json().await.unwrap()
+    post_message(app, client, chat, content).await
 }
 
 fn document_path(app: &TestApp, user: &str, chat: &str) -> std::path::PathBuf {

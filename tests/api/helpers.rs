@@ -289,3 +289,28 @@ macro_rules! on_both_engines {
     };
 }
 pub(crate) use on_both_engines;
+
+/// Creates a chat for `client` through `/v1/chats` and returns its id.
+pub async fn create_chat_titled(app: &TestApp, client: &Client, title: Option<&str>) -> String {
+    let r = client
+        .post(app.url("/v1/chats"))
+        .json(&json!({ "title": title }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 201, "creating a chat");
+    let chat: Value = r.json().await.expect("chat JSON");
+    chat["id"].as_str().expect("chat id").to_string()
+}
+
+/// Stores a user message through `/v1/chats/{id}/messages` and returns it.
+pub async fn post_message(app: &TestApp, client: &Client, chat: &str, content: &str) -> Value {
+    let r = client
+        .post(app.url(&format!("/v1/chats/{chat}/messages")))
+        .json(&json!({ "content": content }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 201, "posting {content:?}");
+    r.json().await.expect("message JSON")
+}

@@ -7,24 +7,9 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 async fn chat_with(app: &TestApp, client: &Client, title: &str, messages: &[&str]) -> String {
-    let chat: Value = client
-        .post(app.url("/v1/chats"))
-        .json(&json!({ "title": title }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = chat["id"].as_str().unwrap().to_string();
+    let id = create_chat_titled(app, client, Some(title)).await;
     for m in messages {
-        let r = client
-            .post(app.url(&format!("/v1/chats/{id}/messages")))
-            .json(&json!({ "content": m }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+        post_message(app, client, &id, m).await;
     }
     id
 }

@@ -150,41 +150,20 @@ impl ChatMemory {
 
     /// The chat ids that have a document in the user's folder.
     pub async fn list_documents(&self, user_id: Uuid) -> Result<Vec<Uuid>, ChatMemoryError> {
-        let dir = self.user_dir(user_id);
-        let mut read = match tokio::fs::read_dir(&dir).await {
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io(&dir)(e)),
-        };
-        let mut ids = Vec::new();
-        while let Some(entry) = read.next_entry().await.map_err(io(&dir))? {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if let Some(id) = name
-                .strip_suffix(".md")
-                .and_then(|s| Uuid::parse_str(s).ok())
-            {
-                ids.push(id);
-            }
-        }
-        Ok(ids)
+        let names = names_in(&self.user_dir(user_id)).await?;
+        Ok(names
+            .iter()
+            .filter_map(|n| n.strip_suffix(".md").and_then(|s| Uuid::parse_str(s).ok()))
+            .collect())
     }
 
     /// The user ids that have a chat folder.
     pub async fn list_users(&self) -> Result<Vec<Uuid>, ChatMemoryError> {
-        let dir = self.root.join("chats");
-        let mut read = match tokio::fs::read_dir(&dir).await {
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io(&dir)(e)),
-        };
-        let mut ids = Vec::new();
-        while let Some(entry) = read.next_entry().await.map_err(io(&dir))? {
-            if let Ok(id) = Uuid::parse_str(&entry.file_name().to_string_lossy()) {
-                ids.push(id);
-            }
-        }
-        Ok(ids)
+        let names = names_in(&self.root.join("chats")).await?;
+        Ok(names
+            .iter()
+            .filter_map(|n| Uuid::parse_str(n).ok())
+            .collect())
     }
 
     /// Removes all of a user's chat documents.
@@ -196,6 +175,20 @@ impl ChatMemory {
             Err(e) => Err(io(&dir)(e)),
         }
     }
+}
+
+/// The names in a folder (none when it does not exist).
+async fn names_in(dir: &Path) -> Result<Vec<String>, ChatMemoryError> {
+    let mut read = match tokio::fs::read_dir(dir).await {
+        Ok(read) => read,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(dir)(e)),
+    };
+    let mut names = Vec::new();
+    while let Some(entry) = read.next_entry().await.map_err(io(dir))? {
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    Ok(names)
 }
 
 /// The header a chat document starts with.
