@@ -22,6 +22,11 @@ create table message_search (
 );
 create index message_search_owner_terms on message_search using gin (owner, terms);
 
--- Every word indexed so far: the fallback for typos finds near spellings by trigram.
-create table search_terms (term text primary key);
-create index search_terms_trigram on search_terms using gin (term gin_trgm_ops);
+-- Every word each user has written: the fallback for typos finds near spellings among the
+-- user's own words by trigram. Goes with the user.
+create table search_terms (
+    owner text not null references users (id) on delete cascade,
+    term  text not null,
+    primary key (owner, term)
+);
+create index search_terms_trigram on search_terms using gin (owner, term gin_trgm_ops);

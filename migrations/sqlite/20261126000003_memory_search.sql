@@ -24,9 +24,20 @@ create trigger messages_fts_delete after delete on messages begin
     delete from message_fts where rowid = old.seq;
 end;
 
--- Every word indexed so far, and its trigrams: the fallback for typos finds near spellings.
-create table search_terms (term text primary key) without rowid;
-create virtual table search_terms_trigrams using fts5(term, tokenize = 'trigram');
+-- Every word each user has written, and its trigrams (same rowid): the fallback for typos
+-- finds near spellings among the user's own words. Goes with the user.
+create table search_terms (
+    id    integer primary key,
+    owner text not null references users (id) on delete cascade,
+    term  text not null,
+    unique (owner, term)
+);
+create virtual table search_terms_trigrams using fts5(
+    term, owner unindexed, tokenize = 'trigram'
+);
 create trigger search_terms_insert after insert on search_terms begin
-    insert into search_terms_trigrams (term) values (new.term);
+    insert into search_terms_trigrams (rowid, term, owner) values (new.id, new.term, new.owner);
+end;
+create trigger search_terms_delete after delete on search_terms begin
+    delete from search_terms_trigrams where rowid = old.id;
 end;

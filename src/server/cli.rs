@@ -6,7 +6,7 @@ use std::time::Instant;
 use uuid::Uuid;
 
 use super::config::Config;
-use super::memory::Problem;
+use super::memory::{ChatMemory, Problem};
 use super::search::text::index_terms;
 use super::startup::{chat_documents, load_agents};
 use super::store::Store;
@@ -14,6 +14,7 @@ use super::store::Store;
 pub const USAGE: &str = "usage:
   maruntime                                  serve the app
   maruntime memory rebuild [--user USER_ID]  rewrite chat documents from the database
+                                             (stop the server first: it may be writing them)
   maruntime memory verify [--user USER_ID]   report documents that differ from the database
   maruntime memory reindex                   rebuild the search index from the database";
 
@@ -76,7 +77,7 @@ async fn execute(command: Command, config: &Config) -> Result<ExitCode, String> 
         .await
         .map_err(|e| format!("database: {e}"))?;
     let catalog = load_agents(config).map_err(|e| e.to_string())?;
-    let documents = chat_documents(config, &store, &catalog);
+    let documents = chat_documents(ChatMemory::new(&config.memory_dir), &store, &catalog);
     let started = Instant::now();
     let code = match command {
         Command::Rebuild(user) => {

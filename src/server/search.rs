@@ -99,7 +99,7 @@ impl ChatSearch {
         }
         if found.is_empty() {
             // Tier 0: nothing matched as typed, so partial words and near spellings.
-            let (expr, fallback) = self.fallback(&parsed).await?;
+            let (expr, fallback) = self.fallback(req.user_id, &parsed).await?;
             if let Some(expr) = expr {
                 matcher = fallback;
                 let rows = self
@@ -128,6 +128,7 @@ impl ChatSearch {
     /// within an edit or two of it.
     async fn fallback(
         &self,
+        user_id: Uuid,
         parsed: &ParsedQuery,
     ) -> Result<(Option<SearchExpr>, Matcher), AppError> {
         let mut parts = Vec::new();
@@ -149,7 +150,7 @@ impl ChatSearch {
             let allowed = if length <= 4 { 1 } else { 2 };
             let mut near: Vec<(usize, String)> = self
                 .store
-                .similar_terms(&word, 30)
+                .similar_terms(user_id, &word, 30)
                 .await?
                 .into_iter()
                 .map(|t| (text::levenshtein(&word, &t), t))

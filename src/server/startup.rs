@@ -61,17 +61,20 @@ impl Application {
             .await
             .map_err(StartupError::MemoryDir)?;
         let user_memory = UserMemory::new(&config.memory_dir);
+        // One instance: its chat locks order every document write, account deletion included.
+        let chat_memory = ChatMemory::new(&config.memory_dir);
         let hasher = PasswordHasherPool::new(config.hash_concurrency).await?;
         let auth = AuthService::new(
             store.clone(),
             user_memory.clone(),
-            ChatMemory::new(&config.memory_dir),
+            chat_memory.clone(),
             hasher,
             config.login_limit,
             config.register_limit,
         );
         let catalog = load_agents(&config)?;
-        let documents = chat_documents(&config, &store, &catalog);
+        let documents = chat_documents(chat_memory, &store, &catalog);
+        reindex_if_missing(&store);
         let chats = ChatService::new(store.clone(), catalog.ids(), documents);
         let search = ChatSearch::new(store.clone());
         let agents = AgentRunner::new(
@@ -144,14 +147,33 @@ impl Application {
     }
 }
 
+/// A database from before the search index has messages but no index entries: index them in
+/// the background (search finds more as it goes; new messages are indexed as they come).
+fn reindex_if_missing(store: &Store) {
+    let store = store.clone();
+    tokio::spawn(async move {
+        match store.index_is_missing().await {
+            Ok(false) => {}
+            Ok(true) => {
+                tracing::info!("indexing stored messages for search (first start with the index)");
+                match store.reindex(super::search::text::index_terms, 2_000).await {
+                    Ok(n) => tracing::info!("indexed {n} messages"),
+                    Err(e) => tracing::error!("indexing stored messages: {e}"),
+                }
+            }
+            Err(e) => tracing::error!("checking the search index: {e}"),
+        }
+    });
+}
+
 /// The chat documents under the memory directory, signed with the catalog's agent names.
-pub fn chat_documents(config: &Config, store: &Store, catalog: &AgentCatalog) -> ChatDocuments {
+pub fn chat_documents(memory: ChatMemory, store: &Store, catalog: &AgentCatalog) -> ChatDocuments {
     let names: Vec<(String, String)> = catalog
         .all()
         .iter()
         .map(|a| (a.id.clone(), a.name.clone()))
         .collect();
-    ChatDocuments::new(store.clone(), ChatMemory::new(&config.memory_dir), &names)
+    ChatDocuments::new(store.clone(), memory, &names)
 }
 
 /// The built-in agents, plus those of `MARUNTIME_AGENTS_FILE` when set.

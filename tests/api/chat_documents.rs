@@ -205,6 +205,12 @@ on_both_engines! {
         let bob_chat = new_chat(&app, &bob_client).await;
         post(&app, &bob_client, &bob_chat, "Bob's Atlas notes").await;
 
+        // Each user's typo vocabulary is their own.
+        let ann_id = uuid::Uuid::parse_str(&ann).unwrap();
+        let bob_id = uuid::Uuid::parse_str(&bob).unwrap();
+        assert!(app.state.store.similar_terms(ann_id, "secrat", 30).await.unwrap().contains(&"secret".to_string()));
+        assert!(!app.state.store.similar_terms(bob_id, "secrat", 30).await.unwrap().contains(&"secret".to_string()));
+
         let r = app.client.delete(app.url("/auth/me")).json(&json!({"password": "wrong-password-1"})).send().await.unwrap();
         assert_eq!(r.status(), 403);
         assert!(document_path(&app, &ann, &chat).exists(), "a wrong password deletes nothing");
@@ -216,6 +222,7 @@ on_both_engines! {
         assert!(!app.memory_dir.join("chats").join(&ann).exists());
         assert_eq!(app.get(&app.client, "/auth/me").await.status(), 401);
         assert_eq!(app.login_with(&app.other_client(), "ann", STRONG_PASSWORD).await.status(), 401);
+        assert!(app.state.store.similar_terms(ann_id, "secrat", 30).await.unwrap().is_empty(), "her words went with her");
 
         // Bob keeps everything, and his search no longer sees any of Ann's index entries.
         assert!(document_path(&app, &bob, &bob_chat).exists());

@@ -174,3 +174,19 @@ on_both_engines! {
         assert!(found(&app, c, "documentation").await.is_empty());
     }
 }
+
+on_both_engines! {
+    async fn a_database_from_before_the_index_is_indexed(app) {
+        corpus(&app).await;
+        assert!(!app.state.store.index_is_missing().await.unwrap());
+        // What a database from before the index looks like: messages, no index entries.
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url).await.unwrap();
+        let clear = if app.database_url.starts_with("sqlite") { "delete from message_fts" } else { "delete from message_search" };
+        sqlx::query(clear).execute(&mut conn).await.unwrap();
+        assert!(app.state.store.index_is_missing().await.unwrap());
+        assert!(found(&app, &app.client, "atlas").await.is_empty());
+        app.state.store.reindex(maruntime::server::search::text::index_terms, 4).await.unwrap();
+        assert!(!app.state.store.index_is_missing().await.unwrap());
+        assert_eq!(found(&app, &app.client, "atlas").await.len(), 2);
+    }
+}

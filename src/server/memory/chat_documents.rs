@@ -124,9 +124,11 @@ impl ChatDocuments {
     /// of chats that no longer exist. Returns how many documents were written.
     pub async fn rebuild(&self, user_id: Option<Uuid>) -> Result<usize, DocumentsError> {
         let chats = self.store.document_chats(user_id).await?;
+        // Locks order this against the running server's own writes only when called in the
+        // server process; the `memory rebuild` command is meant for a stopped server.
         for chat in &chats {
-            let text = self.render(chat).await?;
             let _guard = self.memory.lock(chat.id).await;
+            let text = self.render(chat).await?;
             self.memory.write(chat.user_id, chat.id, &text).await?;
         }
         for orphan in self.orphans(user_id, &chats).await? {

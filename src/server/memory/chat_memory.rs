@@ -166,8 +166,14 @@ impl ChatMemory {
             .collect())
     }
 
-    /// Removes all of a user's chat documents.
+    /// Removes all of a user's chat documents. Every chat lock is taken first, so a write that
+    /// began before the account's rows were deleted finishes before the folder goes (instead
+    /// of re-creating it afterwards). Callers hold no chat lock.
     pub async fn delete_user(&self, user_id: Uuid) -> Result<(), ChatMemoryError> {
+        let mut guards = Vec::with_capacity(self.locks.len());
+        for lock in self.locks.iter() {
+            guards.push(lock.lock().await);
+        }
         let dir = self.user_dir(user_id);
         match tokio::fs::remove_dir_all(&dir).await {
             Ok(()) => Ok(()),

@@ -145,15 +145,18 @@ impl Store {
         terms: &IndexTerms,
     ) -> StoreResult<()> {
         let sql = match engine {
+            // Idempotent: `reindex` may meet a message the server indexed while it ran.
             Engine::Sqlite => {
-                "insert into message_fts (rowid, stems, words, chat) values ($1, $2, $3, $5)"
+                "insert or replace into message_fts (rowid, stems, words, chat) \
+                 values ($1, $2, $3, $5)"
             }
             Engine::Postgres => {
                 "insert into message_search (seq, terms, owner, chat) values ($1, \
                  setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'), \
-                 $4, $5)"
+                 $4, $5) on conflict (seq) do nothing"
             }
         };
+        let owner_id = owner;
         let (stems, words, owner, chat) = match engine {
             Engine::Sqlite => {
                 let prefix = owner_prefix(owner);
@@ -180,13 +183,14 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         for chunk in terms.vocabulary.chunks(VOCABULARY_CHUNK) {
-            let values = (1..=chunk.len())
-                .map(|i| format!("(${i})"))
+            let values = (2..=chunk.len() + 1)
+                .map(|i| format!("($1, ${i})"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let sql =
-                format!("insert into search_terms (term) values {values} on conflict do nothing");
-            let mut query = sqlx::query(&sql);
+            let sql = format!(
+                "insert into search_terms (owner, term) values {values} on conflict do nothing"
+            );
+            let mut query = sqlx::query(&sql).bind(owner_id.to_string());
             for term in chunk {
                 query = query.bind(term);
             }
@@ -275,8 +279,14 @@ impl Store {
             .collect()
     }
 
-    /// Indexed words spelled like `word` (sharing its trigrams), most alike first.
-    pub async fn similar_terms(&self, word: &str, limit: i64) -> StoreResult<Vec<String>> {
+    /// The user's own indexed words spelled like `word` (sharing its trigrams), most alike
+    /// first.
+    pub async fn similar_terms(
+        &self,
+        user_id: Uuid,
+        word: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<String>> {
         let rows = match self.engine() {
             Engine::Sqlite => {
                 let chars: Vec<char> = word.chars().collect();
@@ -290,27 +300,57 @@ impl Store {
                     .join(" OR ");
                 sqlx::query(
                     "select term from search_terms_trigrams where search_terms_trigrams match $1 \
-                     order by rank limit $2",
+                     and owner = $3 order by rank limit $2",
                 )
                 .bind(trigrams)
                 .bind(limit)
+                .bind(user_id.to_string())
                 .fetch_all(self.pool())
                 .await?
             }
             Engine::Postgres => {
-                sqlx::query(
-                    "select term from search_terms where term % $1 \
+                // pg_trgm's default cut-off (0.3) misses one typo in a short word ("cats" and
+                // "cots" score 0.25); the edit distance check after this is the real filter.
+                let mut tx = self.pool().begin().await?;
+                sqlx::query("set local pg_trgm.similarity_threshold = 0.15")
+                    .execute(&mut *tx)
+                    .await?;
+                let rows = sqlx::query(
+                    "select term from search_terms where owner = $3 and term % $1 \
                      order by similarity(term, $1) desc limit $2",
                 )
                 .bind(word)
                 .bind(limit)
-                .fetch_all(self.pool())
-                .await?
+                .bind(user_id.to_string())
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                rows
             }
         };
         rows.iter()
             .map(|r| r.try_get("term").map_err(StoreError::from))
             .collect()
+    }
+
+    /// Whether stored messages have no index entries at all (a database from before the index).
+    pub async fn index_is_missing(&self) -> StoreResult<bool> {
+        let indexed = match self.engine() {
+            // A contentless FTS5 table keeps one `docsize` row per indexed message.
+            Engine::Sqlite => "select exists (select 1 from message_fts_docsize) as found",
+            Engine::Postgres => "select exists (select 1 from message_search) as found",
+        };
+        let messages =
+            "select exists (select 1 from messages where role in ('user', 'assistant')) as found";
+        let found = |sql: &'static str| async move {
+            let row = sqlx::query(sql).fetch_one(self.pool()).await?;
+            // SQLite answers with an integer, PostgreSQL with a boolean.
+            Ok::<bool, StoreError>(match self.engine() {
+                Engine::Sqlite => row.try_get::<i64, _>("found")? != 0,
+                Engine::Postgres => row.try_get::<bool, _>("found")?,
+            })
+        };
+        Ok(found(messages).await? && !found(indexed).await?)
     }
 
     /// Rebuilds the whole index from the stored messages, `batch` messages per transaction.
