@@ -1,11 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
-import { register, uniqueLogin, waitForHydration, watchConsole } from "./helpers";
-
-async function send(page: Page, text: string) {
-  const box = page.getByRole("textbox", { name: "Message" });
-  await box.fill(text);
-  await box.press("Enter");
-}
+import { test, expect } from "@playwright/test";
+import { register, send, uniqueLogin, waitForHydration, watchConsole } from "./helpers";
 
 test("a reply streams in, and a tool step appears", async ({ page }) => {
   const errors = watchConsole(page);

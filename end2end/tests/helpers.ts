@@ -55,3 +55,10 @@ export async function userMenu(page: Page, displayName: string, item: "Profile" 
   await page.getByRole("button", { name: displayName }).click();
   await page.getByRole("menuitem", { name: item }).click();
 }
+
+/** Types a message into the composer and sends it with Enter. */
+export async function send(page: Page, text: string) {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+}

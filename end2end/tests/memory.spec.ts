@@ -1,6 +1,6 @@
 import { test, expect, type Page } from "@playwright/test";
 import * as fs from "node:fs";
-import { register, uniqueLogin, waitForHydration, watchConsole } from "./helpers";
+import { register, send, uniqueLogin, waitForHydration, watchConsole } from "./helpers";
 import { recallPort } from "../playwright.config";
 
 /** Creates a chat with these messages through the JSON API (the page's cookies log it in). */
@@ -13,12 +13,6 @@ async function seedChat(page: Page, title: string, messages: string[]): Promise<
     expect(r.status()).toBe(201);
   }
   return id;
-}
-
-async function send(page: Page, text: string) {
-  const box = page.getByRole("textbox", { name: "Message" });
-  await box.fill(text);
-  await box.press("Enter");
 }
 
 test("search from the sidebar, open a result, land on the message", async ({ page }) => {

@@ -245,17 +245,12 @@ impl ChatService {
             .map_err(|e| internal("chat document", e))?;
         let text = match stored {
             Some(text) => text,
-            None => {
-                let chats = self.store.document_chats(Some(user_id)).await?;
-                let doc = chats
-                    .iter()
-                    .find(|c| c.id == chat_id)
-                    .ok_or_else(not_found)?;
-                self.documents
-                    .render(doc)
-                    .await
-                    .map_err(|e| internal("chat document", e))?
-            }
+            None => self
+                .documents
+                .render_chat(user_id, chat_id)
+                .await
+                .map_err(|e| internal("chat document", e))?
+                .ok_or_else(not_found)?,
         };
         Ok((chat, text))
     }

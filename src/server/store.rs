@@ -14,7 +14,7 @@ mod users;
 
 pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
 pub use chats::{ChatCursor, DocumentChat};
-pub use messages::{DocumentMessage, MessageHit, MessageWindow, NewMessage};
+pub use messages::{DocumentMessage, MessageWindow, NewMessage};
 pub use search::{Column, SearchExpr, SearchRow};
 pub use users::UserRow;
 
@@ -175,6 +175,14 @@ pub fn to_millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
 pub fn from_millis(ms: i64) -> StoreResult<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::from_timestamp_millis(ms)
         .ok_or_else(|| StoreError::Corrupt(format!("timestamp out of range: {ms}")))
+}
+
+/// The `role` column of a message row.
+pub fn role_of(row: &sqlx::any::AnyRow) -> StoreResult<crate::model::Role> {
+    use sqlx::Row;
+    let role: String = row.try_get("role")?;
+    crate::model::Role::parse(&role)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role}")))
 }
 
 pub fn parse_id(s: &str) -> StoreResult<uuid::Uuid> {

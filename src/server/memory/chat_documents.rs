@@ -85,12 +85,23 @@ impl ChatDocuments {
     }
 
     async fn rebuild_chat(&self, user_id: Uuid, chat_id: Uuid) -> Result<(), DocumentsError> {
-        let chats = self.store.document_chats(Some(user_id)).await?;
-        if let Some(chat) = chats.iter().find(|c| c.id == chat_id) {
-            let text = self.render(chat).await?;
+        if let Some(text) = self.render_chat(user_id, chat_id).await? {
             self.memory.write(user_id, chat_id, &text).await?;
         }
         Ok(())
+    }
+
+    /// The document the owner's chat should have, from the database (`None`: no such chat).
+    pub async fn render_chat(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+    ) -> Result<Option<String>, DocumentsError> {
+        let chats = self.store.document_chats(Some(user_id)).await?;
+        match chats.iter().find(|c| c.id == chat_id) {
+            Some(chat) => Ok(Some(self.render(chat).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The document a chat should have, from the database.

@@ -89,13 +89,10 @@ impl ChatMemory {
         entry: &Entry,
     ) -> Result<(), ChatMemoryError> {
         let path = self.path(user_id, chat_id);
-        let text = match tokio::fs::read_to_string(&path).await {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ChatMemoryError::Missing(path))
-            }
-            Err(e) => return Err(io(&path)(e)),
-        };
+        let text = self
+            .get_chat_history(user_id, chat_id)
+            .await?
+            .ok_or_else(|| ChatMemoryError::Missing(path.clone()))?;
         let mut text =
             set_updated(&text, entry.at).ok_or_else(|| ChatMemoryError::Malformed(path.clone()))?;
         text.push_str(&render_entry(entry));

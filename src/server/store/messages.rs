@@ -3,7 +3,7 @@
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{from_millis, parse_id, to_millis, Store, StoreResult};
+use super::{from_millis, parse_id, role_of, to_millis, Store, StoreResult};
 use crate::model::{Chat, Message, Role};
 use crate::server::search::text::IndexTerms;
 
@@ -31,11 +31,9 @@ pub enum MessageWindow {
 }
 
 fn message_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Message> {
-    let role: String = row.try_get("role")?;
     Ok(Message {
         id: parse_id(&row.try_get::<String, _>("id")?)?,
-        role: Role::parse(&role)
-            .ok_or_else(|| super::StoreError::Corrupt(format!("unknown role {role}")))?,
+        role: role_of(row)?,
         content: row.try_get("content")?,
         data: row.try_get("data")?,
         created_at: from_millis(row.try_get("created_at")?)?,
@@ -151,60 +149,6 @@ impl Store {
     }
 }
 
-/// A stored message with its chat, as history search sees it.
-#[derive(Debug, Clone)]
-pub struct MessageHit {
-    pub chat_id: Uuid,
-    pub chat_title: String,
-    pub message_id: Uuid,
-    pub role: Role,
-    pub content: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl Store {
-    /// The owner's most recent user and assistant messages (of one chat, or all), newest
-    /// first: the candidates history search ranks until the full-text index exists.
-    pub async fn recent_messages_of_user(
-        &self,
-        user_id: Uuid,
-        chat_id: Option<Uuid>,
-        limit: i64,
-    ) -> StoreResult<Vec<MessageHit>> {
-        let scope = if chat_id.is_some() {
-            "and chats.id = $3"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "select chats.id as chat_id, chats.title, messages.id, messages.role, messages.content, messages.created_at \
-             from messages join chats on chats.id = messages.chat_id \
-             where chats.user_id = $1 and messages.role in ('user', 'assistant') {scope} \
-             order by messages.seq desc limit $2"
-        );
-        let mut query = sqlx::query(&sql).bind(user_id.to_string()).bind(limit);
-        if let Some(chat) = chat_id {
-            query = query.bind(chat.to_string());
-        }
-        let rows = query.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|row| {
-                let role: String = row.try_get("role")?;
-                Ok(MessageHit {
-                    chat_id: parse_id(&row.try_get::<String, _>("chat_id")?)?,
-                    chat_title: row.try_get("title")?,
-                    message_id: parse_id(&row.try_get::<String, _>("id")?)?,
-                    role: Role::parse(&role).ok_or_else(|| {
-                        super::StoreError::Corrupt(format!("unknown role {role}"))
-                    })?,
-                    content: row.try_get("content")?,
-                    created_at: from_millis(row.try_get("created_at")?)?,
-                })
-            })
-            .collect()
-    }
-}
-
 /// A message as the chat document records it.
 #[derive(Debug, Clone)]
 pub struct DocumentMessage {
@@ -227,12 +171,9 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                let role: String = row.try_get("role")?;
                 Ok(DocumentMessage {
                     seq: row.try_get("seq")?,
-                    role: Role::parse(&role).ok_or_else(|| {
-                        super::StoreError::Corrupt(format!("unknown role {role}"))
-                    })?,
+                    role: role_of(row)?,
                     author: row.try_get("author")?,
                     content: row.try_get("content")?,
                     created_at: from_millis(row.try_get("created_at")?)?,

@@ -8,7 +8,7 @@
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
-use super::{from_millis, parse_id, Engine, Store, StoreError, StoreResult};
+use super::{from_millis, parse_id, role_of, Engine, Store, StoreError, StoreResult};
 use crate::model::Role;
 use crate::server::search::text::IndexTerms;
 
@@ -263,14 +263,12 @@ impl Store {
         };
         rows.iter()
             .map(|row| {
-                let role: String = row.try_get("role")?;
                 Ok(SearchRow {
                     chat_id: parse_id(&row.try_get::<String, _>("chat_id")?)?,
                     chat_title: row.try_get("title")?,
                     message_id: parse_id(&row.try_get::<String, _>("id")?)?,
                     seq: row.try_get("seq")?,
-                    role: Role::parse(&role)
-                        .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role}")))?,
+                    role: role_of(row)?,
                     content: row.try_get("content")?,
                     created_at: from_millis(row.try_get("created_at")?)?,
                     relevance: row.try_get("relevance")?,
