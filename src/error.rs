@@ -33,6 +33,13 @@ pub enum AppError {
     /// 429: too many attempts; try again after the given number of seconds.
     #[error("Too many attempts. Try again in {}.", human_wait(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
+    /// 429: the server is busy for this user or chat (runs at once, a full queue); try
+    /// again after the given number of seconds.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// 503: a dependency (the database) is unreachable.
     #[error("{0}")]
     Unavailable(String),
@@ -54,6 +61,16 @@ fn human_wait(secs: u64) -> String {
 }
 
 impl AppError {
+    /// Seconds a client should wait before trying again, for the errors that have one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     /// A validation failure on one field.
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         AppError::Validation {
@@ -80,7 +97,7 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::PayloadTooLarge(_) => 413,
             AppError::Validation { .. } => 422,
-            AppError::RateLimited { .. } => 429,
+            AppError::RateLimited { .. } | AppError::Busy { .. } => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
@@ -97,6 +114,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::Validation { .. } => "validation_failed",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy { .. } => "busy",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",

@@ -132,16 +132,79 @@ pub struct ReplyData {
     /// The run was stopped by the user; the text is what had arrived.
     #[serde(default)]
     pub stopped: bool,
+    /// The run failed after this much of the reply had arrived: why, in words for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+    /// The reply was cut at a limit (the longest reply or the longest run).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
 }
 
-/// The events of one agent run, as the web UI receives them (one JSON object per line).
+/// Tokens one run used, from the model's own `usage` or estimated when it reports none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+    /// True when some of these figures are estimates (the model reported no usage).
+    #[serde(default)]
+    pub estimated: bool,
+}
+
+/// One day of a user's token use (`GET /v1/usage`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageDay {
+    /// `YYYY-MM-DD`, UTC.
+    pub date: String,
+    pub runs: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+    /// Runs of that day whose figures are estimates.
+    pub estimated_runs: u64,
+}
+
+/// The events of one agent run, in order. The web UI receives them as JSON lines and
+/// `GET /v1/chats/{id}/run` as SSE; every follower sees the same list from the start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RunEvent {
+    /// The run began answering `question` (always the first event).
+    Started {
+        run_id: Uuid,
+        chat_id: Uuid,
+        question: Message,
+    },
+    /// The model asked for a tool; its result follows as a `Step`.
+    ToolCall { tool: String, arguments: String },
+    /// A tool finished (the step as stored with the reply).
     Step { step: AgentStep },
     Delta { text: String },
-    Finished { message: Message },
-    Failed { error: String },
+    /// The tokens the run used; sent just before the final event.
+    Usage { usage: Usage },
+    /// The reply is stored. `finish_reason` is `stop`, or `length` when a limit cut it.
+    Finished {
+        message: Message,
+        finish_reason: String,
+    },
+    /// Stopped by someone; what had arrived is stored, marked as stopped.
+    Stopped { message: Message },
+    /// The model failed; what had arrived (if anything) is stored, marked as failed.
+    Failed {
+        error: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<Message>,
+    },
+}
+
+impl RunEvent {
+    /// Whether this event ends the run.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            RunEvent::Finished { .. } | RunEvent::Stopped { .. } | RunEvent::Failed { .. }
+        )
+    }
 }
 
 /// Where a history search looks.

@@ -1,4 +1,5 @@
-//! The agent for the web UI: a run streams its events as JSON lines; it can be stopped.
+//! The agent for the web UI: follow a chat's run (every event from its start, as JSON
+//! lines), stop it, answer the latest message again.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::{StreamingText, TextStream};
@@ -10,23 +11,32 @@ use crate::server::context::{app_state, require_user, respond};
 #[cfg(feature = "ssr")]
 use crate::server::http::parse_path_id;
 
-/// Answers the chat's latest user message. Each line of the stream is one
-/// [`crate::model::RunEvent`] as JSON.
+/// The run `run_id` of the chat (or the chat's current run): each line of the stream is one
+/// [`crate::model::RunEvent`] as JSON, from the run's start; the stream ends after the final
+/// event. An empty stream when there is no such run (it ended more than a minute ago).
 #[server(output = StreamingText)]
-pub async fn run_agent(chat_id: String) -> Result<TextStream<AppError>, AppError> {
+pub async fn follow_run(
+    chat_id: String,
+    run_id: Option<String>,
+) -> Result<TextStream<AppError>, AppError> {
     respond(
         async {
             use futures::StreamExt;
             let who = require_user()?;
             let id = parse_path_id(&chat_id, "chat")?;
-            let events = app_state()?.agents.start(who.user, id).await?;
-            let lines = futures::stream::unfold(events, |mut events| async move {
-                let event = events.recv().await?;
-                let line = serde_json::to_string(&event).expect("events serialize") + "\n";
-                Some((line, events))
-            });
+            let registry = app_state()?.agents.registry().clone();
+            let run = match run_id.as_deref().map(uuid::Uuid::parse_str) {
+                Some(Ok(run_id)) => registry
+                    .get(who.user.id, run_id)
+                    .filter(|run| run.chat_id == id),
+                Some(Err(_)) => return Err(AppError::NotFound("No such run.".into())),
+                None => registry.current(who.user.id, id),
+            };
+            let lines = futures::stream::iter(run)
+                .flat_map(|run| run.follow())
+                .map(|event| Ok(serde_json::to_string(&event).expect("events serialize") + "\n"));
             // Fused: the response body may be polled again after its end.
-            Ok(TextStream::new(lines.fuse().map(Ok)))
+            Ok(TextStream::new(lines.fuse()))
         }
         .await,
     )
@@ -39,7 +49,35 @@ pub async fn stop_agent(chat_id: String) -> Result<bool, AppError> {
         async {
             let who = require_user()?;
             let id = parse_path_id(&chat_id, "chat")?;
-            Ok(app_state()?.agents.stop(who.user.id, id))
+            Ok(app_state()?
+                .agents
+                .registry()
+                .stop(who.user.id, id)
+                .is_some())
+        }
+        .await,
+    )
+}
+
+/// Answers the chat's latest message again (Retry, Regenerate): replies after it are
+/// replaced. Returns the run's id, to follow.
+#[server]
+pub async fn retry_reply(chat_id: String) -> Result<uuid::Uuid, AppError> {
+    respond(
+        async {
+            use crate::server::agent::{TurnInput, TurnRequest};
+            let who = require_user()?;
+            let id = parse_path_id(&chat_id, "chat")?;
+            let turn = app_state()?
+                .agents
+                .start_turn(TurnRequest {
+                    user: who.user,
+                    chat_id: Some(id),
+                    input: TurnInput::Retry,
+                    agent: None,
+                })
+                .await?;
+            Ok(turn.run.id)
         }
         .await,
     )

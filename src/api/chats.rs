@@ -19,13 +19,17 @@ pub struct ChatView {
     pub chat: Chat,
     /// The latest messages, oldest first; `next` reaches further back.
     pub messages: Page<Message>,
+    /// The run going in the chat when the page was read: the page follows it.
+    pub run: Option<uuid::Uuid>,
 }
 
-/// What sending a message returns: the message as stored and the chat as it now is.
+/// What sending a message returns: the message as stored, the chat as it now is, and the
+/// run that answers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sent {
     pub chat: Chat,
     pub message: Message,
+    pub run: uuid::Uuid,
 }
 
 #[server]
@@ -59,6 +63,13 @@ pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatVie
             let id = parse_path_id(&id, "chat")?;
             let chats = app_state()?.chats;
             let chat = chats.get_chat(who.user.id, id).await?;
+            // The run is looked up before the messages: a run that ends in between has its
+            // reply among them, and following it replays to the same reply (shown once).
+            let run = app_state()?
+                .agents
+                .registry()
+                .current(who.user.id, id)
+                .map(|r| r.id);
             // A stale or foreign message id just opens the chat as usual.
             let around = around.and_then(|m| uuid::Uuid::parse_str(&m).ok());
             let position = match around {
@@ -71,7 +82,11 @@ pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatVie
                     ..MessageQuery::default()
                 };
                 let messages = chats.list_messages(who.user.id, id, &query).await?;
-                return Ok(ChatView { chat, messages });
+                return Ok(ChatView {
+                    chat,
+                    messages,
+                    run,
+                });
             };
             let before = MessageQuery {
                 before: Some((seq + 1).to_string()),
@@ -86,7 +101,11 @@ pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatVie
             };
             let later = chats.list_messages(who.user.id, id, &after).await?;
             messages.data.extend(later.data);
-            Ok(ChatView { chat, messages })
+            Ok(ChatView {
+                chat,
+                messages,
+                run,
+            })
         }
         .await,
     )
@@ -133,22 +152,32 @@ pub async fn older_messages(id: String, before: String) -> Result<Page<Message>,
     )
 }
 
-/// Sends a user message; without `chat_id` it starts a new chat first.
+/// Sends a user message (without `chat_id`, into a new chat) and starts the agent's answer:
+/// one turn, waiting behind a run already going in the chat.
 #[server]
 pub async fn send_message(chat_id: Option<String>, content: String) -> Result<Sent, AppError> {
     respond(
         async {
+            use crate::server::agent::{TurnInput, TurnRequest};
             let who = require_user()?;
-            let chats = app_state()?.chats;
-            crate::validation::validate_message(&content)?;
-            let id = match chat_id.filter(|s| !s.is_empty()) {
-                Some(id) => parse_path_id(&id, "chat")?,
-                None => chats.start_chat(&who.user, None, None).await?.id,
+            let chat_id = match chat_id.filter(|s| !s.is_empty()) {
+                Some(id) => Some(parse_path_id(&id, "chat")?),
+                None => None,
             };
-            let (chat, message) = chats
-                .append_message(&who.user, id, crate::model::Role::User, &content, None)
+            let turn = app_state()?
+                .agents
+                .start_turn(TurnRequest {
+                    user: who.user,
+                    chat_id,
+                    input: TurnInput::Message(content),
+                    agent: None,
+                })
                 .await?;
-            Ok(Sent { chat, message })
+            Ok(Sent {
+                chat: turn.chat,
+                message: turn.message,
+                run: turn.run.id,
+            })
         }
         .await,
     )

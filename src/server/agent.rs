@@ -5,9 +5,13 @@ pub mod agents;
 pub mod llm;
 pub mod recall;
 pub mod runner;
+pub mod runs;
 mod sse;
 pub mod tools;
+pub mod turn;
 
 pub use agents::AgentCatalog;
 pub use llm::LlmClient;
 pub use runner::AgentRunner;
+pub use runs::{Run, RunRegistry};
+pub use turn::{Turn, TurnInput, TurnRequest};

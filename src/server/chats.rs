@@ -68,10 +68,12 @@ impl ChatService {
         title: Option<&str>,
         agent: Option<&str>,
     ) -> Result<Chat, AppError> {
-        let title = match title {
-            Some(t) => validate_title(t)?,
-            None => DEFAULT_TITLE.to_string(),
-        };
+        self.start_chat_with_id(user, Uuid::new_v4(), title, agent)
+            .await
+    }
+
+    /// The agent a new chat would get (checked), for callers that reserve the id first.
+    pub fn check_agent(&self, agent: Option<&str>) -> Result<String, AppError> {
         let agent = agent.unwrap_or(DEFAULT_AGENT).trim();
         if !self.agents.iter().any(|a| a == agent) {
             return Err(AppError::validation(
@@ -79,11 +81,27 @@ impl ChatService {
                 format!("Unknown agent. Available: {}.", self.agents.join(", ")),
             ));
         }
+        Ok(agent.to_string())
+    }
+
+    /// Starts a chat whose id the caller chose (a turn reserves the chat's run slot first).
+    pub async fn start_chat_with_id(
+        &self,
+        user: &User,
+        id: Uuid,
+        title: Option<&str>,
+        agent: Option<&str>,
+    ) -> Result<Chat, AppError> {
+        let title = match title {
+            Some(t) => validate_title(t)?,
+            None => DEFAULT_TITLE.to_string(),
+        };
+        let agent = self.check_agent(agent)?;
         let now = now();
         let chat = Chat {
-            id: Uuid::new_v4(),
+            id,
             title,
-            agent: agent.to_string(),
+            agent,
             created_at: now,
             updated_at: now,
         };
@@ -177,56 +195,127 @@ impl ChatService {
         content: &str,
         data: Option<&str>,
     ) -> Result<(Chat, Message), AppError> {
-        // People's messages have a size limit; an agent's reply is kept whole.
-        if role == Role::User {
-            validate_message(content)?;
-        } else if content.trim().is_empty() {
-            return Err(AppError::validation("content", "Message is empty."));
+        let (chat, mut messages) = self
+            .append_messages(user, chat_id, &[(role, content, data)])
+            .await?;
+        Ok((chat, messages.remove(0)))
+    }
+
+    /// Stores several messages in order, in one transaction and one document write (a new
+    /// gateway chat's history). Each is checked as [`Self::append_message`] checks one.
+    pub async fn append_messages(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        messages: &[(Role, &str, Option<&str>)],
+    ) -> Result<(Chat, Vec<Message>), AppError> {
+        if messages.is_empty() {
+            return Err(AppError::validation("content", "There is no message to store."));
         }
-        let auto_title = (role == Role::User).then(|| title_from_message(content));
-        let searchable = matches!(role, Role::User | Role::Assistant);
-        let terms = searchable.then(|| index_terms(content));
-        let _guard = self.documents.memory().lock(chat_id).await;
-        let author = match role {
-            Role::User => user.display_name.clone(),
-            _ => {
-                let chat = self.get_chat(user.id, chat_id).await?;
-                self.documents.agent_name(&chat.agent)
+        for (role, content, _) in messages {
+            // People's messages have a size limit; an agent's reply is kept whole.
+            if *role == Role::User {
+                validate_message(content)?;
+            } else if content.trim().is_empty() {
+                return Err(AppError::validation("content", "Message is empty."));
             }
+        }
+        let auto_title = messages
+            .iter()
+            .find(|(role, ..)| *role == Role::User)
+            .map(|(_, content, _)| title_from_message(content));
+        let terms: Vec<_> = messages
+            .iter()
+            .map(|(role, content, _)| {
+                matches!(role, Role::User | Role::Assistant).then(|| index_terms(content))
+            })
+            .collect();
+        let _guard = self.documents.memory().lock(chat_id).await;
+        let agent_name = if messages.iter().any(|(role, ..)| *role != Role::User) {
+            let chat = self.get_chat(user.id, chat_id).await?;
+            self.documents.agent_name(&chat.agent)
+        } else {
+            String::new()
         };
-        let message = NewMessage {
-            id: Uuid::new_v4(),
-            role,
-            content,
-            data,
-            created_at: now(),
-            author: &author,
-            index: terms.as_ref(),
-        };
-        let (chat, message) = self
+        let authors: Vec<&str> = messages
+            .iter()
+            .map(|(role, ..)| match role {
+                Role::User => user.display_name.as_str(),
+                _ => agent_name.as_str(),
+            })
+            .collect();
+        let at = now();
+        let rows: Vec<NewMessage> = messages
+            .iter()
+            .zip(&terms)
+            .zip(&authors)
+            .map(|(((role, content, data), terms), author)| NewMessage {
+                id: Uuid::new_v4(),
+                role: *role,
+                content,
+                data: *data,
+                created_at: at,
+                author,
+                index: terms.as_ref(),
+            })
+            .collect();
+        let (chat, stored) = self
             .store
-            .append_message(
-                user.id,
-                chat_id,
-                &message,
-                DEFAULT_TITLE,
-                auto_title.as_deref(),
-            )
+            .append_messages(user.id, chat_id, &rows, DEFAULT_TITLE, auto_title.as_deref())
             .await?
             .ok_or_else(not_found)?;
-        if searchable {
-            let entry = Entry {
-                at: message.created_at,
-                name: author,
-                content: message.content.clone(),
-            };
-            if let Err(e) = self.documents.append(user.id, chat_id, &entry).await {
-                // Stored and indexed: the message is safe; `memory verify` will report the
+        let entries: Vec<Entry> = stored
+            .iter()
+            .zip(&authors)
+            .filter(|(m, _)| matches!(m.role, Role::User | Role::Assistant))
+            .map(|(m, author)| Entry {
+                at: m.created_at,
+                name: author.to_string(),
+                content: m.content.clone(),
+            })
+            .collect();
+        if !entries.is_empty() {
+            if let Err(e) = self.documents.append(user.id, chat_id, &entries).await {
+                // Stored and indexed: the messages are safe; `memory verify` will report the
                 // document and `memory rebuild` repairs it.
                 tracing::error!(%chat_id, "appending to a chat document: {e}");
             }
         }
-        Ok((chat, message))
+        Ok((chat, stored))
+    }
+
+    /// Takes back the replies after the chat's latest user message (to answer it again), in
+    /// the database, the search index and the document. Returns that user message; 422 when
+    /// the chat has none.
+    pub async fn reopen_last_turn(&self, user: &User, chat_id: Uuid) -> Result<Message, AppError> {
+        let _guard = self.documents.memory().lock(chat_id).await;
+        let recent = self
+            .store
+            .list_messages(user.id, chat_id, MessageWindow::Before(i64::MAX), 50)
+            .await?;
+        if recent.is_empty() {
+            self.get_chat(user.id, chat_id).await?;
+        }
+        let question = recent
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::validation("content", "This chat has no message to answer yet.")
+            })?;
+        let seq = parse_seq(&question.cursor)?;
+        if self
+            .store
+            .delete_messages_after(user.id, chat_id, seq)
+            .await?
+            > 0
+        {
+            if let Err(e) = self.documents.rebuild_chat(user.id, chat_id).await {
+                tracing::error!(%chat_id, "rewriting a chat document: {e}");
+            }
+        }
+        Ok(question)
     }
 
     /// The chat's markdown document, for export (rewritten from the database if missing).

@@ -38,6 +38,39 @@ pub struct LlmConfig {
     pub idle_timeout_secs: Option<u64>,
 }
 
+/// What bounds agent runs, so a model that never stops or a flood of requests cannot hold
+/// the server.
+#[derive(Debug, Clone)]
+pub struct RunLimits {
+    /// The longest reply in tokens: sent as `max_tokens` and enforced on what arrives.
+    pub max_reply_tokens: u32,
+    /// The longest a run may take, tools and every model call included.
+    pub run_timeout_secs: u64,
+    /// The largest single SSE event, and the largest error body, read from the model.
+    pub max_event_bytes: usize,
+    /// Runs going at once for one user, and on the whole server (queued turns not counted).
+    pub runs_per_user: usize,
+    pub runs_total: usize,
+    /// Turns that may wait behind a chat's running turn.
+    pub queue_per_chat: usize,
+    /// Messages one `/v1/chat/completions` request may carry.
+    pub gateway_max_messages: usize,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        RunLimits {
+            max_reply_tokens: 4096,
+            run_timeout_secs: 300,
+            max_event_bytes: 1024 * 1024,
+            runs_per_user: 4,
+            runs_total: 64,
+            queue_per_chat: 32,
+            gateway_max_messages: 1000,
+        }
+    }
+}
+
 /// Everything the server needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -62,6 +95,7 @@ pub struct Config {
     pub agents_file: Option<PathBuf>,
     /// How many characters of chat history the agent sends to the model at most.
     pub context_chars: usize,
+    pub runs: RunLimits,
 }
 
 /// A configuration value that could not be used.
@@ -196,8 +230,42 @@ impl Config {
             )? as usize,
             agents_file: get("MARUNTIME_AGENTS_FILE").map(PathBuf::from),
             context_chars: parse_count(&get, "MARUNTIME_CONTEXT_CHARS", 24_000)? as usize,
+            runs: run_limits(&get)?,
         })
     }
+}
+
+fn run_limits(get: &impl Fn(&str) -> Option<String>) -> Result<RunLimits, ConfigError> {
+    let d = RunLimits::default();
+    let queue_per_chat = parse_count(get, "MARUNTIME_QUEUE_PER_CHAT", d.queue_per_chat as u32)?;
+    if queue_per_chat < 16 {
+        return Err(bad(
+            "MARUNTIME_QUEUE_PER_CHAT",
+            "must be at least 16 (scripts send several turns into one chat at once)",
+        ));
+    }
+    Ok(RunLimits {
+        max_reply_tokens: parse_count(get, "MARUNTIME_MAX_REPLY_TOKENS", d.max_reply_tokens)?,
+        run_timeout_secs: parse_count(
+            get,
+            "MARUNTIME_RUN_TIMEOUT_SECS",
+            d.run_timeout_secs as u32,
+        )? as u64,
+        max_event_bytes: parse_count(
+            get,
+            "MARUNTIME_LLM_MAX_EVENT_BYTES",
+            d.max_event_bytes as u32,
+        )? as usize,
+        runs_per_user: parse_count(get, "MARUNTIME_RUNS_PER_USER", d.runs_per_user as u32)?
+            as usize,
+        runs_total: parse_count(get, "MARUNTIME_RUNS_TOTAL", d.runs_total as u32)? as usize,
+        queue_per_chat: queue_per_chat as usize,
+        gateway_max_messages: parse_count(
+            get,
+            "MARUNTIME_GATEWAY_MAX_MESSAGES",
+            d.gateway_max_messages as u32,
+        )? as usize,
+    })
 }
 
 /// Reads the `[app]` table of `Leptos.toml` into the variables it stands in for.

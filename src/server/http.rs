@@ -9,11 +9,13 @@ mod gateway;
 mod health;
 mod json;
 mod origin_check;
+mod run_routes;
 mod session_layer;
 
 pub use auth_routes::parse_path_id;
 pub use client::client_info;
 pub use origin_check::reject_cross_site;
+pub use run_routes::run_sse;
 pub use session_layer::{
     clear_session_cookie, resolve_user, session_cookie, CurrentUser, RequireUser,
 };
@@ -31,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .nest("/auth", auth_routes::routes())
         .route("/v1/me", get(auth_routes::me))
         .nest("/v1/chats", chat_routes::routes())
+        .merge(run_routes::routes())
         .merge(gateway::routes())
         .route("/auth/{*rest}", any(unknown_route))
         .route("/v1/{*rest}", any(unknown_route))

@@ -18,7 +18,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use super::agent::{AgentCatalog, AgentRunner, LlmClient};
+use super::agent::{AgentCatalog, AgentRunner, LlmClient, RunRegistry};
 use super::auth::{AuthService, PasswordHasherPool};
 use super::chats::ChatService;
 use super::config::Config;
@@ -27,6 +27,7 @@ use super::memory::{ChatDocuments, ChatMemory, UserMemory};
 use super::search::ChatSearch;
 use super::state::AppState;
 use super::store::Store;
+use super::usage::UsageService;
 use crate::app::{shell, App};
 
 /// Largest request body accepted anywhere (413 beyond).
@@ -81,15 +82,18 @@ impl Application {
             chats.clone(),
             search.clone(),
             user_memory.clone(),
-            LlmClient::from_config(&config.llm),
+            LlmClient::from_config(&config.llm, &config.runs),
             catalog,
             config.context_chars,
+            RunRegistry::new(config.runs.clone()),
+            store.clone(),
         );
         let listener = TcpListener::bind(config.site_addr)
             .await
             .map_err(StartupError::Bind)?;
         let mut leptos_options = leptos_options();
         leptos_options.site_addr = listener.local_addr().map_err(StartupError::Bind)?;
+        let usage = UsageService::new(store.clone());
         let state = AppState {
             config: Arc::new(config),
             store,
@@ -98,6 +102,7 @@ impl Application {
             search,
             agents,
             user_memory,
+            usage,
             leptos_options,
         };
         let router = router(state.clone());

@@ -12,6 +12,7 @@ use super::config::Config;
 use super::memory::UserMemory;
 use super::search::ChatSearch;
 use super::store::Store;
+use super::usage::UsageService;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +23,7 @@ pub struct AppState {
     pub search: ChatSearch,
     pub agents: AgentRunner,
     pub user_memory: UserMemory,
+    pub usage: UsageService,
     pub leptos_options: LeptosOptions,
 }
 

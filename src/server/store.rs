@@ -10,12 +10,14 @@ mod auth_sessions;
 mod chats;
 mod messages;
 mod search;
+mod usage;
 mod users;
 
 pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
 pub use chats::{ChatCursor, DocumentChat};
 pub use messages::{DocumentMessage, MessageWindow, NewMessage};
 pub use search::{Column, SearchExpr, SearchRow};
+pub use usage::UsageDayRow;
 pub use users::UserRow;
 
 use std::path::Path;

@@ -1,18 +1,22 @@
 //! A chat's agent run as the page sees it: the reply streaming in, its steps, Stop and Retry.
+//! The page follows the server's run, so a reload or a second tab shows the same run from
+//! its start and can stop it; it never starts a second run for one message.
 
 use futures::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-use crate::api::agent::{run_agent, stop_agent};
-use crate::model::{AgentStep, Message, RunEvent};
+use crate::api::agent::{follow_run, retry_reply, stop_agent};
+use crate::model::{AgentStep, Message, Role, RunEvent};
 
 /// The reply being streamed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Streaming {
     pub text: String,
     pub steps: Vec<AgentStep>,
+    /// The tool being used right now, if any.
+    pub tool: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -35,8 +39,8 @@ impl AgentRun {
         }
     }
 
-    /// Asks the agent to answer the chat's latest message; the reply streams into the page.
-    pub fn start(self) {
+    /// Shows the run `run_id` of this chat from its start, then live, until it ends.
+    pub fn follow(self, run_id: Uuid) {
         if self.running.get_untracked() {
             return;
         }
@@ -46,20 +50,22 @@ impl AgentRun {
         // The page may move on while the reply streams (the server keeps it either way), so
         // everything below uses `try_` access: a closed chat view simply stops updating.
         spawn_local(async move {
-            match run_agent(self.chat_id.to_string()).await {
+            let mut ended = false;
+            match follow_run(self.chat_id.to_string(), Some(run_id.to_string())).await {
                 Err(e) => {
                     self.error.try_set(Some(e.to_string()));
                 }
                 Ok(stream) => {
                     let mut stream = stream.into_inner();
                     let mut buffer = String::new();
-                    while let Some(chunk) = stream.next().await {
+                    'read: while let Some(chunk) = stream.next().await {
                         match chunk {
                             Ok(text) => {
                                 buffer.push_str(&text);
                                 while let Some(end) = buffer.find('\n') {
                                     let line: String = buffer.drain(..=end).collect();
                                     if let Ok(event) = serde_json::from_str::<RunEvent>(&line) {
+                                        ended |= event.is_final();
                                         if !self.apply(event) {
                                             return;
                                         }
@@ -68,17 +74,19 @@ impl AgentRun {
                             }
                             Err(e) => {
                                 self.error.try_set(Some(e.to_string()));
-                                break;
+                                break 'read;
                             }
                         }
                     }
                 }
             }
-            // A stream that ended without a verdict (connection lost) is an error too.
-            let unfinished = self.streaming.try_get_untracked().flatten().is_some();
-            if unfinished && self.error.try_get_untracked().flatten().is_none() {
-                self.error
-                    .try_set(Some("The connection to the agent was lost.".into()));
+            // A stream that ended without a verdict (connection lost, or the run ended long
+            // ago) is told as such; the stored messages are the truth after a reload.
+            if !ended && self.error.try_get_untracked().flatten().is_none() {
+                self.error.try_set(Some(
+                    "The connection to the agent was lost. Reload the page to see its answer."
+                        .into(),
+                ));
             }
             self.streaming.try_set(None);
             self.running.try_set(false);
@@ -88,9 +96,18 @@ impl AgentRun {
     /// Applies one event; false once the view is gone.
     fn apply(self, event: RunEvent) -> bool {
         match event {
+            RunEvent::Started { question, .. } => self.add_message(question),
+            RunEvent::ToolCall { tool, .. } => self
+                .streaming
+                .try_update(|s| s.get_or_insert_with(Streaming::default).tool = Some(tool))
+                .is_some(),
             RunEvent::Step { step } => self
                 .streaming
-                .try_update(|s| s.get_or_insert_with(Streaming::default).steps.push(step))
+                .try_update(|s| {
+                    let s = s.get_or_insert_with(Streaming::default);
+                    s.tool = None;
+                    s.steps.push(step);
+                })
                 .is_some(),
             RunEvent::Delta { text } => self
                 .streaming
@@ -100,22 +117,31 @@ impl AgentRun {
                         .push_str(&text)
                 })
                 .is_some(),
-            RunEvent::Finished { message } => {
+            RunEvent::Usage { .. } => true,
+            RunEvent::Finished { message, .. } | RunEvent::Stopped { message } => {
                 self.streaming.try_set(None);
-                self.messages
-                    .try_update(|list| {
-                        if !list.iter().any(|m| m.id == message.id) {
-                            list.push(message);
-                        }
-                    })
-                    .is_some()
+                self.add_message(message)
             }
-            RunEvent::Failed { error } => {
+            RunEvent::Failed { error, message } => {
                 self.streaming.try_set(None);
+                if let Some(message) = message {
+                    // The partial reply shows its error and Retry itself.
+                    return self.add_message(message);
+                }
                 // `try_set` hands the value back when the signal is gone.
                 self.error.try_set(Some(error)).is_none()
             }
         }
+    }
+
+    fn add_message(self, message: Message) -> bool {
+        self.messages
+            .try_update(|list| {
+                if !list.iter().any(|m| m.id == message.id) {
+                    list.push(message);
+                }
+            })
+            .is_some()
     }
 
     /// Stops the run; the server keeps what was streamed, marked as stopped.
@@ -123,6 +149,30 @@ impl AgentRun {
         let chat_id = self.chat_id;
         spawn_local(async move {
             let _ = stop_agent(chat_id.to_string()).await;
+        });
+    }
+
+    /// Answers the latest user message again; the replies after it (a failed one, say) are
+    /// replaced, here and on the server.
+    pub fn retry(self) {
+        if self.running.get_untracked() {
+            return;
+        }
+        self.error.set(None);
+        spawn_local(async move {
+            match retry_reply(self.chat_id.to_string()).await {
+                Ok(run_id) => {
+                    self.messages.try_update(|list| {
+                        if let Some(last_user) = list.iter().rposition(|m| m.role == Role::User) {
+                            list.truncate(last_user + 1);
+                        }
+                    });
+                    self.follow(run_id);
+                }
+                Err(e) => {
+                    self.error.try_set(Some(e.to_string()));
+                }
+            }
         });
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::fake_llm::{FakeLlm, Script};
 use crate::helpers::*;
 
-async fn app_with_llm(engine: Engine, fake: &FakeLlm) -> Option<TestApp> {
+pub(crate) async fn app_with_llm(engine: Engine, fake: &FakeLlm) -> Option<TestApp> {
     let url = fake.base_url.clone();
     spawn_app_on(engine, move |v| {
         v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
@@ -17,7 +17,7 @@ async fn app_with_llm(engine: Engine, fake: &FakeLlm) -> Option<TestApp> {
 }
 
 /// Registers `login` and returns a client that sends its API key (no cookies).
-async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
+pub(crate) async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
     let browser = app.other_client();
     assert_eq!(
         app.register_with(&browser, login, STRONG_PASSWORD)
@@ -47,7 +47,7 @@ async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
     )
 }
 
-async fn complete(app: &TestApp, client: &Client, body: Value) -> reqwest::Response {
+pub(crate) async fn complete(app: &TestApp, client: &Client, body: Value) -> reqwest::Response {
     client
         .post(app.url("/v1/chat/completions"))
         .json(&body)
@@ -65,11 +65,11 @@ async fn reply_text(app: &TestApp, client: &Client, body: Value) -> String {
         .to_string()
 }
 
-fn ask(content: &str) -> Value {
+pub(crate) fn ask(content: &str) -> Value {
     json!({"model": "memory-agent", "messages": [{"role": "user", "content": content}]})
 }
 
-async fn messages_of(app: &TestApp, client: &Client, chat: &str) -> Vec<Value> {
+pub(crate) async fn messages_of(app: &TestApp, client: &Client, chat: &str) -> Vec<Value> {
     let page: Value = client
         .get(app.url(&format!("/v1/chats/{chat}/messages?limit=500")))
         .send()
@@ -82,7 +82,7 @@ async fn messages_of(app: &TestApp, client: &Client, chat: &str) -> Vec<Value> {
 }
 
 /// The content deltas and the final line of an SSE body.
-fn parse_sse(body: &str) -> (String, Vec<Value>, bool) {
+pub(crate) fn parse_sse(body: &str) -> (String, Vec<Value>, bool) {
     let mut text = String::new();
     let mut chunks = Vec::new();
     let mut done = false;
@@ -639,19 +639,33 @@ async fn a_stopped_run_keeps_what_arrived_and_says_so() {
         .unwrap()
         .user;
 
-    let mut events = app.state.agents.start(user.clone(), chat_id).await.unwrap();
+    let turn = app
+        .state
+        .agents
+        .start_turn(maruntime::server::agent::TurnRequest {
+            user: user.clone(),
+            chat_id: Some(chat_id),
+            input: maruntime::server::agent::TurnInput::Retry,
+            agent: None,
+        })
+        .await
+        .unwrap();
+    let mut events = std::pin::pin!(turn.run.follow());
+    let registry = app.state.agents.registry();
     let mut deltas = 0;
     let finished = loop {
-        match events.recv().await.expect("the run reports its end") {
+        use futures::StreamExt;
+        match events.next().await.expect("the run reports its end") {
             maruntime::model::RunEvent::Delta { .. } => {
                 deltas += 1;
                 if deltas == 3 {
                     // Only the owner can stop it.
-                    assert!(!app.state.agents.stop(uuid::Uuid::new_v4(), chat_id));
-                    assert!(app.state.agents.stop(user.id, chat_id));
+                    assert!(registry.stop(uuid::Uuid::new_v4(), chat_id).is_none());
+                    assert_eq!(registry.stop(user.id, chat_id), Some(turn.run.id));
                 }
             }
-            maruntime::model::RunEvent::Finished { message } => break message,
+            maruntime::model::RunEvent::Stopped { message } => break message,
+            maruntime::model::RunEvent::Started { .. } | maruntime::model::RunEvent::Usage { .. } => {}
             other => panic!("unexpected {other:?}"),
         }
     };

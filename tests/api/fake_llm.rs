@@ -30,6 +30,18 @@ pub enum Script {
     Malformed,
     /// Streams these deltas slowly (one per 200 ms), for stopping.
     Slow(Vec<String>),
+    /// Answers "echo: " and the request's last user message.
+    Echo,
+    /// Streams "la " forever, one delta per `delay_ms` (0: as fast as it can).
+    Endless { delay_ms: u64 },
+    /// Streams these deltas, then breaks the connection without an end.
+    DieAfter(Vec<String>),
+    /// Streams these deltas, then a broken JSON line.
+    MalformedAfter(Vec<String>),
+    /// Streams these deltas and reports this usage (prompt, completion) in a final chunk.
+    WithUsage(Vec<String>, u64, u64),
+    /// Streams one `data:` line that never ends.
+    EndlessEvent,
 }
 
 impl Script {
@@ -121,7 +133,53 @@ fn sse(parts: Vec<String>, delay: Duration, stall: bool) -> Response {
         .unwrap()
 }
 
+/// An endless body: `item` again and again, `delay` apart.
+fn endless(item: String, delay: Duration) -> Response {
+    let stream = futures::stream::unfold(item, move |item| async move {
+        if delay.is_zero() {
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(delay).await;
+        }
+        Some((
+            Ok::<_, std::convert::Infallible>(Bytes::from(item.clone())),
+            item,
+        ))
+    });
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(stream))
+        .unwrap()
+}
+
+/// These parts, then a broken connection (the body ends with an error).
+fn dying(parts: Vec<String>) -> Response {
+    let items: Vec<Result<Bytes, std::io::Error>> = parts
+        .into_iter()
+        .map(|p| Ok(Bytes::from(p)))
+        .chain([Err(std::io::Error::other("the model died"))])
+        .collect();
+    let stream = futures::StreamExt::then(futures::stream::iter(items), |item| async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        item
+    });
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(stream))
+        .unwrap()
+}
+
+fn text_chunks(pieces: &[String]) -> Vec<String> {
+    pieces.iter().map(|p| chunk(json!({"content": p}))).collect()
+}
+
 async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Response {
+    let last_user = body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_string();
     shared.requests.lock().unwrap().push(body);
     let script = shared
         .scripts
@@ -177,5 +235,45 @@ async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Respon
             Duration::ZERO,
             false,
         ),
+        Script::Echo => sse(
+            vec![chunk(json!({"content": format!("echo: {last_user}")})), done],
+            Duration::ZERO,
+            false,
+        ),
+        Script::Endless { delay_ms } => endless(
+            chunk(json!({"content": "la "})),
+            Duration::from_millis(delay_ms),
+        ),
+        Script::DieAfter(pieces) => dying(text_chunks(&pieces)),
+        Script::MalformedAfter(pieces) => {
+            let mut parts = text_chunks(&pieces);
+            parts.push("data: {not json\n\n".to_string());
+            sse(parts, Duration::ZERO, false)
+        }
+        Script::WithUsage(pieces, prompt, completion) => {
+            let mut parts = text_chunks(&pieces);
+            parts.push(format!(
+                "data: {}\n\n",
+                json!({"id": "fake", "object": "chat.completion.chunk", "created": 0, "model": "fake",
+                       "choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}})
+            ));
+            parts.push(done);
+            sse(parts, Duration::ZERO, false)
+        }
+        Script::EndlessEvent => {
+            let head = futures::stream::once(async {
+                Ok::<_, std::convert::Infallible>(Bytes::from_static(
+                    b"data: {\"choices\":[{\"delta\":{\"content\":\"",
+                ))
+            });
+            let tail = futures::stream::unfold((), |()| async {
+                tokio::task::yield_now().await;
+                Some((Ok(Bytes::from("x".repeat(4096))), ()))
+            });
+            Response::builder()
+                .header("content-type", "text/event-stream")
+                .body(Body::from_stream(futures::StreamExt::chain(head, tail)))
+                .unwrap()
+        }
     }
 }

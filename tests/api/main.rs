@@ -11,6 +11,7 @@ mod chats;
 mod csrf_and_limits;
 mod foundation;
 mod profile_document;
+mod runs;
 mod search;
 mod sessions;
 mod storage_contract;

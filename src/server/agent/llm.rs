@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::sse::SseParser;
-use crate::server::config::LlmConfig;
+use crate::server::config::{LlmConfig, RunLimits};
 
 /// A message as the model sees it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -57,6 +57,8 @@ pub enum Chunk {
     Done {
         tool_calls: Vec<ToolCall>,
         usage: Option<(u64, u64)>,
+        /// The model's own `finish_reason` (`length` when it hit `max_tokens`).
+        finish_reason: Option<String>,
     },
 }
 
@@ -73,6 +75,28 @@ pub enum LlmError {
     Timeout(u64),
     #[error("The language model sent a response we could not use: {0}")]
     BadResponse(String),
+    #[error("The language model sent one event larger than {0} bytes (MARUNTIME_LLM_MAX_EVENT_BYTES).")]
+    TooLarge(usize),
+}
+
+/// A completion as it streams in. Dropping it closes the connection to the model at once,
+/// even while the model is silent.
+pub struct ChunkStream {
+    rx: mpsc::Receiver<Result<Chunk, LlmError>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl ChunkStream {
+    /// The next chunk; `None` after the end.
+    pub async fn recv(&mut self) -> Option<Result<Chunk, LlmError>> {
+        self.rx.recv().await
+    }
+}
+
+impl Drop for ChunkStream {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
 }
 
 #[derive(Clone)]
@@ -82,6 +106,10 @@ pub struct LlmClient {
     api_key: Option<String>,
     pub model: String,
     idle_timeout: Duration,
+    /// Sent as `max_tokens`.
+    max_tokens: u32,
+    /// The largest SSE event or error body read.
+    max_event_bytes: usize,
 }
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -89,7 +117,7 @@ const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl LlmClient {
     /// `None` when no endpoint is configured (the recall agent answers instead).
-    pub fn from_config(config: &LlmConfig) -> Option<Self> {
+    pub fn from_config(config: &LlmConfig, limits: &RunLimits) -> Option<Self> {
         let base = config.base_url.as_deref()?.trim_end_matches('/');
         Some(LlmClient {
             http: reqwest::Client::builder()
@@ -102,6 +130,8 @@ impl LlmClient {
             idle_timeout: config
                 .idle_timeout_secs
                 .map_or(DEFAULT_IDLE_TIMEOUT, Duration::from_secs),
+            max_tokens: limits.max_reply_tokens,
+            max_event_bytes: limits.max_event_bytes,
         })
     }
 
@@ -111,20 +141,24 @@ impl LlmClient {
         &self,
         messages: &[WireMessage],
         tools: &[Value],
-    ) -> Result<mpsc::Receiver<Result<Chunk, LlmError>>, LlmError> {
-        let mut body = json!({"model": self.model, "messages": messages, "stream": true});
+    ) -> Result<ChunkStream, LlmError> {
+        let mut body = json!({
+            "model": self.model, "messages": messages, "stream": true,
+            "max_tokens": self.max_tokens,
+            "stream_options": {"include_usage": true},
+        });
         if !tools.is_empty() {
             body["tools"] = json!(tools);
         }
         let response = self.send_with_retry(&body).await?;
         let (tx, rx) = mpsc::channel(64);
-        let idle = self.idle_timeout;
-        tokio::spawn(async move {
-            if let Err(e) = read_stream(response, idle, &tx).await {
+        let (idle, max_event) = (self.idle_timeout, self.max_event_bytes);
+        let reader = tokio::spawn(async move {
+            if let Err(e) = read_stream(response, idle, max_event, &tx).await {
                 let _ = tx.send(Err(e)).await;
             }
         });
-        Ok(rx)
+        Ok(ChunkStream { rx, reader })
     }
 
     async fn send_with_retry(&self, body: &Value) -> Result<reqwest::Response, LlmError> {
@@ -174,7 +208,7 @@ impl LlmClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok())
             .map_or(BACKOFF, |s| Duration::from_secs(s.min(5)));
-        let text = response.text().await.unwrap_or_default();
+        let text = read_limited(response, self.max_event_bytes, self.idle_timeout).await;
         tracing::warn!("LLM answered {status}: {}", error_message(&text, status));
         Err(match status {
             401 | 403 => Failure::Final(LlmError::Auth),
@@ -206,6 +240,18 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
+/// At most `limit` bytes of a body (an error body can be as long as the server likes).
+async fn read_limited(mut response: reqwest::Response, limit: usize, idle: Duration) -> String {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match tokio::time::timeout(idle, response.chunk()).await {
+            Ok(Ok(Some(bytes))) => body.extend_from_slice(&bytes[..bytes.len().min(limit - body.len())]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
+}
+
 /// The `error.message` of an OpenAI-style error body, or the status.
 fn error_message(body: &str, status: u16) -> String {
     serde_json::from_str::<Value>(body)
@@ -222,9 +268,11 @@ struct PartialCall {
     arguments: String,
 }
 
+#[derive(Default)]
 struct StreamState {
     calls: Vec<PartialCall>,
     usage: Option<(u64, u64)>,
+    finish_reason: Option<String>,
 }
 
 impl StreamState {
@@ -250,6 +298,7 @@ impl StreamState {
                 })
                 .collect(),
             usage: self.usage,
+            finish_reason: self.finish_reason.take(),
         }
     }
 
@@ -265,6 +314,9 @@ impl StreamState {
             value["usage"]["completion_tokens"].as_u64(),
         ) {
             self.usage = Some((p, c));
+        }
+        if let Some(reason) = value["choices"][0]["finish_reason"].as_str() {
+            self.finish_reason = Some(reason.to_string());
         }
         let delta = &value["choices"][0]["delta"];
         if let Some(calls) = delta["tool_calls"].as_array() {
@@ -298,15 +350,12 @@ impl StreamState {
 async fn read_stream(
     mut response: reqwest::Response,
     idle: Duration,
+    max_event: usize,
     tx: &mpsc::Sender<Result<Chunk, LlmError>>,
 ) -> Result<(), LlmError> {
-    let mut parser = SseParser::default();
-    let mut state = StreamState {
-        calls: Vec::new(),
-        usage: None,
-    };
-    // Bytes of a UTF-8 character split across network chunks wait here.
-    let mut pending: Vec<u8> = Vec::new();
+    let mut parser = SseParser::new(max_event);
+    let mut state = StreamState::default();
+    let mut text = Utf8Decoder::default();
     loop {
         let bytes = match tokio::time::timeout(idle, response.chunk()).await {
             Err(_) => return Err(LlmError::Timeout(idle.as_secs())),
@@ -314,13 +363,10 @@ async fn read_stream(
             Ok(Ok(None)) => break,
             Ok(Ok(Some(bytes))) => bytes,
         };
-        pending.extend_from_slice(&bytes);
-        let valid = match std::str::from_utf8(&pending) {
-            Ok(s) => s.len(),
-            Err(e) => e.valid_up_to(),
-        };
-        let text = String::from_utf8(pending.drain(..valid).collect()).expect("valid prefix");
-        for data in parser.push(&text) {
+        let events = parser
+            .push(&text.decode(&bytes))
+            .map_err(|e| LlmError::TooLarge(e.0))?;
+        for data in events {
             if data == "[DONE]" {
                 let _ = tx.send(Ok(state.done())).await;
                 return Ok(());
@@ -344,16 +390,54 @@ async fn read_stream(
     Ok(())
 }
 
+/// Bytes to text across network chunks: a character split between chunks waits for its
+/// end (at most 3 bytes); a byte that can never be UTF-8 becomes U+FFFD at once.
+#[derive(Default)]
+struct Utf8Decoder {
+    pending: Vec<u8>,
+}
+
+impl Utf8Decoder {
+    fn decode(&mut self, bytes: &[u8]) -> String {
+        self.pending.extend_from_slice(bytes);
+        let mut out = String::new();
+        let mut rest: &[u8] = &self.pending;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    out.push_str(s);
+                    rest = &[];
+                    break;
+                }
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    out.push_str(std::str::from_utf8(valid).expect("valid prefix"));
+                    match e.error_len() {
+                        Some(bad) => {
+                            out.push(char::REPLACEMENT_CHARACTER);
+                            rest = &after[bad..];
+                        }
+                        // An incomplete character at the end: keep it for the next chunk.
+                        None => {
+                            rest = after;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.pending = rest.to_vec();
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn tool_call_arguments_are_assembled_from_deltas() {
-        let mut state = StreamState {
-            calls: Vec::new(),
-            usage: None,
-        };
+        let mut state = StreamState::default();
         let events = [
             r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c1","function":{"name":"chat_history_search","arguments":""}}]}}]}"#,
             r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"query\":"}}]}}]}"#,
@@ -376,11 +460,21 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_is_replaced_and_split_characters_wait() {
+        let mut d = Utf8Decoder::default();
+        let snow = "é".as_bytes();
+        assert_eq!(d.decode(&[b'a', snow[0]]), "a");
+        assert_eq!(d.decode(&[snow[1], 0xff, b'b']), "é\u{fffd}b");
+        // A stream of invalid bytes never accumulates.
+        for _ in 0..1000 {
+            assert_eq!(d.decode(&[0xff; 64]).chars().count(), 64);
+        }
+        assert!(d.pending.is_empty());
+    }
+
+    #[test]
     fn malformed_json_is_a_bad_response() {
-        let mut state = StreamState {
-            calls: Vec::new(),
-            usage: None,
-        };
+        let mut state = StreamState::default();
         assert!(matches!(
             state.apply("{nope"),
             Err(LlmError::BadResponse(_))

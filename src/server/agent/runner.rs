@@ -1,50 +1,93 @@
-//! The agent runner: one loop for the web UI and the OpenAI gateway. It answers a chat's
-//! latest user message, streams events, and stores the reply itself, so a client that goes
-//! away loses nothing.
+//! The agent runner: one loop for the web UI and the OpenAI gateway. A run answers a chat's
+//! latest user message, publishes its events to the run registry (anyone allowed follows
+//! them), and stores the reply itself, so a client that goes away loses nothing.
+//!
+//! Every run is bounded: the reply's length (sent as `max_tokens` and counted as it arrives),
+//! the run's time, and through the model client the size of one event and of an error body.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, watch};
-use uuid::Uuid;
+use tokio::sync::watch;
 
 use super::agents::{Agent, AgentCatalog};
 use super::llm::{Chunk, LlmClient, WireMessage};
 use super::recall;
+use super::runs::{Run, RunRegistry, RunSlot};
 use super::tools::{self, ToolEnv};
 use crate::error::AppError;
-use crate::model::{AgentStep, Chat, Message, ReplyData, Role, RunEvent, User};
+use crate::model::{AgentStep, Chat, Message, ReplyData, Role, RunEvent, Usage, User};
 use crate::server::chats::{ChatService, MessageQuery};
 use crate::server::memory::UserMemory;
 use crate::server::search::ChatSearch;
+use crate::server::store::Store;
 use crate::validation::DEFAULT_AGENT;
 
 /// Stored messages fed to the model at most (before the character budget trims them).
 const HISTORY_LIMIT: i64 = 200;
+/// Characters counted as one token when the model reports no usage (a common estimate).
+const CHARS_PER_TOKEN: usize = 4;
+/// Characters that may arrive per token of `max_tokens` before the reply is cut: generous,
+/// so a model that honours `max_tokens` is never cut by our count, only one that ignores it.
+const CUT_CHARS_PER_TOKEN: usize = 6;
 
 #[derive(Clone)]
 pub struct AgentRunner {
-    chats: ChatService,
+    pub(super) chats: ChatService,
     search: ChatSearch,
     user_memory: UserMemory,
     llm: Option<LlmClient>,
     catalog: Arc<AgentCatalog>,
     context_chars: usize,
-    runs: Arc<Mutex<HashMap<Uuid, RunningRun>>>,
+    pub(super) registry: RunRegistry,
+    store: Store,
 }
 
-/// A run in progress, by chat: its owner and its stop switch.
-type RunningRun = (Uuid, watch::Sender<bool>);
+/// How a run ended.
+enum Outcome {
+    /// The model finished its answer.
+    Done,
+    /// A limit cut the reply (its length or the run's time).
+    Cut,
+    Stopped,
+    Failed(String),
+}
 
 /// What a run produced, as far as it got.
+#[derive(Default)]
 struct Progress {
     text: String,
     steps: Vec<AgentStep>,
-    stopped: bool,
+    usage: Usage,
+}
+
+impl Progress {
+    /// Adds one model call's tokens: its own figures, or estimates from the text.
+    fn count(&mut self, reported: Option<(u64, u64)>, sent_chars: usize, got_chars: usize) {
+        let (prompt, completion) = reported.unwrap_or_else(|| {
+            self.usage.estimated = true;
+            (estimate(sent_chars), estimate(got_chars))
+        });
+        self.usage.prompt_tokens += prompt;
+        self.usage.completion_tokens += completion;
+        self.usage.total_tokens = self.usage.prompt_tokens + self.usage.completion_tokens;
+    }
+}
+
+fn estimate(chars: usize) -> u64 {
+    chars.div_ceil(CHARS_PER_TOKEN) as u64
+}
+
+/// What a run needs besides its slot: who, where, and the limits.
+pub struct RunPlan {
+    pub user: User,
+    pub chat: Chat,
+    /// The user message answered.
+    pub question: Message,
 }
 
 impl AgentRunner {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         chats: ChatService,
         search: ChatSearch,
@@ -52,6 +95,8 @@ impl AgentRunner {
         llm: Option<LlmClient>,
         catalog: AgentCatalog,
         context_chars: usize,
+        registry: RunRegistry,
+        store: Store,
     ) -> Self {
         AgentRunner {
             chats,
@@ -60,7 +105,8 @@ impl AgentRunner {
             llm,
             catalog: Arc::new(catalog),
             context_chars,
-            runs: Arc::default(),
+            registry,
+            store,
         }
     }
 
@@ -68,43 +114,97 @@ impl AgentRunner {
         &self.catalog
     }
 
-    /// Starts answering the latest user message of the user's chat (404 when not theirs).
-    pub async fn start(
-        &self,
-        user: User,
-        chat_id: Uuid,
-    ) -> Result<mpsc::Receiver<RunEvent>, AppError> {
-        let chat = self.chats.get_chat(user.id, chat_id).await?;
-        let (tx, rx) = mpsc::channel(256);
-        let (stop_tx, stop_rx) = watch::channel(false);
-        self.runs
-            .lock()
-            .expect("runs lock")
-            .insert(chat_id, (user.id, stop_tx));
-        let runner = self.clone();
-        tokio::spawn(async move {
-            runner.run(user, chat, tx, stop_rx).await;
-            runner.runs.lock().expect("runs lock").remove(&chat_id);
-        });
-        Ok(rx)
+    pub fn registry(&self) -> &RunRegistry {
+        &self.registry
     }
 
-    /// Stops the run in the user's chat; false when there is none.
-    pub fn stop(&self, user_id: Uuid, chat_id: Uuid) -> bool {
-        let runs = self.runs.lock().expect("runs lock");
-        match runs.get(&chat_id) {
-            Some((owner, stop)) if *owner == user_id => stop.send(true).is_ok(),
-            _ => false,
+    /// Runs the turn in the background; the slot (the chat's turn) is held until the reply
+    /// is stored, then the next waiting turn goes.
+    pub(super) fn spawn(&self, plan: RunPlan, slot: RunSlot) {
+        let runner = self.clone();
+        tokio::spawn(async move {
+            runner.execute(plan, &slot).await;
+            drop(slot);
+        });
+    }
+
+    async fn execute(&self, plan: RunPlan, slot: &RunSlot) {
+        let run = slot.run().clone();
+        let RunPlan {
+            user,
+            chat,
+            question,
+        } = plan;
+        run.emit(RunEvent::Started {
+            run_id: run.id,
+            chat_id: chat.id,
+            question,
+        });
+        let mut progress = Progress::default();
+        let outcome = self.answer(&user, &chat, &run, &mut progress).await;
+        if self.llm.is_some() && !matches!(&outcome, Outcome::Failed(_) if progress.usage.total_tokens == 0) {
+            self.record_usage(&user, &chat, &run, &progress.usage).await;
+        }
+        if self.llm.is_some() {
+            run.emit(RunEvent::Usage {
+                usage: progress.usage,
+            });
+        }
+        let final_event = match outcome {
+            Outcome::Failed(error) => {
+                tracing::warn!(chat_id = %chat.id, "agent run failed: {error}");
+                // What arrived before the failure is kept, marked as failed.
+                let message = if progress.text.trim().is_empty() && progress.steps.is_empty() {
+                    None
+                } else {
+                    self.store_reply(&user, &chat, progress, Some(error.clone()), false, false)
+                        .await
+                        .ok()
+                };
+                RunEvent::Failed { error, message }
+            }
+            outcome => {
+                let (stopped, cut) = (
+                    matches!(outcome, Outcome::Stopped),
+                    matches!(outcome, Outcome::Cut),
+                );
+                match self
+                    .store_reply(&user, &chat, progress, None, stopped, cut)
+                    .await
+                {
+                    Ok(message) if stopped => RunEvent::Stopped { message },
+                    Ok(message) => RunEvent::Finished {
+                        message,
+                        finish_reason: if cut { "length" } else { "stop" }.into(),
+                    },
+                    Err(e) => RunEvent::Failed {
+                        error: e.to_string(),
+                        message: None,
+                    },
+                }
+            }
+        };
+        run.emit(final_event);
+    }
+
+    async fn record_usage(&self, user: &User, chat: &Chat, run: &Run, usage: &Usage) {
+        if let Err(e) = self
+            .store
+            .record_usage(user.id, run.id, chat.id, crate::server::store::now(), usage)
+            .await
+        {
+            tracing::error!(run_id = %run.id, "recording usage: {e}");
         }
     }
 
-    async fn run(
+    /// Produces the answer into `progress`; says how it ended.
+    async fn answer(
         &self,
-        user: User,
-        chat: Chat,
-        tx: mpsc::Sender<RunEvent>,
-        stop: watch::Receiver<bool>,
-    ) {
+        user: &User,
+        chat: &Chat,
+        run: &Run,
+        progress: &mut Progress,
+    ) -> Outcome {
         let agent = self
             .catalog
             .get(&chat.agent)
@@ -117,79 +217,59 @@ impl AgentRunner {
         };
         let history = match self.chats.list_messages(user.id, chat.id, &query).await {
             Ok(page) => page.data,
-            Err(e) => {
-                let _ = tx
-                    .send(RunEvent::Failed {
-                        error: e.to_string(),
-                    })
-                    .await;
-                return;
-            }
+            Err(e) => return Outcome::Failed(e.to_string()),
         };
-        let answering = history.iter().rev().find(|m| m.role == Role::User);
+        let Some(question) = history.iter().rev().find(|m| m.role == Role::User) else {
+            return Outcome::Failed("There is no message to answer yet.".into());
+        };
         let env = ToolEnv {
             search: &self.search,
             user_memory: &self.user_memory,
-            user: &user,
+            user,
             chat_id: chat.id,
-            answering: answering.map(|m| m.id),
+            answering: Some(question.id),
         };
-        let mut progress = Progress {
-            text: String::new(),
-            steps: Vec::new(),
-            stopped: false,
+        let limits = self.registry.limits();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(limits.run_timeout_secs);
+        let max_chars = limits.max_reply_tokens as usize * CUT_CHARS_PER_TOKEN;
+        let mut bounds = Bounds {
+            stop: run.stop_signal(),
+            deadline,
+            max_chars,
         };
-        let outcome = match (&self.llm, answering) {
-            (_, None) => Err("There is no message to answer yet.".to_string()),
-            (None, Some(question)) if agent.id == DEFAULT_AGENT => {
+        match &self.llm {
+            None if agent.id == DEFAULT_AGENT => {
                 let (answer, steps) = recall::answer(&env, &question.content).await;
                 for step in steps {
-                    emit(&tx, RunEvent::Step { step: step.clone() }).await;
+                    run.emit(RunEvent::Step { step: step.clone() });
                     progress.steps.push(step);
                 }
                 // Streamed in pieces like a model's answer, so both modes look the same.
                 for piece in answer.split_inclusive(' ') {
-                    if *stop.borrow() {
-                        progress.stopped = true;
-                        break;
+                    if *bounds.stop.borrow() {
+                        return Outcome::Stopped;
                     }
                     progress.text.push_str(piece);
-                    emit(
-                        &tx,
-                        RunEvent::Delta {
-                            text: piece.to_string(),
-                        },
-                    )
-                    .await;
+                    run.emit(RunEvent::Delta {
+                        text: piece.to_string(),
+                    });
                 }
-                Ok(())
+                Outcome::Done
             }
-            (None, Some(_)) => Err(format!(
+            None => Outcome::Failed(format!(
                 "The agent {} needs a language model; set MARUNTIME_LLM_BASE_URL to connect one.",
                 agent.name
             )),
-            (Some(llm), Some(_)) => {
-                self.model_loop(llm, &agent, &user, &history, &env, &tx, stop, &mut progress)
-                    .await
+            Some(llm) => {
+                let mut call = ModelCall {
+                    llm,
+                    agent: &agent,
+                    env: &env,
+                    run,
+                    bounds: &mut bounds,
+                };
+                call.run(self, user, &history, progress).await
             }
-        };
-        match outcome {
-            Err(error) => {
-                tracing::warn!(chat_id = %chat.id, "agent run failed: {error}");
-                emit(&tx, RunEvent::Failed { error }).await;
-            }
-            Ok(()) => match self.store_reply(&user, &chat, progress).await {
-                Ok(message) => emit(&tx, RunEvent::Finished { message }).await,
-                Err(e) => {
-                    emit(
-                        &tx,
-                        RunEvent::Failed {
-                            error: e.to_string(),
-                        },
-                    )
-                    .await
-                }
-            },
         }
     }
 
@@ -198,17 +278,24 @@ impl AgentRunner {
         user: &User,
         chat: &Chat,
         progress: Progress,
+        failed: Option<String>,
+        stopped: bool,
+        cut: bool,
     ) -> Result<Message, AppError> {
         let content = if !progress.text.trim().is_empty() {
             progress.text
-        } else if progress.stopped {
+        } else if stopped {
             "_Stopped before any reply._".to_string()
+        } else if failed.is_some() {
+            "_The reply failed before any text arrived._".to_string()
         } else {
             "_The model sent an empty reply._".to_string()
         };
         let data = serde_json::to_string(&ReplyData {
             steps: progress.steps,
-            stopped: progress.stopped,
+            stopped,
+            failed,
+            cut,
         })
         .ok();
         let (_, message) = self
@@ -218,18 +305,7 @@ impl AgentRunner {
         Ok(message)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn model_loop(
-        &self,
-        llm: &LlmClient,
-        agent: &Agent,
-        user: &User,
-        history: &[Message],
-        env: &ToolEnv<'_>,
-        tx: &mpsc::Sender<RunEvent>,
-        mut stop: watch::Receiver<bool>,
-        progress: &mut Progress,
-    ) -> Result<(), String> {
+    async fn system_prompt(&self, agent: &Agent, user: &User) -> String {
         let profile = self
             .user_memory
             .get_user_profile(user.id)
@@ -237,54 +313,114 @@ impl AgentRunner {
             .ok()
             .flatten()
             .unwrap_or_default();
-        let system = format!(
+        format!(
             "{}\n\nThe user's display name is {}. Their profile (user.md):\n\n{}",
             agent.system_prompt, user.display_name, profile
-        );
+        )
+    }
+}
+
+/// What ends a run early: Stop, the run's deadline, the reply's length.
+struct Bounds {
+    stop: watch::Receiver<bool>,
+    deadline: tokio::time::Instant,
+    max_chars: usize,
+}
+
+/// The tool loop against a model.
+struct ModelCall<'a> {
+    llm: &'a LlmClient,
+    agent: &'a Agent,
+    env: &'a ToolEnv<'a>,
+    run: &'a Run,
+    bounds: &'a mut Bounds,
+}
+
+impl ModelCall<'_> {
+    async fn run(
+        &mut self,
+        runner: &AgentRunner,
+        user: &User,
+        history: &[Message],
+        progress: &mut Progress,
+    ) -> Outcome {
+        let system = runner.system_prompt(self.agent, user).await;
         let mut messages = vec![WireMessage::text("system", system)];
-        messages.extend(trim_history(history, self.context_chars));
-        let specs = tools::specs(&agent.tools);
+        messages.extend(trim_history(history, runner.context_chars));
+        let specs = tools::specs(&self.agent.tools);
         let mut stop_open = true;
-        for step in 0..=agent.max_steps {
+        for step in 0..=self.agent.max_steps {
             // The last call is made without tools, so the model has to answer.
-            let offer = if step < agent.max_steps {
+            let offer = if step < self.agent.max_steps {
                 specs.as_slice()
             } else {
                 &[]
             };
-            let mut chunks = llm
-                .stream(&messages, offer)
-                .await
-                .map_err(|e| e.to_string())?;
+            let sent_chars: usize = messages
+                .iter()
+                .map(|m| m.content.as_ref().map_or(0, |c| c.chars().count()))
+                .sum();
+            let started = tokio::select! {
+                started = self.llm.stream(&messages, offer) => started,
+                _ = tokio::time::sleep_until(self.bounds.deadline) => return Outcome::Cut,
+                _ = wait_for_stop(&mut self.bounds.stop) => return Outcome::Stopped,
+            };
+            let mut chunks = match started {
+                Ok(chunks) => chunks,
+                Err(e) => return Outcome::Failed(e.to_string()),
+            };
             let mut step_text = String::new();
             let mut calls = Vec::new();
-            loop {
+            let mut reported = None;
+            let mut model_cut = false;
+            let mut reply_chars = progress.text.chars().count();
+            let ended: Option<Outcome> = loop {
                 tokio::select! {
-                    changed = stop.changed(), if stop_open => {
+                    changed = self.bounds.stop.changed(), if stop_open => {
                         stop_open = changed.is_ok();
-                        if *stop.borrow() {
-                            progress.text.push_str(&step_text);
-                            progress.stopped = true;
-                            return Ok(());
+                        if *self.bounds.stop.borrow() {
+                            break Some(Outcome::Stopped);
                         }
                     }
+                    _ = tokio::time::sleep_until(self.bounds.deadline) => break Some(Outcome::Cut),
                     chunk = chunks.recv() => match chunk {
-                        None => break,
-                        Some(Err(e)) => return Err(e.to_string()),
+                        None => break None,
+                        Some(Err(e)) => break Some(Outcome::Failed(e.to_string())),
                         Some(Ok(Chunk::Text(t))) => {
-                            step_text.push_str(&t);
-                            emit(tx, RunEvent::Delta { text: t }).await;
+                            let room = self.bounds.max_chars.saturating_sub(reply_chars);
+                            let kept: String = t.chars().take(room).collect();
+                            let kept_chars = kept.chars().count();
+                            reply_chars += kept_chars;
+                            if !kept.is_empty() {
+                                step_text.push_str(&kept);
+                                self.run.emit(RunEvent::Delta { text: kept });
+                            }
+                            if reply_chars >= self.bounds.max_chars {
+                                break Some(Outcome::Cut);
+                            }
                         }
-                        Some(Ok(Chunk::Done { tool_calls, .. })) => {
+                        Some(Ok(Chunk::Done { tool_calls, usage, finish_reason })) => {
                             calls = tool_calls;
-                            break;
+                            reported = usage;
+                            model_cut = finish_reason.as_deref() == Some("length");
+                            break None;
                         }
                     }
                 }
-            }
+            };
+            drop(chunks);
+            let got_chars = step_text.chars().count()
+                + calls.iter().map(|c| c.arguments.len()).sum::<usize>();
+            progress.count(reported, sent_chars, got_chars);
             progress.text.push_str(&step_text);
+            if let Some(outcome) = ended {
+                return outcome;
+            }
+            if model_cut {
+                return Outcome::Cut;
+            }
             if calls.is_empty() || offer.is_empty() {
-                return Ok(());
+                return Outcome::Done;
             }
             messages.push(WireMessage {
                 role: "assistant",
@@ -293,9 +429,13 @@ impl AgentRunner {
                 tool_call_id: None,
             });
             for call in calls {
+                self.run.emit(RunEvent::ToolCall {
+                    tool: call.name.clone(),
+                    arguments: call.arguments.clone(),
+                });
                 let started = Instant::now();
-                let outcome = if agent.tools.contains(&call.name) {
-                    tools::run(&call.name, &call.arguments, env).await
+                let outcome = if self.agent.tools.contains(&call.name) {
+                    tools::run(&call.name, &call.arguments, self.env).await
                 } else {
                     Err(format!(
                         "the tool {} is not available to this agent",
@@ -317,7 +457,7 @@ impl AgentRunner {
                     ok,
                     duration_ms: started.elapsed().as_millis() as u64,
                 };
-                emit(tx, RunEvent::Step { step: step.clone() }).await;
+                self.run.emit(RunEvent::Step { step: step.clone() });
                 progress.steps.push(step);
                 messages.push(WireMessage {
                     role: "tool",
@@ -327,13 +467,15 @@ impl AgentRunner {
                 });
             }
         }
-        Ok(())
+        Outcome::Done
     }
 }
 
-/// Sends an event; a listener that went away does not stop the run.
-async fn emit(tx: &mpsc::Sender<RunEvent>, event: RunEvent) {
-    let _ = tx.send(event).await;
+/// Completes when the stop switch is on (never, if its sender is gone).
+async fn wait_for_stop(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|on| *on).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// The chat's user and assistant messages, newest kept first within `budget` characters
@@ -361,6 +503,7 @@ fn trim_history(history: &[Message], budget: usize) -> Vec<WireMessage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn msg(role: Role, content: &str) -> Message {
         Message {
@@ -386,5 +529,16 @@ mod tests {
         assert_eq!(texts, ["bbbbbbbbbb", "cccccccccc"]);
         // The latest message stays even when it alone is over budget.
         assert_eq!(trim_history(&history, 3).len(), 1);
+    }
+
+    #[test]
+    fn usage_is_the_models_own_or_marked_estimated() {
+        let mut p = Progress::default();
+        p.count(Some((10, 5)), 1000, 1000);
+        assert_eq!((p.usage.total_tokens, p.usage.estimated), (15, false));
+        p.count(None, 40, 8);
+        assert_eq!(p.usage.prompt_tokens, 20);
+        assert_eq!(p.usage.completion_tokens, 7);
+        assert!(p.usage.estimated);
     }
 }

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/{id}/messages", get(list_messages).post(post_message))
         .route("/{id}/document", get(export_document))
+        .merge(super::run_routes::chat_routes())
 }
 
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@ impl IntoResponse for AppError {
             error["field"] = json!(field);
         }
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
+        if let Some(retry_after_secs) = self.retry_after() {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_str(&retry_after_secs.to_string()).expect("digits are valid"),

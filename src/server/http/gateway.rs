@@ -10,12 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use futures::StreamExt;
 use uuid::Uuid;
 
 use super::session_layer::CurrentUser;
 use crate::error::AppError;
-use crate::model::{Role, RunEvent, User};
+use crate::model::{Role, RunEvent, Usage, User};
+use crate::server::agent::{TurnInput, TurnRequest};
 use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -30,25 +31,38 @@ struct OpenAiError {
     message: String,
     kind: &'static str,
     code: Option<&'static str>,
+    retry_after: Option<u64>,
 }
 
 impl IntoResponse for OpenAiError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(json!({"error": {"message": self.message, "type": self.kind, "code": self.code, "param": null}})),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_str(&secs.to_string()).expect("digits are valid"),
+            );
+        }
+        response
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>, kind: &'static str) -> OpenAiError {
+    OpenAiError {
+        status,
+        message: message.into(),
+        kind,
+        code: None,
+        retry_after: None,
     }
 }
 
 fn invalid(message: impl Into<String>) -> OpenAiError {
-    OpenAiError {
-        status: StatusCode::BAD_REQUEST,
-        message: message.into(),
-        kind: "invalid_request_error",
-        code: None,
-    }
+    error(StatusCode::BAD_REQUEST, message, "invalid_request_error")
 }
 
 impl From<AppError> for OpenAiError {
@@ -56,6 +70,9 @@ impl From<AppError> for OpenAiError {
         let (kind, code) = match &e {
             AppError::Unauthorized(_) => ("invalid_request_error", Some("invalid_api_key")),
             AppError::NotFound(_) => ("invalid_request_error", Some("not_found")),
+            AppError::Busy { .. } | AppError::RateLimited { .. } => {
+                ("requests", Some("rate_limit_exceeded"))
+            }
             AppError::Internal | AppError::Unavailable(_) | AppError::Transport(_) => {
                 ("server_error", None)
             }
@@ -73,16 +90,19 @@ impl From<AppError> for OpenAiError {
             message: e.to_string(),
             kind,
             code,
+            retry_after: e.retry_after(),
         }
     }
 }
 
 fn require(user: Option<crate::server::auth::Authenticated>) -> Result<User, OpenAiError> {
     user.map(|a| a.user).ok_or(OpenAiError {
-        status: StatusCode::UNAUTHORIZED,
-        message: "You need to authenticate: send Authorization: Bearer <your maruntime API key>, or a session cookie.".into(),
-        kind: "invalid_request_error",
         code: Some("invalid_api_key"),
+        ..error(
+            StatusCode::UNAUTHORIZED,
+            "You need to authenticate: send Authorization: Bearer <your maruntime API key>, or a session cookie.",
+            "invalid_request_error",
+        )
     })
 }
 
@@ -164,11 +184,24 @@ async fn completions(
         .to_string();
     if state.agents.catalog().get(&model).is_none() {
         return Err(OpenAiError {
-            status: StatusCode::NOT_FOUND,
-            message: format!("The model `{model}` does not exist. See GET /v1/models."),
-            kind: "invalid_request_error",
             code: Some("model_not_found"),
+            ..error(
+                StatusCode::NOT_FOUND,
+                format!("The model `{model}` does not exist. See GET /v1/models."),
+                "invalid_request_error",
+            )
         });
+    }
+    let max_messages = state.agents.registry().limits().gateway_max_messages;
+    if request["messages"]
+        .as_array()
+        .is_some_and(|l| l.len() > max_messages)
+    {
+        return Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("A request may carry at most {max_messages} messages (MARUNTIME_GATEWAY_MAX_MESSAGES); continue a long chat with chat_id instead of resending it."),
+            "invalid_request_error",
+        ));
     }
     let messages = parse_messages(&request["messages"])?;
     let stream = match &request["stream"] {
@@ -176,6 +209,7 @@ async fn completions(
         Value::Bool(b) => *b,
         _ => return Err(invalid("stream must be true or false")),
     };
+    let include_usage = request["stream_options"]["include_usage"].as_bool() == Some(true);
     let chat_id = match request["chat_id"].as_str().map(str::to_string).or_else(|| {
         headers
             .get("x-chat-id")
@@ -192,37 +226,40 @@ async fn completions(
         .iter()
         .rposition(|m| m.role == Role::User && !m.content.trim().is_empty())
         .ok_or_else(|| invalid("messages must include a user message with content"))?;
-
-    let chats = &state.chats;
-    let chat_id = match chat_id {
-        Some(id) => {
-            // Continuing: the stored history is used; only the newest user message is added
-            // (and only to a chat of this user: anything else is a 404 with nothing written).
-            chats
-                .append_message(&user, id, Role::User, &messages[last_user].content, None)
-                .await?;
-            id
-        }
-        None => {
-            let chat = chats.start_chat(&user, None, Some(&model)).await?;
-            for m in messages.iter().filter(|m| {
-                matches!(m.role, Role::User | Role::Assistant) && !m.content.trim().is_empty()
-            }) {
-                chats
-                    .append_message(&user, chat.id, m.role, &m.content, None)
-                    .await?;
-            }
-            chat.id
-        }
+    // Continuing a chat: its stored history is used and only the newest user message is
+    // added. A new chat keeps the conversation the client sent (user and assistant turns).
+    let input = match chat_id {
+        Some(_) => TurnInput::Message(messages[last_user].content.clone()),
+        None => TurnInput::History(
+            messages
+                .into_iter()
+                .filter(|m| {
+                    matches!(m.role, Role::User | Role::Assistant) && !m.content.trim().is_empty()
+                })
+                .map(|m| (m.role, m.content))
+                .collect(),
+        ),
     };
-    let events = state.agents.start(user, chat_id).await?;
+    let turn = state
+        .agents
+        .start_turn(TurnRequest {
+            user,
+            chat_id,
+            input,
+            agent: Some(model.clone()),
+        })
+        .await?;
+    let chat_id = turn.chat.id;
     let id = format!("chatcmpl-{}", Uuid::new_v4().simple());
     let created = chrono::Utc::now().timestamp();
     let chat_header = HeaderValue::from_str(&chat_id.to_string()).expect("uuid is a valid header");
+    let events = turn.run.follow();
     if stream {
         // Fused: the response body may be polled again after its end.
         let body = Body::from_stream(futures::StreamExt::fuse(sse_stream(
-            events, id, created, model,
+            events,
+            Completion { id, created, model },
+            include_usage,
         )));
         let mut response = Response::new(body);
         let h = response.headers_mut();
@@ -234,92 +271,128 @@ async fn completions(
         h.insert("x-chat-id", chat_header);
         return Ok(response);
     }
-    let content = match collect(events).await {
-        Ok(content) => content,
-        Err(error) => {
+    let (content, finish_reason, usage) = match collect(events).await {
+        Ok(done) => done,
+        Err(message) => {
             let mut response = OpenAiError {
-                status: StatusCode::BAD_GATEWAY,
-                message: error,
-                kind: "server_error",
                 code: Some("model_error"),
+                ..error(StatusCode::BAD_GATEWAY, message, "server_error")
             }
             .into_response();
-            // The user's message is stored: the client can retry in the same chat.
+            // The user's message (and any partial reply) is stored: the client can retry in
+            // the same chat.
             response.headers_mut().insert("x-chat-id", chat_header);
             return Ok(response);
         }
     };
     let mut response = Json(json!({
         "id": id, "object": "chat.completion", "created": created, "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop", "logprobs": null}],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason, "logprobs": null}],
+        "usage": usage_json(&usage),
     }))
     .into_response();
     response.headers_mut().insert("x-chat-id", chat_header);
     Ok(response)
 }
 
-/// Waits for the run's stored reply.
-async fn collect(mut events: mpsc::Receiver<RunEvent>) -> Result<String, String> {
-    while let Some(event) = events.recv().await {
+/// `usage` as OpenAI sends it (and `estimated`, ours, when the model reported none).
+fn usage_json(usage: &Usage) -> Value {
+    let mut value = json!({
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+    });
+    if usage.estimated {
+        value["estimated"] = json!(true);
+    }
+    value
+}
+
+/// Waits for the run's stored reply: its text, finish reason and usage.
+async fn collect(
+    events: impl futures::Stream<Item = RunEvent>,
+) -> Result<(String, String, Usage), String> {
+    let mut events = std::pin::pin!(events);
+    let mut usage = Usage::default();
+    while let Some(event) = events.next().await {
         match event {
-            RunEvent::Finished { message } => return Ok(message.content),
-            RunEvent::Failed { error } => return Err(error),
-            RunEvent::Step { .. } | RunEvent::Delta { .. } => {}
+            RunEvent::Usage { usage: u } => usage = u,
+            RunEvent::Finished {
+                message,
+                finish_reason,
+            } => return Ok((message.content, finish_reason, usage)),
+            RunEvent::Stopped { message } => return Ok((message.content, "stop".into(), usage)),
+            RunEvent::Failed { error, .. } => return Err(error),
+            _ => {}
         }
     }
     Err("The agent stopped without an answer.".into())
 }
 
-/// The run as `chat.completion.chunk` events ending in `data: [DONE]`.
-fn sse_stream(
-    events: mpsc::Receiver<RunEvent>,
+/// What every chunk of one streamed completion repeats.
+struct Completion {
     id: String,
     created: i64,
     model: String,
-) -> impl futures::Stream<Item = Result<Bytes, Infallible>> + Send {
-    let chunk = move |delta: Value, finish: Option<&str>| {
-        let value = json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+}
+
+impl Completion {
+    fn chunk(&self, delta: Value, finish: Option<&str>) -> Bytes {
+        let value = json!({"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}]});
         Bytes::from(format!("data: {value}\n\n"))
-    };
-    let first = chunk(json!({"role": "assistant", "content": ""}), None);
-    futures::stream::unfold((Some(events), Some(first)), move |(events, pending)| {
-        let chunk = chunk.clone();
-        async move {
-            if let Some(bytes) = pending {
-                return Some((Ok(bytes), (events, None)));
+    }
+
+    /// The last chunk of a stream that asked for usage: no choices, only `usage`.
+    fn usage_chunk(&self, usage: &Usage) -> Bytes {
+        let value = json!({"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
+            "choices": [], "usage": usage_json(usage)});
+        Bytes::from(format!("data: {value}\n\n"))
+    }
+}
+
+/// The run as `chat.completion.chunk` events ending in `data: [DONE]`; a failure is an
+/// `error` event before the end (OpenAI's clients raise it).
+fn sse_stream(
+    events: impl futures::Stream<Item = RunEvent> + Send + 'static,
+    completion: Completion,
+    include_usage: bool,
+) -> impl futures::Stream<Item = Result<Bytes, Infallible>> + Send {
+    let first = completion.chunk(json!({"role": "assistant", "content": ""}), None);
+    let mut usage = Usage::default();
+    let body = events.filter_map(move |event| {
+        let out: Option<Vec<Bytes>> = match event {
+            RunEvent::Delta { text } => Some(vec![completion.chunk(json!({"content": text}), None)]),
+            RunEvent::Usage { usage: u } => {
+                usage = u;
+                None
             }
-            let mut events = events?;
-            loop {
-                match events.recv().await {
-                    Some(RunEvent::Delta { text }) => {
-                        return Some((
-                            Ok(chunk(json!({"content": text}), None)),
-                            (Some(events), None),
-                        ))
-                    }
-                    Some(RunEvent::Step { .. }) => continue,
-                    Some(RunEvent::Finished { .. }) => {
-                        let end = chunk(json!({}), Some("stop"));
-                        return Some((
-                            Ok(end),
-                            (None, Some(Bytes::from_static(b"data: [DONE]\n\n"))),
-                        ));
-                    }
-                    failed => {
-                        let message = match failed {
-                            Some(RunEvent::Failed { error }) => error,
-                            _ => "The agent stopped without an answer.".to_string(),
-                        };
-                        // OpenAI's clients raise an error for an `error` event in the stream.
-                        let error = json!({"error": {"message": message, "type": "server_error", "code": "model_error"}});
-                        return Some((
-                            Ok(Bytes::from(format!("data: {error}\n\n"))),
-                            (None, Some(Bytes::from_static(b"data: [DONE]\n\n"))),
-                        ));
-                    }
+            RunEvent::Finished { finish_reason, .. } => {
+                let mut out = vec![completion.chunk(json!({}), Some(&finish_reason))];
+                if include_usage {
+                    out.push(completion.usage_chunk(&usage));
                 }
+                Some(out)
             }
-        }
-    })
+            RunEvent::Stopped { .. } => {
+                let mut out = vec![completion.chunk(json!({}), Some("stop"))];
+                if include_usage {
+                    out.push(completion.usage_chunk(&usage));
+                }
+                Some(out)
+            }
+            RunEvent::Failed { error, .. } => {
+                let error = json!({"error": {"message": error, "type": "server_error", "code": "model_error"}});
+                Some(vec![Bytes::from(format!("data: {error}\n\n"))])
+            }
+            RunEvent::Started { .. } | RunEvent::ToolCall { .. } | RunEvent::Step { .. } => None,
+        };
+        std::future::ready(out)
+    });
+    futures::stream::once(std::future::ready(vec![first]))
+        .chain(body)
+        .chain(futures::stream::once(std::future::ready(vec![
+            Bytes::from_static(b"data: [DONE]\n\n"),
+        ])))
+        .flat_map(|chunks| futures::stream::iter(chunks.into_iter().map(Ok)))
 }

@@ -65,16 +65,16 @@ impl ChatDocuments {
             .unwrap_or_else(|| agent_id.to_string())
     }
 
-    /// Adds an entry to a document after its message was committed. A missing or damaged
-    /// document is rewritten from the database instead (which includes the new message).
+    /// Adds entries to a document after their messages were committed. A missing or damaged
+    /// document is rewritten from the database instead (which includes the new messages).
     /// The caller holds the chat's lock.
     pub async fn append(
         &self,
         user_id: Uuid,
         chat_id: Uuid,
-        entry: &Entry,
+        entries: &[Entry],
     ) -> Result<(), DocumentsError> {
-        match self.memory.append_message(user_id, chat_id, entry).await {
+        match self.memory.append_entries(user_id, chat_id, entries).await {
             Ok(()) => Ok(()),
             Err(ChatMemoryError::Missing(_) | ChatMemoryError::Malformed(_)) => {
                 tracing::warn!(%chat_id, "chat document missing or damaged; rewriting it from the database");
@@ -84,7 +84,8 @@ impl ChatDocuments {
         }
     }
 
-    async fn rebuild_chat(&self, user_id: Uuid, chat_id: Uuid) -> Result<(), DocumentsError> {
+    /// Rewrites one chat's document from the database. The caller holds the chat's lock.
+    pub async fn rebuild_chat(&self, user_id: Uuid, chat_id: Uuid) -> Result<(), DocumentsError> {
         if let Some(text) = self.render_chat(user_id, chat_id).await? {
             self.memory.write(user_id, chat_id, &text).await?;
         }

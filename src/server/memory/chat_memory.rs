@@ -81,21 +81,27 @@ impl ChatMemory {
             .await
     }
 
-    /// Adds one entry and moves `Updated:` to it. The caller holds the chat's lock.
-    pub async fn append_message(
+    /// Adds entries (in one write) and moves `Updated:` to the last. The caller holds the
+    /// chat's lock.
+    pub async fn append_entries(
         &self,
         user_id: Uuid,
         chat_id: Uuid,
-        entry: &Entry,
+        entries: &[Entry],
     ) -> Result<(), ChatMemoryError> {
+        let Some(last) = entries.last() else {
+            return Ok(());
+        };
         let path = self.path(user_id, chat_id);
         let text = self
             .get_chat_history(user_id, chat_id)
             .await?
             .ok_or_else(|| ChatMemoryError::Missing(path.clone()))?;
         let mut text =
-            set_updated(&text, entry.at).ok_or_else(|| ChatMemoryError::Malformed(path.clone()))?;
-        text.push_str(&render_entry(entry));
+            set_updated(&text, last.at).ok_or_else(|| ChatMemoryError::Malformed(path.clone()))?;
+        for entry in entries {
+            text.push_str(&render_entry(entry));
+        }
         self.write(user_id, chat_id, &text).await
     }
 

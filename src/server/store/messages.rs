@@ -53,15 +53,39 @@ impl Store {
         default_title: &str,
         auto_title: Option<&str>,
     ) -> StoreResult<Option<(Chat, Message)>> {
+        Ok(self
+            .append_messages(
+                user_id,
+                chat_id,
+                std::slice::from_ref(message),
+                default_title,
+                auto_title,
+            )
+            .await?
+            .map(|(chat, mut messages)| (chat, messages.remove(0))))
+    }
+
+    /// Appends messages in order, in one transaction (a chat imported whole costs one commit).
+    /// `messages` must not be empty. `None` (nothing written) when the chat is not the owner's.
+    pub async fn append_messages(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        messages: &[NewMessage<'_>],
+        default_title: &str,
+        auto_title: Option<&str>,
+    ) -> StoreResult<Option<(Chat, Vec<Message>)>> {
+        let Some(last) = messages.last() else {
+            return Ok(None);
+        };
         let mut tx = self.pool().begin().await?;
-        let now = to_millis(message.created_at);
         // Updating first both checks ownership and takes SQLite's write lock at once.
         let updated = sqlx::query(
             "update chats set updated_at = $1, \
              title = case when title = $2 and $3 <> '' then $3 else title end \
              where id = $4 and user_id = $5",
         )
-        .bind(now)
+        .bind(to_millis(last.created_at))
         .bind(default_title)
         .bind(auto_title.unwrap_or(""))
         .bind(chat_id.to_string())
@@ -71,22 +95,33 @@ impl Store {
         if updated.rows_affected() == 0 {
             return Ok(None);
         }
-        let row = sqlx::query(
-            "insert into messages (id, chat_id, role, content, data, created_at, author) \
-             values ($1, $2, $3, $4, $5, $6, $7) returning seq",
-        )
-        .bind(message.id.to_string())
-        .bind(chat_id.to_string())
-        .bind(message.role.as_str())
-        .bind(message.content)
-        .bind(message.data)
-        .bind(now)
-        .bind(message.author)
-        .fetch_one(&mut *tx)
-        .await?;
-        let seq: i64 = row.try_get("seq")?;
-        if let Some(terms) = message.index {
-            Self::index_message(self.engine(), &mut tx, user_id, chat_id, seq, terms).await?;
+        let mut stored = Vec::with_capacity(messages.len());
+        for message in messages {
+            let row = sqlx::query(
+                "insert into messages (id, chat_id, role, content, data, created_at, author) \
+                 values ($1, $2, $3, $4, $5, $6, $7) returning seq",
+            )
+            .bind(message.id.to_string())
+            .bind(chat_id.to_string())
+            .bind(message.role.as_str())
+            .bind(message.content)
+            .bind(message.data)
+            .bind(to_millis(message.created_at))
+            .bind(message.author)
+            .fetch_one(&mut *tx)
+            .await?;
+            let seq: i64 = row.try_get("seq")?;
+            if let Some(terms) = message.index {
+                Self::index_message(self.engine(), &mut tx, user_id, chat_id, seq, terms).await?;
+            }
+            stored.push(Message {
+                id: message.id,
+                role: message.role,
+                content: message.content.to_string(),
+                data: message.data.map(str::to_string),
+                created_at: message.created_at,
+                cursor: seq.to_string(),
+            });
         }
         let chat =
             sqlx::query("select id, title, agent, created_at, updated_at from chats where id = $1")
@@ -101,17 +136,27 @@ impl Store {
             created_at: from_millis(chat.try_get("created_at")?)?,
             updated_at: from_millis(chat.try_get("updated_at")?)?,
         };
-        Ok(Some((
-            chat,
-            Message {
-                id: message.id,
-                role: message.role,
-                content: message.content.to_string(),
-                data: message.data.map(str::to_string),
-                created_at: message.created_at,
-                cursor: seq.to_string(),
-            },
-        )))
+        Ok(Some((chat, stored)))
+    }
+
+    /// Deletes the owner's messages after position `seq` (their index entries go with them).
+    /// Returns how many went.
+    pub async fn delete_messages_after(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        seq: i64,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "delete from messages where chat_id = $1 and seq > $2 \
+             and chat_id in (select id from chats where id = $1 and user_id = $3)",
+        )
+        .bind(chat_id.to_string())
+        .bind(seq)
+        .bind(user_id.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// A window of the owner's chat, always returned oldest first; `limit` rows.

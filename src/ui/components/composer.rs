@@ -54,6 +54,9 @@ pub fn Composer(
             submit();
         }>
             {move || error.get().map(|e| view! { <p class="form-error composer-error" role="alert">{e}</p> })}
+            {move || busy.get().then(|| view! {
+                <p class="muted composer-note">"The agent is answering; you can send when it has finished (or press Stop)."</p>
+            })}
             <div class="composer-row">
                 <textarea
                     name="content"

@@ -112,7 +112,10 @@ pub fn MessageList(
                 <article class="message assistant streaming" aria-busy="true">
                     <header class="message-meta">
                         <span class="message-author">{agent_name.clone()}</span>
-                        <span class="typing">"is answering…"</span>
+                        <span class="typing">{match &s.tool {
+                            Some(tool) => format!("is using {tool}…"),
+                            None => "is answering…".to_string(),
+                        }}</span>
                     </header>
                     <Steps steps=s.steps/>
                     <Markdown source=s.text/>
@@ -124,11 +127,18 @@ pub fn MessageList(
 }
 
 /// Stop while a reply streams; the error and Retry when a run failed, or when the latest
-/// message still waits for an answer (after a reload, say).
+/// message has no answer and nothing is answering it.
 #[component]
 fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
     let unanswered =
         move || messages.with(|m| m.last().is_some_and(|last| last.role == Role::User));
+    let last_failed = move || {
+        messages.with(|m| {
+            m.last()
+                .filter(|last| last.role == Role::Assistant)
+                .and_then(|last| reply_data(last).failed)
+        })
+    };
     move || {
         if run.running.get() {
             view! {
@@ -141,7 +151,14 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
             view! {
                 <div class="run-status error" role="alert">
                     <p>{error}</p>
-                    <button type="button" class="button small" on:click=move |_| run.start()>"Retry"</button>
+                    <button type="button" class="button small" on:click=move |_| run.retry()>"Retry"</button>
+                </div>
+            }
+            .into_any()
+        } else if last_failed().is_some() {
+            view! {
+                <div class="run-status error">
+                    <button type="button" class="button small" on:click=move |_| run.retry()>"Retry"</button>
                 </div>
             }
             .into_any()
@@ -149,7 +166,7 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
             view! {
                 <div class="run-status">
                     <p class="muted">"This message has no answer yet."</p>
-                    <button type="button" class="button small" on:click=move |_| run.start()>"Retry"</button>
+                    <button type="button" class="button small" on:click=move |_| run.retry()>"Retry"</button>
                 </div>
             }
             .into_any()
@@ -157,6 +174,14 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
             ().into_any()
         }
     }
+}
+
+fn reply_data(message: &Message) -> ReplyData {
+    message
+        .data
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok())
+        .unwrap_or_default()
 }
 
 /// The agent's steps, one expandable line each.
@@ -189,16 +214,14 @@ fn MessageItem(message: Message, agent: String, focused: bool) -> impl IntoView 
     };
     let time = message.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
     let iso = message.created_at.to_rfc3339();
-    let reply: ReplyData = message
-        .data
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or_default();
+    let reply = reply_data(&message);
     let body = match message.role {
         Role::Assistant => view! {
             <Steps steps=reply.steps/>
             <Markdown source=message.content.clone()/>
             {reply.stopped.then(|| view! { <p class="stopped-note">"Stopped"</p> })}
+            {reply.cut.then(|| view! { <p class="stopped-note">"Cut short: the reply reached the length or time limit"</p> })}
+            {reply.failed.map(|error| view! { <p class="failed-note" role="alert">{format!("The reply failed: {error}")}</p> })}
         }
         .into_any(),
         _ => view! { <div class="plain">{message.content.clone()}</div> }.into_any(),

@@ -27,10 +27,6 @@ pub fn ChatLayout() -> impl IntoView {
     }
 }
 
-/// A chat just started from `/chat` whose first message still needs its answer.
-#[derive(Clone, Copy)]
-struct PendingRun(RwSignal<Option<uuid::Uuid>>);
-
 /// The open chat's data (and the message it was opened at), loaded by the layout and read
 /// by [`ChatView`].
 #[derive(Clone, Copy)]
@@ -85,7 +81,6 @@ fn ChatLayoutLoaded() -> impl IntoView {
 fn ChatShell(page: Page<Chat>) -> impl IntoView {
     let list = ChatList::new(page);
     provide_context(list);
-    provide_context(PendingRun(RwSignal::new(None)));
     view! {
         <div class="chat-layout" class:drawer-open=move || list.drawer_open.get()>
             <ChatSidebar/>
@@ -102,12 +97,11 @@ fn ChatShell(page: Page<Chat>) -> impl IntoView {
 pub fn NewChatView() -> impl IntoView {
     let list = use_chat_list();
     let navigate = use_navigate();
-    let pending = expect_context::<PendingRun>();
     let send = Action::new(|content: &String| send_message(None, content.clone()));
     Effect::new(move |_| {
         if let Some(Ok(sent)) = send.value().get() {
             list.bump(sent.chat.clone());
-            pending.0.set(Some(sent.chat.id));
+            // The chat page follows the run that answers the first message.
             navigate(&format!("/chat/{}", sent.chat.id), Default::default());
         }
     });
@@ -188,14 +182,14 @@ fn Conversation(data: ChatData, focus: Option<uuid::Uuid>) -> impl IntoView {
                 }
             });
             list.bump(sent.chat);
-            // The message is stored; now the agent answers it.
-            run.start();
+            // The message is stored and the agent is answering it: show that run.
+            run.follow(sent.run);
         }
     });
-    // A chat opened right after its first message (from /chat) gets its answer here.
-    if expect_context::<PendingRun>().0.get_untracked() == Some(chat_id) {
-        expect_context::<PendingRun>().0.set(None);
-        Effect::new(move |_| run.start());
+    // A run going when the page was read (a reload, another tab, the first message sent
+    // from /chat) is followed from its start. Effects run only in the browser.
+    if let Some(run_id) = data.run {
+        Effect::new(move |_| run.follow(run_id));
     }
     // The server-rendered <title> is a snapshot: leptos_meta would read a reactive title after
     // this component is disposed (SSR re-renders suspended children), which panics. Renames

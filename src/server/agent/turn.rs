@@ -1,0 +1,119 @@
+//! The one turn operation: everything that starts an agent run (the web UI, the gateway,
+//! Retry) comes through [`AgentRunner::start_turn`]. It waits for the chat's turn, stores
+//! what the turn brings, and hands back the run, which goes on in the background.
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use super::runner::{AgentRunner, RunPlan};
+use super::runs::Run;
+use crate::error::AppError;
+use crate::model::{Chat, Message, Role, User};
+use crate::validation::validate_message;
+
+/// What a turn brings to the chat.
+#[derive(Debug, Clone)]
+pub enum TurnInput {
+    /// A person's new message, to be answered.
+    Message(String),
+    /// The history a new chat starts with (user and assistant messages, oldest first), as
+    /// an OpenAI client sends it; its last user message is answered.
+    History(Vec<(Role, String)>),
+    /// Answer the latest user message again: replies after it (a failed or stopped one, or
+    /// the answer being regenerated) are replaced, the user's message is not repeated.
+    Retry,
+}
+
+pub struct TurnRequest {
+    pub user: User,
+    /// An existing chat of the user's, or `None` to start one.
+    pub chat_id: Option<Uuid>,
+    pub input: TurnInput,
+    /// The agent of a new chat (ignored for an existing one).
+    pub agent: Option<String>,
+}
+
+/// A started turn: the run (follow it, stop it), the chat, and the user message answered.
+pub struct Turn {
+    pub run: Arc<Run>,
+    pub chat: Chat,
+    pub message: Message,
+}
+
+impl AgentRunner {
+    /// Starts a turn. Checks come first and write nothing: a foreign or unknown chat is 404,
+    /// bad content 422. Then the turn waits behind the chat's running turn (429 when too
+    /// many wait, or when the user or server runs too many); only then is anything stored,
+    /// so the chat reads question, answer, question, answer however many arrive at once.
+    pub async fn start_turn(&self, request: TurnRequest) -> Result<Turn, AppError> {
+        let TurnRequest {
+            user,
+            chat_id,
+            input,
+            agent,
+        } = request;
+        match &input {
+            TurnInput::Message(content) => {
+                validate_message(content)?;
+            }
+            TurnInput::History(history) => {
+                if !history.iter().any(|(role, _)| *role == Role::User) {
+                    return Err(AppError::validation(
+                        "messages",
+                        "There must be a user message with content to answer.",
+                    ));
+                }
+            }
+            TurnInput::Retry => {}
+        }
+        let (chat_id, existing) = match chat_id {
+            Some(id) => (id, Some(self.chats.get_chat(user.id, id).await?)),
+            None => {
+                self.chats.check_agent(agent.as_deref())?;
+                (Uuid::new_v4(), None)
+            }
+        };
+        let slot = self.registry.begin(user.id, chat_id).await?;
+        if existing.is_none() {
+            self.chats
+                .start_chat_with_id(&user, chat_id, None, agent.as_deref())
+                .await?;
+        }
+        let (chat, message) = match input {
+            TurnInput::Message(content) => {
+                self.chats
+                    .append_message(&user, chat_id, Role::User, &content, None)
+                    .await?
+            }
+            TurnInput::History(history) => {
+                let rows: Vec<(Role, &str, Option<&str>)> = history
+                    .iter()
+                    .map(|(role, content)| (*role, content.as_str(), None))
+                    .collect();
+                let (chat, stored) = self.chats.append_messages(&user, chat_id, &rows).await?;
+                let question = stored
+                    .into_iter()
+                    .rev()
+                    .find(|m| m.role == Role::User)
+                    .expect("checked above: the history has a user message");
+                (chat, question)
+            }
+            TurnInput::Retry => {
+                let question = self.chats.reopen_last_turn(&user, chat_id).await?;
+                let chat = self.chats.get_chat(user.id, chat_id).await?;
+                (chat, question)
+            }
+        };
+        let run = slot.run().clone();
+        self.spawn(
+            RunPlan {
+                user,
+                chat: chat.clone(),
+                question: message.clone(),
+            },
+            slot,
+        );
+        Ok(Turn { run, chat, message })
+    }
+}

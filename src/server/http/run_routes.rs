@@ -1,0 +1,132 @@
+//! Runs for scripts: follow a chat's current run as SSE from its start, stop it, answer the
+//! latest message again; and the user's token usage per day.
+
+use std::convert::Infallible;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::session_layer::RequireUser;
+use crate::error::AppError;
+use crate::model::UsageDay;
+use crate::server::agent::{Run, TurnInput, TurnRequest};
+use crate::server::state::AppState;
+
+/// Routes under `/v1/chats`.
+pub fn chat_routes() -> Router<AppState> {
+    Router::new()
+        .route("/{id}/run", get(follow_run))
+        .route("/{id}/stop", post(stop_run))
+        .route("/{id}/regenerate", post(regenerate))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/v1/usage", get(usage))
+}
+
+fn chat_id(id: &str) -> Result<uuid::Uuid, AppError> {
+    super::parse_path_id(id, "chat")
+}
+
+/// The run's events as SSE (`data: {event JSON}`), every event from the start, ending after
+/// the final one. Shared with the web UI's follow stream.
+pub fn run_sse(run: &std::sync::Arc<Run>) -> Response {
+    let events = run.follow().map(|event| {
+        let json = serde_json::to_string(&event).expect("events serialize");
+        Ok::<_, Infallible>(Bytes::from(format!("data: {json}\n\n")))
+    });
+    // Fused: the response body may be polled again after its end.
+    let mut response = Response::new(Body::from_stream(events.fuse()));
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        "x-run-id",
+        HeaderValue::from_str(&run.id.to_string()).expect("uuid is a valid header"),
+    );
+    response
+}
+
+/// `GET /v1/chats/{id}/run`: 204 when nothing runs in the chat.
+async fn follow_run(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = chat_id(&id)?;
+    // Someone else's chat is a 404, running or not.
+    state.chats.get_chat(who.user.id, id).await?;
+    match state.agents.registry().current(who.user.id, id) {
+        Some(run) => Ok(run_sse(&run)),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
+/// `POST /v1/chats/{id}/stop`: stops the running turn (not those waiting behind it).
+async fn stop_run(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let id = chat_id(&id)?;
+    state.chats.get_chat(who.user.id, id).await?;
+    let stopped = state.agents.registry().stop(who.user.id, id);
+    Ok(Json(json!({"stopped": stopped.is_some(), "run_id": stopped})))
+}
+
+/// `POST /v1/chats/{id}/regenerate`: answers the latest user message again, replacing the
+/// replies after it. 202 with the run; follow it on `/run`.
+async fn regenerate(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let id = chat_id(&id)?;
+    let turn = state
+        .agents
+        .start_turn(TurnRequest {
+            user: who.user,
+            chat_id: Some(id),
+            input: TurnInput::Retry,
+            agent: None,
+        })
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"run_id": turn.run.id, "chat_id": id, "message": turn.message})),
+    ))
+}
+
+#[derive(Deserialize)]
+struct UsageQuery {
+    days: Option<i64>,
+}
+
+/// `GET /v1/usage?days=N` (1–366, default 30): the user's tokens per UTC day, newest first.
+async fn usage(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    q: Result<Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let Query(q) =
+        q.map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))?;
+    let days = q.days.unwrap_or(30);
+    if !(1..=366).contains(&days) {
+        return Err(AppError::validation(
+            "days",
+            "days must be between 1 and 366.",
+        ));
+    }
+    let data: Vec<UsageDay> = state.usage.daily(who.user.id, days).await?;
+    Ok(Json(json!({"data": data})))
+}

@@ -1,0 +1,76 @@
+//! Queries on `run_usage`: the tokens of each agent run, summed per day for the owner.
+
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{to_millis, Store, StoreResult};
+use crate::model::Usage;
+
+/// One UTC day of an owner's runs (`day`: days since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageDayRow {
+    pub day: i64,
+    pub runs: i64,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub estimated_runs: i64,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+impl Store {
+    pub async fn record_usage(
+        &self,
+        owner: Uuid,
+        run_id: Uuid,
+        chat_id: Uuid,
+        at: chrono::DateTime<chrono::Utc>,
+        usage: &Usage,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "insert into run_usage (run_id, owner, chat_id, at, prompt_tokens, completion_tokens, estimated) \
+             values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(run_id.to_string())
+        .bind(owner.to_string())
+        .bind(chat_id.to_string())
+        .bind(to_millis(at))
+        .bind(usage.prompt_tokens as i64)
+        .bind(usage.completion_tokens as i64)
+        .bind(i64::from(usage.estimated))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The owner's usage per UTC day from `since` on, newest day first.
+    pub async fn usage_by_day(
+        &self,
+        owner: Uuid,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<Vec<UsageDayRow>> {
+        let rows = sqlx::query(&format!(
+            "select cast(at / {DAY_MS} as bigint) as day, cast(count(*) as bigint) as runs, \
+             cast(sum(prompt_tokens) as bigint) as prompt, \
+             cast(sum(completion_tokens) as bigint) as completion, \
+             cast(sum(estimated) as bigint) as estimated \
+             from run_usage where owner = $1 and at >= $2 \
+             group by cast(at / {DAY_MS} as bigint) order by day desc"
+        ))
+        .bind(owner.to_string())
+        .bind(to_millis(since))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UsageDayRow {
+                    day: r.try_get("day")?,
+                    runs: r.try_get("runs")?,
+                    prompt_tokens: r.try_get("prompt")?,
+                    completion_tokens: r.try_get("completion")?,
+                    estimated_runs: r.try_get("estimated")?,
+                })
+            })
+            .collect()
+    }
+}
