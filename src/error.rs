@@ -64,9 +64,10 @@ impl AppError {
     /// Seconds a client should wait before trying again, for the errors that have one.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs, .. } => {
-                Some(*retry_after_secs)
-            }
+            AppError::RateLimited { retry_after_secs }
+            | AppError::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         }
     }

@@ -176,19 +176,30 @@ pub enum RunEvent {
         question: Message,
     },
     /// The model asked for a tool; its result follows as a `Step`.
-    ToolCall { tool: String, arguments: String },
+    ToolCall {
+        tool: String,
+        arguments: String,
+    },
     /// A tool finished (the step as stored with the reply).
-    Step { step: AgentStep },
-    Delta { text: String },
+    Step {
+        step: AgentStep,
+    },
+    Delta {
+        text: String,
+    },
     /// The tokens the run used; sent just before the final event.
-    Usage { usage: Usage },
+    Usage {
+        usage: Usage,
+    },
     /// The reply is stored. `finish_reason` is `stop`, or `length` when a limit cut it.
     Finished {
         message: Message,
         finish_reason: String,
     },
     /// Stopped by someone; what had arrived is stored, marked as stopped.
-    Stopped { message: Message },
+    Stopped {
+        message: Message,
+    },
     /// The model failed; what had arrived (if anything) is stored, marked as failed.
     Failed {
         error: String,

@@ -50,3 +50,47 @@ test("a model error shows Retry and the message survives a reload", async ({ pag
   await expect(page.getByText("This message has no answer yet.")).toBeVisible();
   await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
 });
+
+test("a reload mid-answer follows the run from its start, with Stop and no Retry", async ({ page }) => {
+  const errors = watchConsole(page);
+  await register(page, uniqueLogin("reload"), "Reload Person");
+  await waitForHydration(page);
+  await send(page, "tell a slow story");
+  await expect(page.locator(".message.streaming")).toContainText("word2");
+  // One question at a time: Send waits for the answer and says why.
+  await expect(page.getByText("The agent is answering; you can send when it has finished")).toBeVisible();
+  await page.reload();
+  await waitForHydration(page);
+  const streaming = page.locator(".message.streaming");
+  await expect(streaming).toContainText("word0");
+  await expect(streaming).toContainText("word4");
+  await expect(page.getByRole("button", { name: "Retry" })).toHaveCount(0);
+  await expect(page.getByText("This message has no answer yet.")).toHaveCount(0);
+  await expect(page.locator(".message.user")).toHaveCount(1);
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  const reply = page.locator(".message.assistant").last();
+  await expect(reply.locator(".stopped-note")).toHaveText("Stopped");
+  await expect(reply).toContainText("word0 word1 word2");
+  expect(errors).toEqual([]);
+});
+
+test("a second tab sees the answer stream in and can stop it", async ({ page, context }) => {
+  await register(page, uniqueLogin("tabs"), "Tabs Person");
+  await waitForHydration(page);
+  await send(page, "tell a slow story");
+  await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
+  await expect(page.locator(".message.streaming")).toContainText("word1");
+  const second = await context.newPage();
+  await second.goto(page.url());
+  await waitForHydration(second);
+  await expect(second.locator(".message.streaming")).toContainText("word0");
+  await expect(second.locator(".message.streaming")).toContainText("word5");
+  await second.getByRole("button", { name: "Stop", exact: true }).click();
+  // Both tabs end with the same stored, stopped reply.
+  for (const tab of [second, page]) {
+    const reply = tab.locator(".message.assistant").last();
+    await expect(reply.locator(".stopped-note")).toHaveText("Stopped");
+    await expect(reply).toContainText("word0 word1");
+  }
+  await second.close();
+});

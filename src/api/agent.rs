@@ -82,3 +82,35 @@ pub async fn retry_reply(chat_id: String) -> Result<uuid::Uuid, AppError> {
         .await,
     )
 }
+
+/// Edits the latest user message and answers it again (the old text and its replies are
+/// replaced). Returns the run's id, to follow.
+#[server]
+pub async fn edit_message(
+    chat_id: String,
+    message_id: String,
+    content: String,
+) -> Result<uuid::Uuid, AppError> {
+    respond(
+        async {
+            use crate::server::agent::{TurnInput, TurnRequest};
+            let who = require_user()?;
+            let id = parse_path_id(&chat_id, "chat")?;
+            let message_id = parse_path_id(&message_id, "message")?;
+            let turn = app_state()?
+                .agents
+                .start_turn(TurnRequest {
+                    user: who.user,
+                    chat_id: Some(id),
+                    input: TurnInput::Edit {
+                        message_id,
+                        content,
+                    },
+                    agent: None,
+                })
+                .await?;
+            Ok(turn.run.id)
+        }
+        .await,
+    )
+}

@@ -210,7 +210,10 @@ impl ChatService {
         messages: &[(Role, &str, Option<&str>)],
     ) -> Result<(Chat, Vec<Message>), AppError> {
         if messages.is_empty() {
-            return Err(AppError::validation("content", "There is no message to store."));
+            return Err(AppError::validation(
+                "content",
+                "There is no message to store.",
+            ));
         }
         for (role, content, _) in messages {
             // People's messages have a size limit; an agent's reply is kept whole.
@@ -261,7 +264,13 @@ impl ChatService {
             .collect();
         let (chat, stored) = self
             .store
-            .append_messages(user.id, chat_id, &rows, DEFAULT_TITLE, auto_title.as_deref())
+            .append_messages(
+                user.id,
+                chat_id,
+                &rows,
+                DEFAULT_TITLE,
+                auto_title.as_deref(),
+            )
             .await?
             .ok_or_else(not_found)?;
         let entries: Vec<Entry> = stored
@@ -316,6 +325,40 @@ impl ChatService {
             }
         }
         Ok(question)
+    }
+
+    /// Takes back the chat's latest user message (which must be `message_id`) and the replies
+    /// after it, so an edited version can be sent in its place. 409 when it is not the latest.
+    pub async fn take_back_last_message(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        message_id: Uuid,
+    ) -> Result<(), AppError> {
+        let _guard = self.documents.memory().lock(chat_id).await;
+        let seq = self
+            .store
+            .message_seq(user.id, chat_id, message_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("No such message in this chat.".into()))?;
+        let recent = self
+            .store
+            .list_messages(user.id, chat_id, MessageWindow::Before(i64::MAX), 50)
+            .await?;
+        let last_user = recent.iter().rev().find(|m| m.role == Role::User);
+        if last_user.map(|m| m.id) != Some(message_id) {
+            return Err(AppError::Conflict {
+                field: "message_id".into(),
+                message: "Only your latest message can be edited.".into(),
+            });
+        }
+        self.store
+            .delete_messages_after(user.id, chat_id, seq - 1)
+            .await?;
+        if let Err(e) = self.documents.rebuild_chat(user.id, chat_id).await {
+            tracing::error!(%chat_id, "rewriting a chat document: {e}");
+        }
+        Ok(())
     }
 
     /// The chat's markdown document, for export (rewritten from the database if missing).

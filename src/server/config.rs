@@ -246,11 +246,8 @@ fn run_limits(get: &impl Fn(&str) -> Option<String>) -> Result<RunLimits, Config
     }
     Ok(RunLimits {
         max_reply_tokens: parse_count(get, "MARUNTIME_MAX_REPLY_TOKENS", d.max_reply_tokens)?,
-        run_timeout_secs: parse_count(
-            get,
-            "MARUNTIME_RUN_TIMEOUT_SECS",
-            d.run_timeout_secs as u32,
-        )? as u64,
+        run_timeout_secs: parse_count(get, "MARUNTIME_RUN_TIMEOUT_SECS", d.run_timeout_secs as u32)?
+            as u64,
         max_event_bytes: parse_count(
             get,
             "MARUNTIME_LLM_MAX_EVENT_BYTES",

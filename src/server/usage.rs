@@ -20,7 +20,10 @@ impl UsageService {
     pub async fn daily(&self, user_id: Uuid, days: i64) -> Result<Vec<UsageDay>, AppError> {
         let today = chrono::Utc::now().date_naive();
         let first = today - chrono::Days::new(days.saturating_sub(1) as u64);
-        let since = first.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+        let since = first
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc();
         let rows = self.store.usage_by_day(user_id, since).await?;
         Ok(rows
             .into_iter()

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-use crate::api::agent::{follow_run, retry_reply, stop_agent};
+use crate::api::agent::{edit_message, follow_run, retry_reply, stop_agent};
 use crate::model::{AgentStep, Message, Role, RunEvent};
 
 /// The reply being streamed.
@@ -165,6 +165,30 @@ impl AgentRun {
                     self.messages.try_update(|list| {
                         if let Some(last_user) = list.iter().rposition(|m| m.role == Role::User) {
                             list.truncate(last_user + 1);
+                        }
+                    });
+                    self.follow(run_id);
+                }
+                Err(e) => {
+                    self.error.try_set(Some(e.to_string()));
+                }
+            }
+        });
+    }
+
+    /// Sends an edited version of the latest user message; it and the replies after it are
+    /// replaced, here and on the server.
+    pub fn edit(self, message_id: Uuid, content: String) {
+        if self.running.get_untracked() {
+            return;
+        }
+        self.error.set(None);
+        spawn_local(async move {
+            match edit_message(self.chat_id.to_string(), message_id.to_string(), content).await {
+                Ok(run_id) => {
+                    self.messages.try_update(|list| {
+                        if let Some(at) = list.iter().position(|m| m.id == message_id) {
+                            list.truncate(at);
                         }
                     });
                     self.follow(run_id);

@@ -665,7 +665,8 @@ async fn a_stopped_run_keeps_what_arrived_and_says_so() {
                 }
             }
             maruntime::model::RunEvent::Stopped { message } => break message,
-            maruntime::model::RunEvent::Started { .. } | maruntime::model::RunEvent::Usage { .. } => {}
+            maruntime::model::RunEvent::Started { .. }
+            | maruntime::model::RunEvent::Usage { .. } => {}
             other => panic!("unexpected {other:?}"),
         }
     };

@@ -160,9 +160,19 @@ on_both_engines! {
         let contents: Vec<&str> = doc.entries.iter().map(|e| e.content.as_str()).collect();
         assert_eq!(contents, vec!["three", "four"]);
 
+        // Appends write at the end of the file; one torn by a crash mid-write (the entry cut
+        // short) is found by the next append and rewritten from the database.
+        let whole = read_document(&app, &user, &second);
+        std::fs::write(document_path(&app, &user, &second), &whole[..whole.len() - 3]).unwrap();
+        post(&app, &app.client, &second, "five").await;
+        let doc = parse_document(&read_document(&app, &user, &second)).unwrap();
+        let contents: Vec<&str> = doc.entries.iter().map(|e| e.content.as_str()).collect();
+        assert_eq!(contents, vec!["three", "four", "five"]);
+        assert!(app.state.chats.documents().verify(None).await.unwrap().is_empty());
+
         let (code, out) = memory_command(&app, &["reindex"]);
         assert_eq!(code, 0, "{out}");
-        assert!(out.starts_with("indexed 4 messages"), "{out}");
+        assert!(out.starts_with("indexed 5 messages"), "{out}");
         let (code, out) = memory_command(&app, &["rebuild", "--user", "nobody"]);
         assert_eq!(code, 2, "{out}");
         assert!(out.contains("--user: not a user id: nobody"), "{out}");

@@ -170,7 +170,10 @@ fn dying(parts: Vec<String>) -> Response {
 }
 
 fn text_chunks(pieces: &[String]) -> Vec<String> {
-    pieces.iter().map(|p| chunk(json!({"content": p}))).collect()
+    pieces
+        .iter()
+        .map(|p| chunk(json!({"content": p})))
+        .collect()
 }
 
 async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Response {
@@ -236,7 +239,10 @@ async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Respon
             false,
         ),
         Script::Echo => sse(
-            vec![chunk(json!({"content": format!("echo: {last_user}")})), done],
+            vec![
+                chunk(json!({"content": format!("echo: {last_user}")})),
+                done,
+            ],
             Duration::ZERO,
             false,
         ),

@@ -83,8 +83,15 @@ async fn concurrent_turns_in_one_chat_run_one_at_a_time_in_arrival_order() {
                 let response = complete(app, &ann, in_chat(&chat, &format!("question {i}"))).await;
                 assert_eq!(response.status(), 200);
                 let reply: Value = response.json().await.unwrap();
-                let text = reply["choices"][0]["message"]["content"].as_str().unwrap().to_string();
-                assert_eq!(text, format!("echo: question {i}"), "each turn answers its own message");
+                let text = reply["choices"][0]["message"]["content"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert_eq!(
+                    text,
+                    format!("echo: question {i}"),
+                    "each turn answers its own message"
+                );
             }
         });
         futures::future::join_all(sends).await;
@@ -142,7 +149,10 @@ async fn the_queue_of_a_chat_is_bounded() {
         for (_, retry, body) in refused {
             assert!(retry.is_some(), "Retry-After");
             assert_eq!(body["error"]["code"], "rate_limit_exceeded");
-            assert!(body["error"]["message"].as_str().unwrap().contains("waiting"));
+            assert!(body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("waiting"));
         }
         // Refused turns stored nothing.
         assert_eq!(messages_of(&app, &ann, &chat).await.len(), 2 + 34);
@@ -156,11 +166,21 @@ async fn a_run_is_followed_from_its_start_and_stopped_from_another_client() {
         let (ann, _) = key_client(&app, "ann").await;
         // The same user in a browser: a second client with a session cookie.
         let browser = app.other_client();
-        assert_eq!(app.login_with(&browser, "ann", STRONG_PASSWORD).await.status(), 200);
+        assert_eq!(
+            app.login_with(&browser, "ann", STRONG_PASSWORD)
+                .await
+                .status(),
+            200
+        );
         let (bob, _) = key_client(&app, "bob").await;
         let chat = new_chat(&app, &fake, &ann).await;
         assert_eq!(
-            browser.get(app.url(&format!("/v1/chats/{chat}/run"))).send().await.unwrap().status(),
+            browser
+                .get(app.url(&format!("/v1/chats/{chat}/run")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
             204,
             "nothing runs"
         );
@@ -172,13 +192,21 @@ async fn a_run_is_followed_from_its_start_and_stopped_from_another_client() {
         tokio::time::sleep(Duration::from_millis(700)).await;
 
         // The follower joins late and still sees the run from its start.
-        let follow = browser.get(app.url(&format!("/v1/chats/{chat}/run"))).send().await.unwrap();
+        let follow = browser
+            .get(app.url(&format!("/v1/chats/{chat}/run")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(follow.status(), 200);
         assert_eq!(follow.headers()["content-type"], "text/event-stream");
         let follower = tokio::spawn(read_all(follow));
         tokio::time::sleep(Duration::from_millis(300)).await;
         // Someone else cannot stop it; the owner can, from anywhere.
-        let foreign = bob.post(app.url(&format!("/v1/chats/{chat}/stop"))).send().await.unwrap();
+        let foreign = bob
+            .post(app.url(&format!("/v1/chats/{chat}/stop")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(foreign.status(), 404);
         let stop: Value = browser
             .post(app.url(&format!("/v1/chats/{chat}/stop")))
@@ -192,7 +220,10 @@ async fn a_run_is_followed_from_its_start_and_stopped_from_another_client() {
 
         let (streamed, chunks, done) = parse_sse(&read_all(started).await);
         assert!(done);
-        assert_eq!(chunks.last().unwrap()["choices"][0]["finish_reason"], "stop");
+        assert_eq!(
+            chunks.last().unwrap()["choices"][0]["finish_reason"],
+            "stop"
+        );
         let events: Vec<Value> = follower
             .await
             .unwrap()
@@ -221,55 +252,83 @@ async fn a_run_is_followed_from_its_start_and_stopped_from_another_client() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_model_that_never_stops_is_cut_and_the_reply_kept() {
-    each_engine(&[("MARUNTIME_MAX_REPLY_TOKENS", "50")], async |app, fake| {
-        let (ann, _) = key_client(&app, "ann").await;
-        fake.push(Script::Endless { delay_ms: 0 });
-        let began = Instant::now();
-        let response = complete(&app, &ann, ask("sing forever")).await;
-        assert_eq!(response.status(), 200);
-        let chat = chat_of(&response);
-        let reply: Value = response.json().await.unwrap();
-        assert!(began.elapsed() < Duration::from_secs(10));
-        assert_eq!(reply["choices"][0]["finish_reason"], "length");
-        let text = reply["choices"][0]["message"]["content"].as_str().unwrap();
-        // 50 tokens at most 6 characters each.
-        assert_eq!(text.chars().count(), 300);
-        assert_eq!(fake.requests()[0]["max_tokens"], 50);
-        assert_eq!(fake.requests()[0]["stream_options"]["include_usage"], true);
-        let messages = messages_of(&app, &ann, &chat).await;
-        assert_eq!(messages.last().unwrap()["content"], text);
-        assert_eq!(data_of(messages.last().unwrap())["cut"], true);
-        // The chat stays usable.
-        fake.push(Script::text(&["fine"]));
-        let next: Value = complete(&app, &ann, in_chat(&chat, "and now?")).await.json().await.unwrap();
-        assert_eq!(next["choices"][0]["message"]["content"], "fine");
-    })
+    each_engine(
+        &[("MARUNTIME_MAX_REPLY_TOKENS", "50")],
+        async |app, fake| {
+            let (ann, _) = key_client(&app, "ann").await;
+            fake.push(Script::Endless { delay_ms: 0 });
+            let began = Instant::now();
+            let response = complete(&app, &ann, ask("sing forever")).await;
+            assert_eq!(response.status(), 200);
+            let chat = chat_of(&response);
+            let reply: Value = response.json().await.unwrap();
+            assert!(began.elapsed() < Duration::from_secs(10));
+            assert_eq!(reply["choices"][0]["finish_reason"], "length");
+            let text = reply["choices"][0]["message"]["content"].as_str().unwrap();
+            // 50 tokens at most 6 characters each.
+            assert_eq!(text.chars().count(), 300);
+            assert_eq!(fake.requests()[0]["max_tokens"], 50);
+            assert_eq!(fake.requests()[0]["stream_options"]["include_usage"], true);
+            let messages = messages_of(&app, &ann, &chat).await;
+            assert_eq!(messages.last().unwrap()["content"], text);
+            assert_eq!(data_of(messages.last().unwrap())["cut"], true);
+            // The chat stays usable.
+            fake.push(Script::text(&["fine"]));
+            let next: Value = complete(&app, &ann, in_chat(&chat, "and now?"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(next["choices"][0]["message"]["content"], "fine");
+        },
+    )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_is_cut_at_its_time_limit_and_one_endless_event_is_refused() {
-    each_engine(&[("MARUNTIME_RUN_TIMEOUT_SECS", "2"), ("MARUNTIME_LLM_MAX_EVENT_BYTES", "65536")], async |app, fake| {
-        let (ann, _) = key_client(&app, "ann").await;
-        fake.push(Script::Endless { delay_ms: 50 });
-        let began = Instant::now();
-        let mut body = ask("take your time");
-        body["stream"] = json!(true);
-        let response = complete(&app, &ann, body).await;
-        let chat = chat_of(&response);
-        let (text, chunks, done) = parse_sse(&read_all(response).await);
-        let took = began.elapsed();
-        assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(6), "{took:?}");
-        assert!(done && text.starts_with("la la"));
-        assert_eq!(chunks.last().unwrap()["choices"][0]["finish_reason"], "length");
-        assert_eq!(messages_of(&app, &ann, &chat).await.last().unwrap()["content"], text);
+    each_engine(
+        &[
+            ("MARUNTIME_RUN_TIMEOUT_SECS", "2"),
+            ("MARUNTIME_LLM_MAX_EVENT_BYTES", "65536"),
+        ],
+        async |app, fake| {
+            let (ann, _) = key_client(&app, "ann").await;
+            fake.push(Script::Endless { delay_ms: 50 });
+            let began = Instant::now();
+            let mut body = ask("take your time");
+            body["stream"] = json!(true);
+            let response = complete(&app, &ann, body).await;
+            let chat = chat_of(&response);
+            let (text, chunks, done) = parse_sse(&read_all(response).await);
+            let took = began.elapsed();
+            assert!(
+                took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+                "{took:?}"
+            );
+            assert!(done && text.starts_with("la la"));
+            assert_eq!(
+                chunks.last().unwrap()["choices"][0]["finish_reason"],
+                "length"
+            );
+            assert_eq!(
+                messages_of(&app, &ann, &chat).await.last().unwrap()["content"],
+                text
+            );
 
-        fake.push(Script::EndlessEvent);
-        let response = complete(&app, &ann, ask("one huge event")).await;
-        assert_eq!(response.status(), 502);
-        let error: Value = response.json().await.unwrap();
-        assert!(error["error"]["message"].as_str().unwrap().contains("MARUNTIME_LLM_MAX_EVENT_BYTES"), "{error}");
-    })
+            fake.push(Script::EndlessEvent);
+            let response = complete(&app, &ann, ask("one huge event")).await;
+            assert_eq!(response.status(), 502);
+            let error: Value = response.json().await.unwrap();
+            assert!(
+                error["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("MARUNTIME_LLM_MAX_EVENT_BYTES"),
+                "{error}"
+            );
+        },
+    )
     .await;
 }
 
@@ -286,7 +345,10 @@ async fn a_model_that_fails_midway_leaves_the_partial_reply_and_retry_replaces_i
         let messages = messages_of(&app, &ann, &chat).await;
         assert_eq!(messages.len(), 2);
         assert_eq!(messages[1]["content"], "partial answer");
-        assert!(data_of(&messages[1])["failed"].as_str().unwrap().contains("could not be reached"));
+        assert!(data_of(&messages[1])["failed"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"));
 
         // A stream that breaks with malformed JSON after text: an error event before the end.
         fake.push(Script::MalformedAfter(vec!["half ".into()]));
@@ -301,7 +363,11 @@ async fn a_model_that_fails_midway_leaves_the_partial_reply_and_retry_replaces_i
 
         // Regenerate replaces the failed reply; the question is not repeated.
         fake.push(Script::text(&["a whole answer"]));
-        let regenerated = ann.post(app.url(&format!("/v1/chats/{chat}/regenerate"))).send().await.unwrap();
+        let regenerated = ann
+            .post(app.url(&format!("/v1/chats/{chat}/regenerate")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(regenerated.status(), 202);
         let run: Value = regenerated.json().await.unwrap();
         assert_eq!(run["message"]["content"], "again, streamed");
@@ -314,8 +380,19 @@ async fn a_model_that_fails_midway_leaves_the_partial_reply_and_retry_replaces_i
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let contents: Vec<&str> = messages.iter().map(|m| m["content"].as_str().unwrap()).collect();
-        assert_eq!(contents, ["explain queues", "partial answer", "again, streamed", "a whole answer"]);
+        let contents: Vec<&str> = messages
+            .iter()
+            .map(|m| m["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            contents,
+            [
+                "explain queues",
+                "partial answer",
+                "again, streamed",
+                "a whole answer"
+            ]
+        );
         let verify = app.state.chats.documents().verify(None).await.unwrap();
         assert!(verify.is_empty(), "{verify:?}");
         let hits: Value = ann
@@ -326,7 +403,11 @@ async fn a_model_that_fails_midway_leaves_the_partial_reply_and_retry_replaces_i
             .json()
             .await
             .unwrap();
-        assert_eq!(hits["data"].as_array().unwrap().len(), 0, "the replaced reply left the index");
+        assert_eq!(
+            hits["data"].as_array().unwrap().len(),
+            0,
+            "the replaced reply left the index"
+        );
     })
     .await;
 }
@@ -336,8 +417,15 @@ async fn usage_is_reported_streamed_and_not_and_summed_per_day() {
     each_engine(&[], async |app, fake| {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::WithUsage(vec!["counted".into()], 11, 7));
-        let reply: Value = complete(&app, &ann, ask("count me")).await.json().await.unwrap();
-        assert_eq!(reply["usage"], json!({"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}));
+        let reply: Value = complete(&app, &ann, ask("count me"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            reply["usage"],
+            json!({"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18})
+        );
 
         fake.push(Script::WithUsage(vec!["streamed".into()], 20, 5));
         let mut body = ask("stream and count");
@@ -348,7 +436,10 @@ async fn usage_is_reported_streamed_and_not_and_summed_per_day() {
         let last = chunks.last().unwrap();
         assert_eq!(last["choices"], json!([]));
         assert_eq!(last["usage"]["total_tokens"], 25);
-        assert_eq!(chunks[chunks.len() - 2]["choices"][0]["finish_reason"], "stop");
+        assert_eq!(
+            chunks[chunks.len() - 2]["choices"][0]["finish_reason"],
+            "stop"
+        );
 
         // Without include_usage, no usage chunk; a model without usage gets an estimate.
         fake.push(Script::text(&["no figures here"]));
@@ -357,22 +448,50 @@ async fn usage_is_reported_streamed_and_not_and_summed_per_day() {
         let (_, chunks, _) = parse_sse(&read_all(complete(&app, &ann, body).await).await);
         assert!(chunks.iter().all(|c| c.get("usage").is_none()));
         fake.push(Script::text(&["no figures here"]));
-        let reply: Value = complete(&app, &ann, ask("estimate me")).await.json().await.unwrap();
+        let reply: Value = complete(&app, &ann, ask("estimate me"))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(reply["usage"]["estimated"], true);
         assert!(reply["usage"]["prompt_tokens"].as_u64().unwrap() > 0);
         assert_eq!(reply["usage"]["completion_tokens"], 4); // 15 characters
 
-        let usage: Value = ann.get(app.url("/v1/usage?days=7")).send().await.unwrap().json().await.unwrap();
+        let usage: Value = ann
+            .get(app.url("/v1/usage?days=7"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let today = &usage["data"][0];
-        assert_eq!(today["date"], chrono::Utc::now().format("%Y-%m-%d").to_string());
+        assert_eq!(
+            today["date"],
+            chrono::Utc::now().format("%Y-%m-%d").to_string()
+        );
         assert_eq!(today["runs"], 4);
         assert_eq!(today["estimated_runs"], 2);
         assert!(today["total_tokens"].as_u64().unwrap() > 18 + 25);
         // Another user's usage is theirs.
         let (bob, _) = key_client(&app, "bob").await;
-        let theirs: Value = bob.get(app.url("/v1/usage")).send().await.unwrap().json().await.unwrap();
+        let theirs: Value = bob
+            .get(app.url("/v1/usage"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(theirs["data"], json!([]));
-        assert_eq!(bob.get(app.url("/v1/usage?days=0")).send().await.unwrap().status(), 422);
+        assert_eq!(
+            bob.get(app.url("/v1/usage?days=0"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            422
+        );
     })
     .await;
 }
@@ -396,7 +515,10 @@ async fn runs_at_once_per_user_are_limited() {
         fake.push(Script::text(&["hi bob"]));
         assert_eq!(complete(&app, &bob, ask("hello")).await.status(), 200);
         // When the first run is stopped, Ann may run again.
-        ann.post(app.url(&format!("/v1/chats/{chat}/stop"))).send().await.unwrap();
+        ann.post(app.url(&format!("/v1/chats/{chat}/stop")))
+            .send()
+            .await
+            .unwrap();
         read_all(first).await;
         fake.push(Script::text(&["now"]));
         assert_eq!(complete(&app, &ann, ask("and now")).await.status(), 200);
@@ -433,6 +555,122 @@ async fn a_gateway_request_has_a_message_limit_and_history_is_stored_in_one_go()
 }
 
 async fn response_chats(app: &TestApp, client: &Client) -> Vec<Value> {
-    let page: Value = client.get(app.url("/v1/chats")).send().await.unwrap().json().await.unwrap();
+    let page: Value = client
+        .get(app.url("/v1/chats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     page["data"].as_array().unwrap().clone()
+}
+
+/// Waits until the chat has `n` messages and the last is an answer.
+async fn settled(app: &TestApp, client: &Client, chat: &str, n: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let messages = messages_of(app, client, chat).await;
+        if messages.len() == n && messages[n - 1]["role"] == "assistant" {
+            return messages;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the chat did not settle at {n} messages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_latest_message_can_be_edited_and_the_latest_answer_regenerated() {
+    each_engine(&[], async |app, fake| {
+        let (ann, _) = key_client(&app, "ann").await;
+        fake.push(Script::text(&["first answer"]));
+        let response = complete(&app, &ann, ask("tell me about pelicans")).await;
+        let chat = chat_of(&response);
+        fake.push(Script::text(&["second answer"]));
+        complete(&app, &ann, in_chat(&chat, "and about herons")).await;
+        let messages = messages_of(&app, &ann, &chat).await;
+        let (first, latest) = (
+            messages[0]["id"].as_str().unwrap(),
+            messages[2]["id"].as_str().unwrap(),
+        );
+
+        let edit = |id: &str, content: &str| {
+            ann.patch(app.url(&format!("/v1/chats/{chat}/messages/{id}")))
+                .json(&json!({ "content": content }))
+                .send()
+        };
+        assert_eq!(edit(first, "about storks").await.unwrap().status(), 409);
+        assert_eq!(edit(latest, "   ").await.unwrap().status(), 422);
+        let (bob, _) = key_client(&app, "bob").await;
+        let foreign = bob
+            .patch(app.url(&format!("/v1/chats/{chat}/messages/{latest}")))
+            .json(&json!({"content": "mine now"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(foreign.status(), 404);
+
+        fake.push(Script::Echo);
+        let edited = edit(latest, "and about flamingos").await.unwrap();
+        assert_eq!(edited.status(), 202);
+        let messages = settled(&app, &ann, &chat, 4).await;
+        let contents: Vec<&str> = messages
+            .iter()
+            .map(|m| m["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            contents,
+            [
+                "tell me about pelicans",
+                "first answer",
+                "and about flamingos",
+                "echo: and about flamingos"
+            ]
+        );
+
+        fake.push(Script::text(&["a fresh take on flamingos"]));
+        let regenerated = ann
+            .post(app.url(&format!("/v1/chats/{chat}/regenerate")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(regenerated.status(), 202);
+        for _ in 0..100 {
+            // The old answer is gone at once; the new one follows.
+            if messages_of(&app, &ann, &chat)
+                .await
+                .get(3)
+                .is_some_and(|m| m["content"] == "a fresh take on flamingos")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let messages = settled(&app, &ann, &chat, 4).await;
+        assert_eq!(messages[3]["content"], "a fresh take on flamingos");
+
+        // The document and the index follow.
+        let verify = app.state.chats.documents().verify(None).await.unwrap();
+        assert!(verify.is_empty(), "{verify:?}");
+        let document = ann
+            .get(app.url(&format!("/v1/chats/{chat}/document")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(document.contains("flamingos") && !document.contains("herons"));
+        for (query, hits) in [("herons", 0), ("flamingos", 2)] {
+            let found: Value = ann
+                .get(app.url(&format!("/v1/chats/search?q={query}")))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(found["data"].as_array().unwrap().len(), hits, "{query}");
+        }
+    })
+    .await;
 }

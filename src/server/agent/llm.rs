@@ -75,7 +75,9 @@ pub enum LlmError {
     Timeout(u64),
     #[error("The language model sent a response we could not use: {0}")]
     BadResponse(String),
-    #[error("The language model sent one event larger than {0} bytes (MARUNTIME_LLM_MAX_EVENT_BYTES).")]
+    #[error(
+        "The language model sent one event larger than {0} bytes (MARUNTIME_LLM_MAX_EVENT_BYTES)."
+    )]
     TooLarge(usize),
 }
 
@@ -245,7 +247,9 @@ async fn read_limited(mut response: reqwest::Response, limit: usize, idle: Durat
     let mut body = Vec::new();
     while body.len() < limit {
         match tokio::time::timeout(idle, response.chunk()).await {
-            Ok(Ok(Some(bytes))) => body.extend_from_slice(&bytes[..bytes.len().min(limit - body.len())]),
+            Ok(Ok(Some(bytes))) => {
+                body.extend_from_slice(&bytes[..bytes.len().min(limit - body.len())])
+            }
             _ => break,
         }
     }

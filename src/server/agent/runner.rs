@@ -142,7 +142,9 @@ impl AgentRunner {
         });
         let mut progress = Progress::default();
         let outcome = self.answer(&user, &chat, &run, &mut progress).await;
-        if self.llm.is_some() && !matches!(&outcome, Outcome::Failed(_) if progress.usage.total_tokens == 0) {
+        if self.llm.is_some()
+            && !matches!(&outcome, Outcome::Failed(_) if progress.usage.total_tokens == 0)
+        {
             self.record_usage(&user, &chat, &run, &progress.usage).await;
         }
         if self.llm.is_some() {
@@ -409,8 +411,8 @@ impl ModelCall<'_> {
                 }
             };
             drop(chunks);
-            let got_chars = step_text.chars().count()
-                + calls.iter().map(|c| c.arguments.len()).sum::<usize>();
+            let got_chars =
+                step_text.chars().count() + calls.iter().map(|c| c.arguments.len()).sum::<usize>();
             progress.count(reported, sent_chars, got_chars);
             progress.text.push_str(&step_text);
             if let Some(outcome) = ended {

@@ -422,7 +422,10 @@ mod tests {
         let third = registry.begin(user, Uuid::new_v4()).await.err().unwrap();
         assert_eq!(third.retry_after(), Some(RETRY_AFTER_SECS));
         // Someone else is not affected; a finished run frees the place.
-        registry.begin(Uuid::new_v4(), Uuid::new_v4()).await.unwrap();
+        registry
+            .begin(Uuid::new_v4(), Uuid::new_v4())
+            .await
+            .unwrap();
         drop(a);
         registry.begin(user, Uuid::new_v4()).await.unwrap();
     }

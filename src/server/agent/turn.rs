@@ -23,6 +23,9 @@ pub enum TurnInput {
     /// Answer the latest user message again: replies after it (a failed or stopped one, or
     /// the answer being regenerated) are replaced, the user's message is not repeated.
     Retry,
+    /// The latest user message, edited: it and the replies after it are replaced by the new
+    /// text, which is answered.
+    Edit { message_id: Uuid, content: String },
 }
 
 pub struct TurnRequest {
@@ -54,7 +57,7 @@ impl AgentRunner {
             agent,
         } = request;
         match &input {
-            TurnInput::Message(content) => {
+            TurnInput::Message(content) | TurnInput::Edit { content, .. } => {
                 validate_message(content)?;
             }
             TurnInput::History(history) => {
@@ -98,6 +101,17 @@ impl AgentRunner {
                     .find(|m| m.role == Role::User)
                     .expect("checked above: the history has a user message");
                 (chat, question)
+            }
+            TurnInput::Edit {
+                message_id,
+                content,
+            } => {
+                self.chats
+                    .take_back_last_message(&user, chat_id, message_id)
+                    .await?;
+                self.chats
+                    .append_message(&user, chat_id, Role::User, &content, None)
+                    .await?
             }
             TurnInput::Retry => {
                 let question = self.chats.reopen_last_turn(&user, chat_id).await?;

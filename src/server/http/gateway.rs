@@ -9,8 +9,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use serde_json::{json, Value};
 use futures::StreamExt;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::session_layer::CurrentUser;

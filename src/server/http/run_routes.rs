@@ -25,6 +25,10 @@ pub fn chat_routes() -> Router<AppState> {
         .route("/{id}/run", get(follow_run))
         .route("/{id}/stop", post(stop_run))
         .route("/{id}/regenerate", post(regenerate))
+        .route(
+            "/{id}/messages/{message_id}",
+            axum::routing::patch(edit_message),
+        )
 }
 
 pub fn routes() -> Router<AppState> {
@@ -81,7 +85,9 @@ async fn stop_run(
     let id = chat_id(&id)?;
     state.chats.get_chat(who.user.id, id).await?;
     let stopped = state.agents.registry().stop(who.user.id, id);
-    Ok(Json(json!({"stopped": stopped.is_some(), "run_id": stopped})))
+    Ok(Json(
+        json!({"stopped": stopped.is_some(), "run_id": stopped}),
+    ))
 }
 
 /// `POST /v1/chats/{id}/regenerate`: answers the latest user message again, replacing the
@@ -98,6 +104,40 @@ async fn regenerate(
             user: who.user,
             chat_id: Some(id),
             input: TurnInput::Retry,
+            agent: None,
+        })
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"run_id": turn.run.id, "chat_id": id, "message": turn.message})),
+    ))
+}
+
+#[derive(Deserialize)]
+struct EditBody {
+    content: String,
+}
+
+/// `PATCH /v1/chats/{id}/messages/{message_id}` `{content}`: edits the latest user message
+/// and answers it again; the old text and the replies after it are replaced. 202 with the
+/// run; 409 for any message but the latest of yours.
+async fn edit_message(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+    Path((id, message_id)): Path<(String, String)>,
+    super::json::ApiJson(body): super::json::ApiJson<EditBody>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let id = chat_id(&id)?;
+    let message_id = super::parse_path_id(&message_id, "message")?;
+    let turn = state
+        .agents
+        .start_turn(TurnRequest {
+            user: who.user,
+            chat_id: Some(id),
+            input: TurnInput::Edit {
+                message_id,
+                content: body.content,
+            },
             agent: None,
         })
         .await?;

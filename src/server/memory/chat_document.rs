@@ -98,18 +98,19 @@ pub fn render_document(header: &DocumentHeader, entries: &[Entry]) -> String {
     out
 }
 
-/// `text` with its `Updated:` line set to `at` (the header is fixed-form, so the first
-/// `Updated: ` line before the conversation is the one).
-pub fn set_updated(text: &str, at: DateTime<Utc>) -> Option<String> {
-    let head_end = text.find(CONVERSATION)?;
-    let start = text[..head_end].find("\nUpdated: ")? + 1;
-    let end = start + text[start..].find('\n')?;
-    Some(format!(
-        "{}Updated: {}{}",
-        &text[..start],
-        format_time(at),
-        &text[end..]
-    ))
+/// Where the `Updated:` time of a document starts, from the document's first bytes: the
+/// header is fixed-form, so the first `Updated: ` line before the conversation is the one,
+/// and its value is exactly as long as every time this module writes.
+pub fn updated_offset(head: &[u8]) -> Option<usize> {
+    let conversation = find(head, CONVERSATION.as_bytes())?;
+    let field = b"\nUpdated: ";
+    let start = find(&head[..conversation], field)? + field.len();
+    let width = format_time(chrono::DateTime::<Utc>::UNIX_EPOCH).len();
+    (head.get(start + width) == Some(&b'\n')).then_some(start)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Reads a document back into its entries, exactly as they were written.
@@ -328,9 +329,14 @@ Updated: 2026-01-08 14:32:35
             created: at("2026-01-08 14:30:15"),
             updated: at("2026-01-08 14:30:15"),
         };
-        let text = set_updated(&render_header(&header), at("2027-02-03 04:05:06")).unwrap();
+        let mut text = render_header(&header).into_bytes();
+        let start = updated_offset(&text).unwrap();
+        let new = format_time(at("2027-02-03 04:05:06"));
+        text[start..start + new.len()].copy_from_slice(new.as_bytes());
+        let text = String::from_utf8(text).unwrap();
         assert!(text.contains("\nUpdated: 2027-02-03 04:05:06\n"), "{text}");
         assert!(text.contains("User: Updated: x (u)\n"));
+        assert_eq!(updated_offset(b"# Chat Session\nUpdated: 2027\n"), None);
     }
 
     proptest! {

@@ -1,9 +1,13 @@
 //! Chat documents on disk: `chats/{user_id}/{chat_id}.md` (plan section 3.2).
 //!
-//! Every write replaces the whole file through a temporary file and a rename, so a crash never
-//! leaves a torn entry: the document is either the old one or the new one. Writers of one chat
-//! take that chat's lock (see [`ChatMemory::lock`]), so appends never interleave. The database
-//! stays the source of truth; `maruntime memory rebuild` rewrites documents from it.
+//! A new message is appended to its document in one write at the end of the file, and the
+//! header's fixed-width `Updated:` time is overwritten in place, so an append costs the same in
+//! a chat of 5,000 messages as in a new one. Whole documents (new chats, rebuilds, edits) are
+//! replaced through a temporary file and a rename. Writers of one chat take that chat's lock
+//! (see [`ChatMemory::lock`]), so appends never interleave. A document that does not end the
+//! way every write leaves it (a blank line) was torn by a crash mid-write: the next append
+//! finds it and the document is rewritten from the database, which stays the source of truth
+//! (`maruntime memory verify` / `rebuild` too).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +16,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
-use super::chat_document::{render_document, render_entry, set_updated, DocumentHeader, Entry};
+use super::chat_document::{
+    format_time, render_document, render_entry, updated_offset, DocumentHeader, Entry,
+};
 
 /// Locks are striped: chats hashing to the same stripe wait for each other, which is rare and
 /// harmless, and memory stays fixed however many chats there are.
@@ -81,8 +87,8 @@ impl ChatMemory {
             .await
     }
 
-    /// Adds entries (in one write) and moves `Updated:` to the last. The caller holds the
-    /// chat's lock.
+    /// Adds entries (in one write at the end) and moves `Updated:` to the last, in place.
+    /// The caller holds the chat's lock.
     pub async fn append_entries(
         &self,
         user_id: Uuid,
@@ -93,16 +99,12 @@ impl ChatMemory {
             return Ok(());
         };
         let path = self.path(user_id, chat_id);
-        let text = self
-            .get_chat_history(user_id, chat_id)
-            .await?
-            .ok_or_else(|| ChatMemoryError::Missing(path.clone()))?;
-        let mut text =
-            set_updated(&text, last.at).ok_or_else(|| ChatMemoryError::Malformed(path.clone()))?;
-        for entry in entries {
-            text.push_str(&render_entry(entry));
-        }
-        self.write(user_id, chat_id, &text).await
+        let tail: String = entries.iter().map(render_entry).collect();
+        let updated = format_time(last.at);
+        let task_path = path.clone();
+        tokio::task::spawn_blocking(move || append_in_place(&task_path, &tail, &updated))
+            .await
+            .map_err(|e| io(&path)(std::io::Error::other(e)))?
     }
 
     /// The document as stored, or `None` when there is none.
@@ -184,6 +186,42 @@ impl ChatMemory {
             Err(e) => Err(io(&dir)(e)),
         }
     }
+}
+
+/// A document's header fits in its first bytes (fixed fields and two one-line names).
+const HEAD_BYTES: usize = 8192;
+
+/// Appends `tail` at the end of the document and writes `updated` over its `Updated:` time.
+fn append_in_place(path: &Path, tail: &str, updated: &str) -> Result<(), ChatMemoryError> {
+    use std::os::unix::fs::FileExt;
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ChatMemoryError::Missing(path.to_path_buf()))
+        }
+        Err(e) => return Err(io(path)(e)),
+    };
+    let len = file.metadata().map_err(io(path))?.len();
+    let mut head = vec![0u8; (len as usize).min(HEAD_BYTES)];
+    file.read_exact_at(&mut head, 0).map_err(io(path))?;
+    let malformed = || ChatMemoryError::Malformed(path.to_path_buf());
+    let offset = updated_offset(&head).ok_or_else(malformed)?;
+    // Every complete document ends with a blank line (after the header or an entry).
+    let mut end = [0u8; 2];
+    file.read_exact_at(&mut end, len.checked_sub(2).ok_or_else(malformed)?)
+        .map_err(io(path))?;
+    if &end != b"\n\n" {
+        return Err(malformed());
+    }
+    // The entry first: a crash between the two writes leaves only `Updated:` behind.
+    file.write_all_at(tail.as_bytes(), len).map_err(io(path))?;
+    file.write_all_at(updated.as_bytes(), offset as u64)
+        .map_err(io(path))?;
+    Ok(())
 }
 
 /// The names in a folder (none when it does not exist).

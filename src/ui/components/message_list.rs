@@ -106,7 +106,7 @@ pub fn MessageList(
                 <p class="empty-chat">"No messages yet. Say hello below."</p>
             })}
             <For each=move || messages.get() key=|m| m.id let:message>
-                <MessageItem focused=focus == Some(message.id) message agent=agent.clone()/>
+                <MessageItem focused=focus == Some(message.id) message agent=agent.clone() run messages/>
             </For>
             {move || run.streaming.get().map(|s| view! {
                 <article class="message assistant streaming" aria-busy="true">
@@ -205,7 +205,13 @@ fn Steps(steps: Vec<AgentStep>) -> impl IntoView {
 }
 
 #[component]
-fn MessageItem(message: Message, agent: String, focused: bool) -> impl IntoView {
+fn MessageItem(
+    message: Message,
+    agent: String,
+    focused: bool,
+    run: AgentRun,
+    messages: RwSignal<Vec<Message>>,
+) -> impl IntoView {
     let (class, who) = match message.role {
         Role::User => ("message user", "You".to_string()),
         Role::Assistant => ("message assistant", agent),
@@ -215,6 +221,19 @@ fn MessageItem(message: Message, agent: String, focused: bool) -> impl IntoView 
     let time = message.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
     let iso = message.created_at.to_rfc3339();
     let reply = reply_data(&message);
+    let id = message.id;
+    let role = message.role;
+    // Only the latest user message can be edited, and only the latest answer regenerated,
+    // while nothing runs.
+    let is_latest = move || {
+        !run.running.get()
+            && messages.with(|list| {
+                list.iter().rev().find(|m| m.role == role).map(|m| m.id) == Some(id)
+                    && (role == Role::User || list.last().map(|m| m.id) == Some(id))
+            })
+    };
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(message.content.clone());
     let body = match message.role {
         Role::Assistant => view! {
             <Steps steps=reply.steps/>
@@ -222,8 +241,52 @@ fn MessageItem(message: Message, agent: String, focused: bool) -> impl IntoView 
             {reply.stopped.then(|| view! { <p class="stopped-note">"Stopped"</p> })}
             {reply.cut.then(|| view! { <p class="stopped-note">"Cut short: the reply reached the length or time limit"</p> })}
             {reply.failed.map(|error| view! { <p class="failed-note" role="alert">{format!("The reply failed: {error}")}</p> })}
+            {move || (is_latest() && reply_data_ok(messages, id)).then(|| view! {
+                <div class="message-actions">
+                    <button type="button" class="link-button" on:click=move |_| run.retry()>"Regenerate"</button>
+                </div>
+            })}
         }
         .into_any(),
+        Role::User => {
+            let content = message.content.clone();
+            view! {
+                {move || if editing.get() {
+                    view! {
+                        <form class="edit-message" on:submit=move |event: leptos::ev::SubmitEvent| {
+                            event.prevent_default();
+                            let text = draft.get_untracked();
+                            if !text.trim().is_empty() {
+                                editing.set(false);
+                                run.edit(id, text);
+                            }
+                        }>
+                            <textarea
+                                aria-label="Edit your message"
+                                rows="3"
+                                maxlength=crate::validation::MESSAGE_MAX
+                                prop:value=move || draft.get()
+                                on:input=move |event| draft.set(event_target_value(&event))
+                            ></textarea>
+                            <div class="message-actions">
+                                <button type="submit" class="button small">"Save and resend"</button>
+                                <button type="button" class="button small secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
+                            </div>
+                        </form>
+                    }.into_any()
+                } else {
+                    view! {
+                        <div class="plain">{content.clone()}</div>
+                        {move || is_latest().then(|| view! {
+                            <div class="message-actions">
+                                <button type="button" class="link-button" on:click=move |_| editing.set(true)>"Edit"</button>
+                            </div>
+                        })}
+                    }.into_any()
+                }}
+            }
+            .into_any()
+        }
         _ => view! { <div class="plain">{message.content.clone()}</div> }.into_any(),
     };
     view! {
@@ -235,4 +298,14 @@ fn MessageItem(message: Message, agent: String, focused: bool) -> impl IntoView 
             {body}
         </article>
     }
+}
+
+/// Whether the reply `id` is a whole one (a failed reply gets Retry from the run status
+/// instead of Regenerate).
+fn reply_data_ok(messages: RwSignal<Vec<Message>>, id: uuid::Uuid) -> bool {
+    messages.with(|list| {
+        list.iter()
+            .find(|m| m.id == id)
+            .is_some_and(|m| reply_data(m).failed.is_none())
+    })
 }
