@@ -28,6 +28,7 @@ cargo build --release --example bench --features ssr -q
 start=$(date +%s%N)
 LEPTOS_SITE_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$data/db.sqlite" MARUNTIME_MEMORY_DIR="$data/memory" \
   MARUNTIME_REGISTER_LIMIT=100000 MARUNTIME_LOGIN_LIMIT=100000 RUST_LOG=warn \
+  MARUNTIME_RUNS_PER_USER=64 MARUNTIME_RUNS_TOTAL=128 \
   MARUNTIME_LLM_BASE_URL=http://127.0.0.1:3302/v1 MARUNTIME_LLM_MODEL=instant \
   scripts/serve-release.sh &
 pid=$!
@@ -45,8 +46,22 @@ bench() { target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$p
 case "$what" in
   auth|chats) bench "$what" ;;
   agent)
-    bench agent
-    # The runner stores every question and every answer: count them in the database.
-    python3 -c "import sqlite3,sys; c=sqlite3.connect('$data/db.sqlite'); print('stored messages of the agent bench: %d user, %d assistant' % tuple(c.execute(\"select count(*) from messages m join chats c on c.id=m.chat_id join users u on u.id=c.user_id where u.login='agentbench' and m.role=?\", (r,)).fetchone()[0] for r in ('user','assistant')))" ;;
+    out=$(bench agent | tee /dev/stderr)
+    key=$(printf '%s\n' "$out" | awk '/^API key: / {print $3}')
+    # Completions per second at 32 connections with a C load generator (wrk), each answered
+    # after its reply is stored; then the stored answers are counted against the acknowledged.
+    if ! command -v wrk >/dev/null; then
+      echo "[bench] installing wrk (Debian package)"
+      SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+      $SUDO apt-get install -y -qq wrk
+    fi
+    stored_before=$(python3 -c "import sqlite3; c=sqlite3.connect('$data/db.sqlite'); print(c.execute(\"select count(*) from messages where role='assistant'\").fetchone()[0])")
+    wrk -t2 -c32 -d10s --latency -s scripts/wrk-completion.lua -H "Authorization: Bearer $key" \
+      "http://127.0.0.1:$port/v1/chat/completions" | tee "$data/wrk.txt"
+    sleep 1
+    stored_after=$(python3 -c "import sqlite3; c=sqlite3.connect('$data/db.sqlite'); print(c.execute(\"select count(*) from messages where role='assistant'\").fetchone()[0])")
+    total=$(awk '/requests in/ {print $1}' "$data/wrk.txt")
+    failed=$(awk '/Non-2xx/ {print $NF}' "$data/wrk.txt"); failed=${failed:-0}
+    echo "wrk: $((total - failed)) completions acknowledged with 200, $failed refused; answers stored meanwhile: $((stored_after - stored_before))" ;;
   all) bench auth; bench chats ;;
 esac
