@@ -78,7 +78,33 @@ impl AgentRunner {
             }
         };
         let slot = self.registry.begin(user.id, chat_id).await?;
-        if existing.is_none() {
+        // From here on the turn completes even if its caller goes away (a client that closes
+        // the connection drops this future): storing and starting run on their own task.
+        let runner = self.clone();
+        let new_chat = existing.is_none();
+        tokio::spawn(async move {
+            runner
+                .store_and_run(user, chat_id, new_chat, input, agent, slot)
+                .await
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!("a turn's task failed: {e}");
+            AppError::Internal
+        })?
+    }
+
+    /// Stores what the turn brings (the chat too, when new) and starts its run.
+    async fn store_and_run(
+        &self,
+        user: User,
+        chat_id: Uuid,
+        new_chat: bool,
+        input: TurnInput,
+        agent: Option<String>,
+        slot: super::runs::RunSlot,
+    ) -> Result<Turn, AppError> {
+        if new_chat {
             self.chats
                 .start_chat_with_id(&user, chat_id, None, agent.as_deref())
                 .await?;
