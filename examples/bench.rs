@@ -417,10 +417,12 @@ async fn main() {
     match a.what.as_str() {
         "auth" => bench_auth(&a).await,
         "chats" => bench_chats(&a).await,
-        "agent" => {
+        // The fake model, serving until killed (scripts/bench.sh keeps it up for wrk too).
+        "llm" => {
             start_instant_llm(llm_port).await;
-            bench_agent(&a, llm_port).await
+            std::future::pending::<()>().await
         }
-        other => panic!("unknown benchmark {other}: use auth, chats or agent"),
+        "agent" => bench_agent(&a, llm_port).await,
+        other => panic!("unknown benchmark {other}: use auth, chats, agent or llm"),
     }
 }

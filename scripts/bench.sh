@@ -27,7 +27,7 @@ cargo build --release --example bench --features ssr -q
 
 start=$(date +%s%N)
 LEPTOS_SITE_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$data/db.sqlite" MARUNTIME_MEMORY_DIR="$data/memory" \
-  MARUNTIME_REGISTER_LIMIT=100000 MARUNTIME_LOGIN_LIMIT=100000 RUST_LOG=warn \
+  MARUNTIME_REGISTER_LIMIT=100000 MARUNTIME_LOGIN_LIMIT=100000 RUST_LOG=error \
   MARUNTIME_RUNS_PER_USER=64 MARUNTIME_RUNS_TOTAL=128 \
   MARUNTIME_LLM_BASE_URL=http://127.0.0.1:3302/v1 MARUNTIME_LLM_MODEL=instant \
   scripts/serve-release.sh &
@@ -46,6 +46,10 @@ bench() { target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$p
 case "$what" in
   auth|chats) bench "$what" ;;
   agent)
+    target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" llm &
+    llm=$!
+    trap 'kill "$pid" "$llm" 2>/dev/null || true; rm -rf "$data"' EXIT
+    until curl -s -o /dev/null http://127.0.0.1:3302/; do sleep 0.05; done
     out=$(bench agent | tee /dev/stderr)
     key=$(printf '%s\n' "$out" | awk '/^API key: / {print $3}')
     # Completions per second at 32 connections with a C load generator (wrk), each answered

@@ -18,8 +18,8 @@ use crate::model::RunEvent;
 use crate::server::config::RunLimits;
 
 /// How long a finished run stays replayable by its id (a page that learned the id just before
-/// the end still sees the end).
-const LINGER: Duration = Duration::from_secs(60);
+/// the end still sees the end). Short: under load, finished runs' events are held this long.
+const LINGER: Duration = Duration::from_secs(15);
 /// What a refused client is told to wait before trying again.
 const RETRY_AFTER_SECS: u64 = 5;
 
@@ -284,7 +284,7 @@ impl RunRegistry {
             .filter(|run| run.owner == owner)
     }
 
-    /// A run of the owner's by its id, while it runs and for a minute after.
+    /// A run of the owner's by its id, while it runs and for a few seconds after.
     pub fn get(&self, owner: Uuid, run_id: Uuid) -> Option<Arc<Run>> {
         let reg = self.inner.lock().expect("registry");
         reg.runs.get(&run_id).filter(|r| r.owner == owner).cloned()
