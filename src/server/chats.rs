@@ -9,7 +9,7 @@ use super::errors::internal;
 use super::memory::chat_document::Entry;
 use super::memory::{header, ChatDocuments};
 use super::search::text::index_terms;
-use super::store::{now, ChatCursor, MessageWindow, NewMessage, Store};
+use super::store::{now, ChatCursor, MessageWindow, NewMessage, RunUsage, Store};
 use crate::error::AppError;
 use crate::model::{Chat, Message, Page, Role, User};
 use crate::validation::{
@@ -201,6 +201,22 @@ impl ChatService {
         Ok((chat, messages.remove(0)))
     }
 
+    /// Stores an agent's reply together with the usage of the run that wrote it (one
+    /// transaction), then appends it to the document.
+    pub async fn append_reply(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        content: &str,
+        data: Option<&str>,
+        usage: Option<&RunUsage>,
+    ) -> Result<Message, AppError> {
+        let (_, mut messages) = self
+            .append_with_usage(user, chat_id, &[(Role::Assistant, content, data)], usage)
+            .await?;
+        Ok(messages.remove(0))
+    }
+
     /// Stores several messages in order, in one transaction and one document write (a new
     /// gateway chat's history). Each is checked as [`Self::append_message`] checks one.
     pub async fn append_messages(
@@ -208,6 +224,16 @@ impl ChatService {
         user: &User,
         chat_id: Uuid,
         messages: &[(Role, &str, Option<&str>)],
+    ) -> Result<(Chat, Vec<Message>), AppError> {
+        self.append_with_usage(user, chat_id, messages, None).await
+    }
+
+    async fn append_with_usage(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        messages: &[(Role, &str, Option<&str>)],
+        usage: Option<&RunUsage>,
     ) -> Result<(Chat, Vec<Message>), AppError> {
         if messages.is_empty() {
             return Err(AppError::validation(
@@ -270,6 +296,7 @@ impl ChatService {
                 &rows,
                 DEFAULT_TITLE,
                 auto_title.as_deref(),
+                usage,
             )
             .await?
             .ok_or_else(not_found)?;

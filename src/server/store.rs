@@ -17,7 +17,7 @@ pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
 pub use chats::{ChatCursor, DocumentChat};
 pub use messages::{DocumentMessage, MessageWindow, NewMessage};
 pub use search::{Column, SearchExpr, SearchRow};
-pub use usage::UsageDayRow;
+pub use usage::{RunUsage, UsageDayRow};
 pub use users::UserRow;
 
 use std::path::Path;

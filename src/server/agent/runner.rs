@@ -20,7 +20,7 @@ use crate::model::{AgentStep, Chat, Message, ReplyData, Role, RunEvent, Usage, U
 use crate::server::chats::{ChatService, MessageQuery};
 use crate::server::memory::UserMemory;
 use crate::server::search::ChatSearch;
-use crate::server::store::Store;
+use crate::server::store::{RunUsage, Store};
 use crate::validation::DEFAULT_AGENT;
 
 /// Stored messages fed to the model at most (before the character budget trims them).
@@ -51,6 +51,14 @@ enum Outcome {
     Cut,
     Stopped,
     Failed(String),
+}
+
+/// How a stored reply ended, besides its text.
+#[derive(Default)]
+struct Reply {
+    stopped: bool,
+    cut: bool,
+    failed: Option<String>,
 }
 
 /// What a run produced, as far as it got.
@@ -142,36 +150,41 @@ impl AgentRunner {
         });
         let mut progress = Progress::default();
         let outcome = self.answer(&user, &chat, &run, &mut progress).await;
-        if self.llm.is_some()
-            && !matches!(&outcome, Outcome::Failed(_) if progress.usage.total_tokens == 0)
-        {
-            self.record_usage(&user, &chat, &run, &progress.usage).await;
-        }
-        if self.llm.is_some() {
-            run.emit(RunEvent::Usage {
-                usage: progress.usage,
-            });
+        // Recall mode spends no tokens; a model run records what it spent, with its reply.
+        let usage = self.llm.is_some().then_some(RunUsage {
+            run_id: run.id,
+            usage: progress.usage,
+        });
+        if let Some(usage) = &usage {
+            run.emit(RunEvent::Usage { usage: usage.usage });
         }
         let final_event = match outcome {
             Outcome::Failed(error) => {
                 tracing::warn!(chat_id = %chat.id, "agent run failed: {error}");
                 // What arrived before the failure is kept, marked as failed.
                 let message = if progress.text.trim().is_empty() && progress.steps.is_empty() {
+                    self.record_usage(&user, &chat, usage.as_ref()).await;
                     None
                 } else {
-                    self.store_reply(&user, &chat, progress, Some(error.clone()), false, false)
+                    let reply = Reply {
+                        failed: Some(error.clone()),
+                        ..Reply::default()
+                    };
+                    self.store_reply(&user, &chat, progress, reply, usage.as_ref())
                         .await
                         .ok()
                 };
                 RunEvent::Failed { error, message }
             }
             outcome => {
-                let (stopped, cut) = (
-                    matches!(outcome, Outcome::Stopped),
-                    matches!(outcome, Outcome::Cut),
-                );
+                let reply = Reply {
+                    stopped: matches!(outcome, Outcome::Stopped),
+                    cut: matches!(outcome, Outcome::Cut),
+                    failed: None,
+                };
+                let (stopped, cut) = (reply.stopped, reply.cut);
                 match self
-                    .store_reply(&user, &chat, progress, None, stopped, cut)
+                    .store_reply(&user, &chat, progress, reply, usage.as_ref())
                     .await
                 {
                     Ok(message) if stopped => RunEvent::Stopped { message },
@@ -189,13 +202,17 @@ impl AgentRunner {
         run.emit(final_event);
     }
 
-    async fn record_usage(&self, user: &User, chat: &Chat, run: &Run, usage: &Usage) {
+    /// Usage of a run that stored no reply (it failed before any text).
+    async fn record_usage(&self, user: &User, chat: &Chat, usage: Option<&RunUsage>) {
+        let Some(usage) = usage.filter(|u| u.usage.total_tokens > 0) else {
+            return;
+        };
         if let Err(e) = self
             .store
-            .record_usage(user.id, run.id, chat.id, crate::server::store::now(), usage)
+            .record_usage(user.id, chat.id, crate::server::store::now(), usage)
             .await
         {
-            tracing::error!(run_id = %run.id, "recording usage: {e}");
+            tracing::error!(run_id = %usage.run_id, "recording usage: {e}");
         }
     }
 
@@ -280,31 +297,28 @@ impl AgentRunner {
         user: &User,
         chat: &Chat,
         progress: Progress,
-        failed: Option<String>,
-        stopped: bool,
-        cut: bool,
+        reply: Reply,
+        usage: Option<&RunUsage>,
     ) -> Result<Message, AppError> {
         let content = if !progress.text.trim().is_empty() {
             progress.text
-        } else if stopped {
+        } else if reply.stopped {
             "_Stopped before any reply._".to_string()
-        } else if failed.is_some() {
+        } else if reply.failed.is_some() {
             "_The reply failed before any text arrived._".to_string()
         } else {
             "_The model sent an empty reply._".to_string()
         };
         let data = serde_json::to_string(&ReplyData {
             steps: progress.steps,
-            stopped,
-            failed,
-            cut,
+            stopped: reply.stopped,
+            failed: reply.failed,
+            cut: reply.cut,
         })
         .ok();
-        let (_, message) = self
-            .chats
-            .append_message(user, chat.id, Role::Assistant, &content, data.as_deref())
-            .await?;
-        Ok(message)
+        self.chats
+            .append_reply(user, chat.id, &content, data.as_deref(), usage)
+            .await
     }
 
     async fn system_prompt(&self, agent: &Agent, user: &User) -> String {

@@ -60,13 +60,15 @@ impl Store {
                 std::slice::from_ref(message),
                 default_title,
                 auto_title,
+                None,
             )
             .await?
             .map(|(chat, mut messages)| (chat, messages.remove(0))))
     }
 
-    /// Appends messages in order, in one transaction (a chat imported whole costs one commit).
-    /// `messages` must not be empty. `None` (nothing written) when the chat is not the owner's.
+    /// Appends messages in order, in one transaction (a chat imported whole costs one commit),
+    /// with the usage of the run that wrote them, if any. `messages` must not be empty.
+    /// `None` (nothing written) when the chat is not the owner's.
     pub async fn append_messages(
         &self,
         user_id: Uuid,
@@ -74,6 +76,7 @@ impl Store {
         messages: &[NewMessage<'_>],
         default_title: &str,
         auto_title: Option<&str>,
+        usage: Option<&super::RunUsage>,
     ) -> StoreResult<Option<(Chat, Vec<Message>)>> {
         let Some(last) = messages.last() else {
             return Ok(None);
@@ -122,6 +125,9 @@ impl Store {
                 created_at: message.created_at,
                 cursor: seq.to_string(),
             });
+        }
+        if let Some(usage) = usage {
+            Self::insert_usage(&mut tx, user_id, chat_id, last.created_at, usage).await?;
         }
         let chat =
             sqlx::query("select id, title, agent, created_at, updated_at from chats where id = $1")

@@ -18,27 +18,44 @@ pub struct UsageDayRow {
 
 const DAY_MS: i64 = 86_400_000;
 
+/// What one run used, written with its reply (or alone when the run stored no reply).
+#[derive(Debug, Clone, Copy)]
+pub struct RunUsage {
+    pub run_id: Uuid,
+    pub usage: Usage,
+}
+
 impl Store {
     pub async fn record_usage(
         &self,
         owner: Uuid,
-        run_id: Uuid,
         chat_id: Uuid,
         at: chrono::DateTime<chrono::Utc>,
-        usage: &Usage,
+        run: &RunUsage,
+    ) -> StoreResult<()> {
+        let mut conn = self.pool().acquire().await?;
+        Self::insert_usage(&mut conn, owner, chat_id, at, run).await
+    }
+
+    pub(super) async fn insert_usage(
+        conn: &mut sqlx::AnyConnection,
+        owner: Uuid,
+        chat_id: Uuid,
+        at: chrono::DateTime<chrono::Utc>,
+        run: &RunUsage,
     ) -> StoreResult<()> {
         sqlx::query(
             "insert into run_usage (run_id, owner, chat_id, at, prompt_tokens, completion_tokens, estimated) \
              values ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(run_id.to_string())
+        .bind(run.run_id.to_string())
         .bind(owner.to_string())
         .bind(chat_id.to_string())
         .bind(to_millis(at))
-        .bind(usage.prompt_tokens as i64)
-        .bind(usage.completion_tokens as i64)
-        .bind(i64::from(usage.estimated))
-        .execute(self.pool())
+        .bind(run.usage.prompt_tokens as i64)
+        .bind(run.usage.completion_tokens as i64)
+        .bind(i64::from(run.usage.estimated))
+        .execute(conn)
         .await?;
         Ok(())
     }
