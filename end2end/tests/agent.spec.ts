@@ -94,3 +94,32 @@ test("a second tab sees the answer stream in and can stop it", async ({ page, co
   }
   await second.close();
 });
+
+test("the latest message can be edited and resent, and the latest answer regenerated", async ({ page }) => {
+  const errors = watchConsole(page);
+  await register(page, uniqueLogin("edit"), "Edit Person");
+  await waitForHydration(page);
+  await send(page, "first version");
+  await expect(page.locator(".message.assistant").last()).toHaveText(/You said: first version/);
+  await page.getByRole("button", { name: "Edit", exact: true }).click();
+  await page.getByLabel("Edit your message").fill("second version");
+  await page.getByRole("button", { name: "Save and resend" }).click();
+  await expect(page.locator(".message.assistant").last()).toHaveText(/You said: second version/);
+  await expect(page.locator(".message.user")).toHaveCount(1);
+  await expect(page.locator(".message.user")).toContainText("second version");
+  // The chat keeps the title its first message gave it; the message itself is replaced.
+  await expect(page.locator(".messages").getByText("first version")).toHaveCount(0);
+
+  const before = await page.locator(".message.assistant").getAttribute("id");
+  await page.getByRole("button", { name: "Regenerate" }).click();
+  // A new answer replaces the old one (a new message, not a second copy).
+  await expect(page.locator(".message.assistant")).not.toHaveAttribute("id", before!);
+  await expect(page.locator(".message.streaming")).toHaveCount(0);
+  await expect(page.locator(".message.assistant")).toHaveCount(1);
+  await expect(page.locator(".message.assistant")).toHaveText(/You said: second version/);
+  // The server agrees: after a reload, one question and one answer.
+  await page.reload();
+  await expect(page.locator(".message.user")).toHaveCount(1);
+  await expect(page.locator(".message.assistant")).toHaveCount(1);
+  expect(errors).toEqual([]);
+});
