@@ -204,7 +204,11 @@ pub async fn delete_chat(id: String) -> Result<(), AppError> {
         async {
             let who = require_user()?;
             let id = parse_path_id(&id, "chat")?;
-            app_state()?.chats.delete_chat(who.user.id, id).await
+            let state = app_state()?;
+            state.chats.delete_chat(who.user.id, id).await?;
+            // A run in the chat stops spending on a chat that is gone.
+            state.agents.registry().stop(who.user.id, id);
+            Ok(())
         }
         .await,
     )

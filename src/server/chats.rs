@@ -325,21 +325,7 @@ impl ChatService {
     /// the chat has none.
     pub async fn reopen_last_turn(&self, user: &User, chat_id: Uuid) -> Result<Message, AppError> {
         let _guard = self.documents.memory().lock(chat_id).await;
-        let recent = self
-            .store
-            .list_messages(user.id, chat_id, MessageWindow::Before(i64::MAX), 50)
-            .await?;
-        if recent.is_empty() {
-            self.get_chat(user.id, chat_id).await?;
-        }
-        let question = recent
-            .iter()
-            .rev()
-            .find(|m| m.role == Role::User)
-            .cloned()
-            .ok_or_else(|| {
-                AppError::validation("content", "This chat has no message to answer yet.")
-            })?;
+        let question = self.check_latest_user_message(user, chat_id, None).await?;
         let seq = parse_seq(&question.cursor)?;
         if self
             .store
@@ -354,6 +340,41 @@ impl ChatService {
         Ok(question)
     }
 
+    /// The chat's latest user message: 404 for a chat that is not the user's, 422 when it
+    /// has none; with `expected`, 404 when that message is not in the chat and 409 when it
+    /// is not the latest.
+    pub async fn check_latest_user_message(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        expected: Option<Uuid>,
+    ) -> Result<Message, AppError> {
+        if let Some(id) = expected {
+            self.message_position(user.id, chat_id, id).await?;
+        }
+        let recent = self
+            .store
+            .list_messages(user.id, chat_id, MessageWindow::Before(i64::MAX), 50)
+            .await?;
+        if recent.is_empty() {
+            self.get_chat(user.id, chat_id).await?;
+        }
+        let latest = recent
+            .into_iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .ok_or_else(|| {
+                AppError::validation("content", "This chat has no message to answer yet.")
+            })?;
+        if expected.is_some_and(|id| id != latest.id) {
+            return Err(AppError::Conflict {
+                field: "message_id".into(),
+                message: "Only your latest message can be edited.".into(),
+            });
+        }
+        Ok(latest)
+    }
+
     /// Takes back the chat's latest user message (which must be `message_id`) and the replies
     /// after it, so an edited version can be sent in its place. 409 when it is not the latest.
     pub async fn take_back_last_message(
@@ -363,22 +384,10 @@ impl ChatService {
         message_id: Uuid,
     ) -> Result<(), AppError> {
         let _guard = self.documents.memory().lock(chat_id).await;
-        let seq = self
-            .store
-            .message_seq(user.id, chat_id, message_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("No such message in this chat.".into()))?;
-        let recent = self
-            .store
-            .list_messages(user.id, chat_id, MessageWindow::Before(i64::MAX), 50)
+        let latest = self
+            .check_latest_user_message(user, chat_id, Some(message_id))
             .await?;
-        let last_user = recent.iter().rev().find(|m| m.role == Role::User);
-        if last_user.map(|m| m.id) != Some(message_id) {
-            return Err(AppError::Conflict {
-                field: "message_id".into(),
-                message: "Only your latest message can be edited.".into(),
-            });
-        }
+        let seq = parse_seq(&latest.cursor)?;
         self.store
             .delete_messages_after(user.id, chat_id, seq - 1)
             .await?;

@@ -24,6 +24,9 @@ pub struct AgentRun {
     chat_id: Uuid,
     pub streaming: RwSignal<Option<Streaming>>,
     pub running: RwSignal<bool>,
+    /// A Retry, Regenerate or Edit is on its way to the server (it may wait for the chat's
+    /// turn): nothing else may start meanwhile.
+    starting: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
     messages: RwSignal<Vec<Message>>,
 }
@@ -34,9 +37,15 @@ impl AgentRun {
             chat_id,
             streaming: RwSignal::new(None),
             running: RwSignal::new(false),
+            starting: RwSignal::new(false),
             error: RwSignal::new(None),
             messages,
         }
+    }
+
+    /// Whether a run is shown or about to start (reactive).
+    pub fn busy(self) -> bool {
+        self.running.get() || self.starting.get()
     }
 
     /// Shows the run `run_id` of this chat from its start, then live, until it ends.
@@ -155,12 +164,15 @@ impl AgentRun {
     /// Answers the latest user message again; the replies after it (a failed one, say) are
     /// replaced, here and on the server.
     pub fn retry(self) {
-        if self.running.get_untracked() {
+        if self.running.get_untracked() || self.starting.get_untracked() {
             return;
         }
         self.error.set(None);
+        self.starting.set(true);
         spawn_local(async move {
-            match retry_reply(self.chat_id.to_string()).await {
+            let started = retry_reply(self.chat_id.to_string()).await;
+            self.starting.try_set(false);
+            match started {
                 Ok(run_id) => {
                     self.messages.try_update(|list| {
                         if let Some(last_user) = list.iter().rposition(|m| m.role == Role::User) {
@@ -179,12 +191,16 @@ impl AgentRun {
     /// Sends an edited version of the latest user message; it and the replies after it are
     /// replaced, here and on the server.
     pub fn edit(self, message_id: Uuid, content: String) {
-        if self.running.get_untracked() {
+        if self.running.get_untracked() || self.starting.get_untracked() {
             return;
         }
         self.error.set(None);
+        self.starting.set(true);
         spawn_local(async move {
-            match edit_message(self.chat_id.to_string(), message_id.to_string(), content).await {
+            let started =
+                edit_message(self.chat_id.to_string(), message_id.to_string(), content).await;
+            self.starting.try_set(false);
+            match started {
                 Ok(run_id) => {
                     self.messages.try_update(|list| {
                         if let Some(at) = list.iter().position(|m| m.id == message_id) {

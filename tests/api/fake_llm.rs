@@ -42,6 +42,8 @@ pub enum Script {
     WithUsage(Vec<String>, u64, u64),
     /// Streams one `data:` line that never ends.
     EndlessEvent,
+    /// Streams "held ", then waits until the test notifies the gate, then ends.
+    Held(std::sync::Arc<tokio::sync::Notify>),
 }
 
 impl Script {
@@ -265,6 +267,30 @@ async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Respon
             ));
             parts.push(done);
             sse(parts, Duration::ZERO, false)
+        }
+        Script::Held(gate) => {
+            let head = chunk(json!({"content": "held "}));
+            let stream = futures::stream::unfold(0, move |step| {
+                let (gate, head) = (gate.clone(), head.clone());
+                async move {
+                    let bytes = match step {
+                        0 => head,
+                        1 => {
+                            gate.notified().await;
+                            "data: [DONE]\n\n".to_string()
+                        }
+                        _ => return None,
+                    };
+                    Some((
+                        Ok::<_, std::convert::Infallible>(Bytes::from(bytes)),
+                        step + 1,
+                    ))
+                }
+            });
+            Response::builder()
+                .header("content-type", "text/event-stream")
+                .body(Body::from_stream(stream))
+                .unwrap()
         }
         Script::EndlessEvent => {
             let head = futures::stream::once(async {

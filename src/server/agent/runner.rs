@@ -131,13 +131,13 @@ impl AgentRunner {
     pub(super) fn spawn(&self, plan: RunPlan, slot: RunSlot) {
         let runner = self.clone();
         tokio::spawn(async move {
-            runner.execute(plan, &slot).await;
-            drop(slot);
+            let final_event = runner.execute(plan, slot.run()).await;
+            slot.end(final_event);
         });
     }
 
-    async fn execute(&self, plan: RunPlan, slot: &RunSlot) {
-        let run = slot.run().clone();
+    /// Runs the turn; returns its final event (sent when the slot is released).
+    async fn execute(&self, plan: RunPlan, run: &Arc<Run>) -> RunEvent {
         let RunPlan {
             user,
             chat,
@@ -149,7 +149,7 @@ impl AgentRunner {
             question,
         });
         let mut progress = Progress::default();
-        let outcome = self.answer(&user, &chat, &run, &mut progress).await;
+        let outcome = self.answer(&user, &chat, run, &mut progress).await;
         // Recall mode spends no tokens; a model run records what it spent, with its reply.
         let usage = self.llm.is_some().then_some(RunUsage {
             run_id: run.id,
@@ -170,9 +170,16 @@ impl AgentRunner {
                         failed: Some(error.clone()),
                         ..Reply::default()
                     };
-                    self.store_reply(&user, &chat, progress, reply, usage.as_ref())
+                    match self
+                        .store_reply(&user, &chat, progress, reply, usage.as_ref())
                         .await
-                        .ok()
+                    {
+                        Ok(message) => Some(message),
+                        Err(_) => {
+                            self.record_usage(&user, &chat, usage.as_ref()).await;
+                            None
+                        }
+                    }
                 };
                 RunEvent::Failed { error, message }
             }
@@ -192,17 +199,22 @@ impl AgentRunner {
                         message,
                         finish_reason: if cut { "length" } else { "stop" }.into(),
                     },
-                    Err(e) => RunEvent::Failed {
-                        error: e.to_string(),
-                        message: None,
-                    },
+                    Err(e) => {
+                        // The chat went meanwhile (deleted), say: what was spent stays spent.
+                        self.record_usage(&user, &chat, usage.as_ref()).await;
+                        RunEvent::Failed {
+                            error: e.to_string(),
+                            message: None,
+                        }
+                    }
                 }
             }
         };
-        run.emit(final_event);
+        final_event
     }
 
-    /// Usage of a run that stored no reply (it failed before any text).
+    /// Usage of a run whose reply was not stored (it failed before any text, or its chat
+    /// is gone).
     async fn record_usage(&self, user: &User, chat: &Chat, usage: Option<&RunUsage>) {
         let Some(usage) = usage.filter(|u| u.usage.total_tokens > 0) else {
             return;
@@ -258,7 +270,11 @@ impl AgentRunner {
         };
         match &self.llm {
             None if agent.id == DEFAULT_AGENT => {
-                let (answer, steps) = recall::answer(&env, &question.content).await;
+                let (answer, steps) = tokio::select! {
+                    answered = recall::answer(&env, &question.content) => answered,
+                    _ = tokio::time::sleep_until(bounds.deadline) => return Outcome::Cut,
+                    _ = wait_for_stop(&mut bounds.stop) => return Outcome::Stopped,
+                };
                 for step in steps {
                     run.emit(RunEvent::Step { step: step.clone() });
                     progress.steps.push(step);
@@ -451,7 +467,12 @@ impl ModelCall<'_> {
                 });
                 let started = Instant::now();
                 let outcome = if self.agent.tools.contains(&call.name) {
-                    tools::run(&call.name, &call.arguments, self.env).await
+                    // A tool is bounded like the model: by Stop and the run's deadline.
+                    tokio::select! {
+                        outcome = tools::run(&call.name, &call.arguments, self.env) => outcome,
+                        _ = tokio::time::sleep_until(self.bounds.deadline) => return Outcome::Cut,
+                        _ = wait_for_stop(&mut self.bounds.stop) => return Outcome::Stopped,
+                    }
                 } else {
                     Err(format!(
                         "the tool {} is not available to this agent",

@@ -158,22 +158,39 @@ pub struct RunRegistry {
     limits: Arc<RunLimits>,
 }
 
-/// The right to run in a chat, held for the whole run: dropping it lets the next turn in.
+/// The right to run in a chat, held for the whole run: ending or dropping it lets the next
+/// turn in.
 pub struct RunSlot {
     registry: RunRegistry,
     run: Arc<Run>,
-    _turn: OwnedMutexGuard<()>,
+    turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl RunSlot {
     pub fn run(&self) -> &Arc<Run> {
         &self.run
     }
+
+    /// Ends the run with its final event. The run stops counting (runs at once, the chat's
+    /// current run) and the next turn may go before the event is sent, so a client that
+    /// acts on the event never finds the run still counted.
+    pub fn end(mut self, event: RunEvent) {
+        self.registry.release(&self.run);
+        self.turn.take();
+        self.run.emit(event);
+    }
 }
 
 impl Drop for RunSlot {
     fn drop(&mut self) {
-        self.registry.finish(&self.run);
+        if self.turn.is_some() {
+            // Dropped without `end`: the run task failed or its turn could not start.
+            self.registry.release(&self.run);
+            self.run.emit(RunEvent::Failed {
+                error: "The agent stopped unexpectedly.".into(),
+                message: None,
+            });
+        }
     }
 }
 
@@ -271,7 +288,7 @@ impl RunRegistry {
         Ok(RunSlot {
             registry: self.clone(),
             run,
-            _turn: guard,
+            turn: Some(guard),
         })
     }
 
@@ -297,6 +314,12 @@ impl RunRegistry {
         Some(run.id)
     }
 
+    /// Turns waiting behind the chat's running turn.
+    pub fn waiting(&self, chat_id: Uuid) -> usize {
+        let reg = self.inner.lock().expect("registry");
+        reg.chats.get(&chat_id).map_or(0, |t| t.waiting)
+    }
+
     /// Runs going now: on the server, and of one user.
     pub fn running(&self, owner: Uuid) -> (usize, usize) {
         let reg = self.inner.lock().expect("registry");
@@ -306,7 +329,8 @@ impl RunRegistry {
         )
     }
 
-    fn finish(&self, run: &Arc<Run>) {
+    /// Stops counting a run (once), keeping it replayable by id for a few seconds.
+    fn release(&self, run: &Arc<Run>) {
         {
             let mut reg = self.inner.lock().expect("registry");
             if let Some(n) = reg.running_by_user.get_mut(&run.owner) {
@@ -322,14 +346,6 @@ impl RunRegistry {
                 }
             }
             reg.tidy(run.chat_id);
-        }
-        // A run dropped without a final event (a panic in the run task) still ends for its
-        // followers.
-        if run.is_running() {
-            run.emit(RunEvent::Failed {
-                error: "The agent stopped unexpectedly.".into(),
-                message: None,
-            });
         }
         let registry = self.clone();
         let id = run.id;

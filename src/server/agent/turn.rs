@@ -67,6 +67,12 @@ impl AgentRunner {
                         "There must be a user message with content to answer.",
                     ));
                 }
+                // Checked before the chat exists, so a refused history leaves nothing behind.
+                for (role, content) in history {
+                    if *role == Role::User {
+                        validate_message(content)?;
+                    }
+                }
             }
             TurnInput::Retry => {}
         }
@@ -77,6 +83,22 @@ impl AgentRunner {
                 (Uuid::new_v4(), None)
             }
         };
+        // Edit and Retry are checked before waiting too (and again once the turn is theirs).
+        if existing.is_some() {
+            match &input {
+                TurnInput::Edit { message_id, .. } => {
+                    self.chats
+                        .check_latest_user_message(&user, chat_id, Some(*message_id))
+                        .await?;
+                }
+                TurnInput::Retry => {
+                    self.chats
+                        .check_latest_user_message(&user, chat_id, None)
+                        .await?;
+                }
+                _ => {}
+            }
+        }
         let slot = self.registry.begin(user.id, chat_id).await?;
         // From here on the turn completes even if its caller goes away (a client that closes
         // the connection drops this future): storing and starting run on their own task.
@@ -104,45 +126,18 @@ impl AgentRunner {
         agent: Option<String>,
         slot: super::runs::RunSlot,
     ) -> Result<Turn, AppError> {
-        if new_chat {
-            self.chats
-                .start_chat_with_id(&user, chat_id, None, agent.as_deref())
-                .await?;
-        }
-        let (chat, message) = match input {
-            TurnInput::Message(content) => {
-                self.chats
-                    .append_message(&user, chat_id, Role::User, &content, None)
-                    .await?
-            }
-            TurnInput::History(history) => {
-                let rows: Vec<(Role, &str, Option<&str>)> = history
-                    .iter()
-                    .map(|(role, content)| (*role, content.as_str(), None))
-                    .collect();
-                let (chat, stored) = self.chats.append_messages(&user, chat_id, &rows).await?;
-                let question = stored
-                    .into_iter()
-                    .rev()
-                    .find(|m| m.role == Role::User)
-                    .expect("checked above: the history has a user message");
-                (chat, question)
-            }
-            TurnInput::Edit {
-                message_id,
-                content,
-            } => {
-                self.chats
-                    .take_back_last_message(&user, chat_id, message_id)
-                    .await?;
-                self.chats
-                    .append_message(&user, chat_id, Role::User, &content, None)
-                    .await?
-            }
-            TurnInput::Retry => {
-                let question = self.chats.reopen_last_turn(&user, chat_id).await?;
-                let chat = self.chats.get_chat(user.id, chat_id).await?;
-                (chat, question)
+        let (chat, message) = match self
+            .store_turn(&user, chat_id, new_chat, input, agent)
+            .await
+        {
+            Ok(stored) => stored,
+            Err(e) => {
+                // Whoever follows the chat sees why this turn did not run.
+                slot.end(crate::model::RunEvent::Failed {
+                    error: e.to_string(),
+                    message: None,
+                });
+                return Err(e);
             }
         };
         let run = slot.run().clone();
@@ -155,5 +150,57 @@ impl AgentRunner {
             slot,
         );
         Ok(Turn { run, chat, message })
+    }
+
+    async fn store_turn(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        new_chat: bool,
+        input: TurnInput,
+        agent: Option<String>,
+    ) -> Result<(Chat, Message), AppError> {
+        if new_chat {
+            self.chats
+                .start_chat_with_id(user, chat_id, None, agent.as_deref())
+                .await?;
+        }
+        let (chat, message) = match input {
+            TurnInput::Message(content) => {
+                self.chats
+                    .append_message(user, chat_id, Role::User, &content, None)
+                    .await?
+            }
+            TurnInput::History(history) => {
+                let rows: Vec<(Role, &str, Option<&str>)> = history
+                    .iter()
+                    .map(|(role, content)| (*role, content.as_str(), None))
+                    .collect();
+                let (chat, stored) = self.chats.append_messages(user, chat_id, &rows).await?;
+                let question = stored
+                    .into_iter()
+                    .rev()
+                    .find(|m| m.role == Role::User)
+                    .expect("checked above: the history has a user message");
+                (chat, question)
+            }
+            TurnInput::Edit {
+                message_id,
+                content,
+            } => {
+                self.chats
+                    .take_back_last_message(user, chat_id, message_id)
+                    .await?;
+                self.chats
+                    .append_message(user, chat_id, Role::User, &content, None)
+                    .await?
+            }
+            TurnInput::Retry => {
+                let question = self.chats.reopen_last_turn(user, chat_id).await?;
+                let chat = self.chats.get_chat(user.id, chat_id).await?;
+                (chat, question)
+            }
+        };
+        Ok((chat, message))
     }
 }

@@ -122,7 +122,10 @@ async fn delete_chat(
     RequireUser(who): RequireUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    state.chats.delete_chat(who.user.id, chat_id(&id)?).await?;
+    let id = chat_id(&id)?;
+    state.chats.delete_chat(who.user.id, id).await?;
+    // A run in the chat stops spending on a chat that is gone.
+    state.agents.registry().stop(who.user.id, id);
     Ok(StatusCode::NO_CONTENT)
 }
 

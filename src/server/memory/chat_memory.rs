@@ -218,7 +218,11 @@ fn append_in_place(path: &Path, tail: &str, updated: &str) -> Result<(), ChatMem
         return Err(malformed());
     }
     // The entry first: a crash between the two writes leaves only `Updated:` behind.
-    file.write_all_at(tail.as_bytes(), len).map_err(io(path))?;
+    if let Err(e) = file.write_all_at(tail.as_bytes(), len) {
+        // A partial entry (a full disk, say) is taken back, so the document stays whole.
+        let _ = file.set_len(len);
+        return Err(io(path)(e));
+    }
     file.write_all_at(updated.as_bytes(), offset as u64)
         .map_err(io(path))?;
     Ok(())

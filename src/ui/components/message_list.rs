@@ -147,6 +147,13 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
                 </div>
             }
             .into_any()
+        } else if run.busy() {
+            view! {
+                <div class="run-status">
+                    <p class="muted">"Starting the agent…"</p>
+                </div>
+            }
+            .into_any()
         } else if let Some(error) = run.error.get() {
             view! {
                 <div class="run-status error" role="alert">
@@ -226,7 +233,7 @@ fn MessageItem(
     // Only the latest user message can be edited, and only the latest answer regenerated,
     // while nothing runs.
     let is_latest = move || {
-        !run.running.get()
+        !run.busy()
             && messages.with(|list| {
                 list.iter().rev().find(|m| m.role == role).map(|m| m.id) == Some(id)
                     && (role == Role::User || list.last().map(|m| m.id) == Some(id))

@@ -203,7 +203,7 @@ fn Conversation(data: ChatData, focus: Option<uuid::Uuid>) -> impl IntoView {
         <Title text=initial_title/>
         <ChatHeader title chat_id/>
         <MessageList chat_id agent=agent_name messages older run focus/>
-        <Composer send busy=run.running/>
+        <Composer send busy=Signal::derive(move || run.busy())/>
     }
 }
 
