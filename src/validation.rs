@@ -42,6 +42,7 @@ pub fn login_key(login: &str) -> String {
 
 /// Returns the trimmed display name.
 pub fn validate_display_name(name: &str) -> Result<String, AppError> {
+    reject_nul("display_name", name)?;
     let trimmed = name.trim();
     let len = trimmed.chars().count();
     if len == 0 {
@@ -61,6 +62,7 @@ pub fn validate_display_name(name: &str) -> Result<String, AppError> {
 
 /// Returns the about text with surrounding whitespace removed.
 pub fn validate_about(about: &str) -> Result<String, AppError> {
+    reject_nul("about", about)?;
     let trimmed = about.trim();
     if trimmed.chars().count() > ABOUT_MAX {
         return Err(AppError::validation(
@@ -91,6 +93,7 @@ pub fn validate_password_length(field: &str, password: &str) -> Result<(), AppEr
 
 /// Returns the trimmed key name.
 pub fn validate_api_key_name(name: &str) -> Result<String, AppError> {
+    reject_nul("name", name)?;
     let trimmed = name.trim();
     let len = trimmed.chars().count();
     if len == 0 || len > API_KEY_NAME_MAX {
@@ -106,9 +109,32 @@ pub fn validate_api_key_name(name: &str) -> Result<String, AppError> {
 /// by default.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_site_path(n) => n.to_string(),
         _ => "/chat".to_string(),
     }
+}
+
+/// A path of this site and nothing else: it starts with one `/`, and has no `\`, no control
+/// character and no whitespace anywhere (browsers drop tabs and newlines from URLs, so
+/// `/<TAB>/evil.example` would become `//evil.example`, another site).
+fn is_site_path(next: &str) -> bool {
+    next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+}
+
+/// Refuses text no database can store: PostgreSQL keeps no U+0000 in text (SQLite would),
+/// so both engines give the same clear answer.
+pub fn reject_nul(field: &str, value: &str) -> Result<(), AppError> {
+    if value.contains('\0') {
+        return Err(AppError::validation(
+            field,
+            format!("The {field} contains a NUL character (U+0000), which cannot be stored."),
+        ));
+    }
+    Ok(())
 }
 
 pub const TITLE_MAX: usize = 255;
@@ -122,6 +148,7 @@ pub const AUTO_TITLE_MAX: usize = 60;
 
 /// Returns the trimmed title.
 pub fn validate_title(title: &str) -> Result<String, AppError> {
+    reject_nul("title", title)?;
     let trimmed = title.trim();
     let len = trimmed.chars().count();
     if len == 0 || len > TITLE_MAX {
@@ -135,6 +162,7 @@ pub fn validate_title(title: &str) -> Result<String, AppError> {
 
 /// A message must say something and fit the limit; it is stored exactly as typed.
 pub fn validate_message(content: &str) -> Result<(), AppError> {
+    reject_nul("content", content)?;
     if content.trim().is_empty() {
         return Err(AppError::validation("content", "Message is empty."));
     }
@@ -209,6 +237,18 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/chat");
         assert_eq!(safe_next(Some("/\\evil.example")), "/chat");
         assert_eq!(safe_next(None), "/chat");
+        // Browsers strip these from URLs; each would make `//evil.example`.
+        for trick in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+        ] {
+            assert_eq!(safe_next(Some(trick)), "/chat", "{trick:?}");
+        }
+        assert_eq!(safe_next(Some("/chat/x\u{0}")), "/chat");
+        assert_eq!(safe_next(Some("javascript:alert(1)")), "/chat");
+        assert_eq!(safe_next(Some("/chat?m=1#x")), "/chat?m=1#x");
     }
 
     #[test]

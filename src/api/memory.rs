@@ -35,6 +35,7 @@ pub async fn save_preferences(preferences: String) -> Result<String, AppError> {
     respond(
         async {
             let who = require_user()?;
+            crate::validation::reject_nul("preferences", &preferences)?;
             if preferences.chars().count() > PREFERENCES_MAX {
                 return Err(AppError::validation(
                     "preferences",

@@ -10,6 +10,7 @@ mod chat_documents;
 mod chats;
 mod csrf_and_limits;
 mod foundation;
+mod hardening;
 mod profile_document;
 mod runs;
 mod search;

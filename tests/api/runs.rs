@@ -153,15 +153,18 @@ async fn the_queue_of_a_chat_is_bounded() {
                 })
             })
             .collect();
-        // Sixteen wait; the other three are refused at once.
+        // Sixteen wait; the other three are refused at once. Only then is the gate opened
+        // (a request still on its way would otherwise find a place as the queue moves).
         let registry = app.state.agents.registry();
-        for _ in 0..200 {
-            if registry.waiting(chat_id) == 16 {
+        for _ in 0..500 {
+            let refused = sends.iter().filter(|s| s.is_finished()).count();
+            if registry.waiting(chat_id) == 16 && refused == 3 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert_eq!(registry.waiting(chat_id), 16);
+        assert_eq!(sends.iter().filter(|s| s.is_finished()).count(), 3);
         gate.notify_one();
         assert_eq!(parse_sse(&read_all(held).await).0, "held ");
         let mut results = Vec::new();

@@ -420,7 +420,12 @@ impl ModelCall<'_> {
                         Some(Err(e)) => break Some(Outcome::Failed(e.to_string())),
                         Some(Ok(Chunk::Text(t))) => {
                             let room = self.bounds.max_chars.saturating_sub(reply_chars);
-                            let kept: String = t.chars().take(room).collect();
+                            // U+0000 cannot be stored (PostgreSQL): replaced, never lost.
+                            let kept: String = t
+                                .chars()
+                                .take(room)
+                                .map(|c| if c == '\0' { char::REPLACEMENT_CHARACTER } else { c })
+                                .collect();
                             let kept_chars = kept.chars().count();
                             reply_chars += kept_chars;
                             if !kept.is_empty() {

@@ -194,7 +194,12 @@ impl AuthService {
                 .check(bucket)
                 .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
         }
-        let row = self.store.user_by_login_key(&key).await?;
+        // Text that can be no login (too long, a NUL PostgreSQL cannot even compare) is looked
+        // up nowhere: it is an unknown login, answered the same way.
+        let row = match validate_login(&key) {
+            Ok(()) => self.store.user_by_login_key(&key).await?,
+            Err(_) => None,
+        };
         let ok = self
             .hasher
             .verify(password, row.as_ref().map(|r| r.password_hash.as_str()))

@@ -164,6 +164,11 @@ fn parse_messages(value: &Value) -> Result<Vec<Incoming>, OpenAiError> {
                     )))
                 }
             };
+            if content.contains('\0') {
+                return Err(invalid(format!(
+                    "messages[{i}].content contains a NUL character (U+0000), which cannot be stored."
+                )));
+            }
             Ok(Incoming { role, content })
         })
         .collect()

@@ -1,0 +1,125 @@
+//! Hardening: text no engine can store gets the same clear answer on both; `next` is only
+//! ever a path of this site.
+
+use serde_json::{json, Value};
+
+use crate::agent::{ask, complete, key_client, messages_of};
+use crate::fake_llm::{FakeLlm, Script};
+use crate::helpers::*;
+
+on_both_engines! {
+    async fn a_nul_character_is_refused_naming_the_field(app) {
+        app.register("ann").await;
+        let c = &app.client;
+        let titled = c.post(app.url("/v1/chats")).json(&json!({"title": "a\u{0}b"})).send().await.unwrap();
+        assert_eq!(titled.status(), 422);
+        assert_eq!(error_of(titled).await.2.as_deref(), Some("title"));
+        let chat = create_chat_titled(&app, c, None).await;
+        let posted = c
+            .post(app.url(&format!("/v1/chats/{chat}/messages")))
+            .json(&json!({"content": "hello\u{0}"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 422);
+        assert_eq!(error_of(posted).await.2.as_deref(), Some("content"));
+        let renamed = c.patch(app.url(&format!("/v1/chats/{chat}"))).json(&json!({"title": "\u{0}"})).send().await.unwrap();
+        assert_eq!(renamed.status(), 422);
+        let profile = c.put(app.url("/auth/profile")).json(&json!({"display_name": "Ann\u{0}"})).send().await.unwrap();
+        assert_eq!(profile.status(), 422);
+        assert_eq!(error_of(profile).await.2.as_deref(), Some("display_name"));
+        let about = c.put(app.url("/auth/profile")).json(&json!({"about": "x\u{0}y"})).send().await.unwrap();
+        assert_eq!(error_of(about).await.2.as_deref(), Some("about"));
+        // Nothing was stored, and the account works as before.
+        assert_eq!(c.get(app.url(&format!("/v1/chats/{chat}/messages"))).send().await.unwrap().json::<Value>().await.unwrap()["data"], json!([]));
+        let register = app
+            .other_client()
+            .post(app.url("/auth/register"))
+            .json(&json!({"login": "bob", "password": STRONG_PASSWORD, "display_name": "B\u{0}b"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(register.status(), 422);
+        // A login or a search with one is simply not found.
+        let login = app.login_with(&app.other_client(), "ann\u{0}", STRONG_PASSWORD).await;
+        assert_eq!(login.status(), 401);
+        let search = c.get(app.url("/v1/chats/search?q=a%00b")).send().await.unwrap();
+        assert_eq!(search.status(), 200);
+    }
+
+    async fn next_is_only_ever_a_path_of_this_site(app) {
+        app.register("ann").await;
+        let tricks = [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+        ];
+        let no_redirects = || {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+        };
+        // The login form's own action (the server function's path carries a hash).
+        let page = app.get(&app.other_client(), "/login").await.text().await.unwrap();
+        let start = page.find("action=\"/api/login").expect("the login form posts to /api/login…") + 8;
+        let action = &page[start..start + page[start..].find('"').unwrap()];
+        for next in tricks.iter().chain(["/profile"].iter()) {
+            // The login form posted without JavaScript answers with a redirect.
+            let response = no_redirects()
+                .post(app.url(action))
+                .header("accept", "text/html")
+                .form(&[("login", "ann"), ("password", STRONG_PASSWORD), ("next", next)])
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_redirection(), "{next:?}: {}", response.status());
+            let location = response.headers()["location"].to_str().unwrap().to_string();
+            let expected = if *next == "/profile" { "/profile" } else { "/chat" };
+            assert_eq!(location, expected, "{next:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_from_the_gateway_is_refused_and_one_from_the_model_replaced() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let fake = FakeLlm::start(vec![]).await;
+        let url = fake.base_url.clone();
+        let Some(app) = spawn_app_on(engine, move |v| {
+            v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
+        })
+        .await
+        else {
+            continue;
+        };
+        let (ann, _) = key_client(&app, "ann").await;
+        let refused = complete(&app, &ann, ask("hi\u{0}there")).await;
+        assert_eq!(refused.status(), 400);
+        let error: Value = refused.json().await.unwrap();
+        assert_eq!(error["error"]["type"], "invalid_request_error");
+        assert!(error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("messages[0].content"));
+
+        fake.push(Script::text(&["a\u{0}b"]));
+        let response = complete(&app, &ann, ask("say something odd")).await;
+        assert_eq!(response.status(), 200);
+        let chat = response.headers()["x-chat-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let reply: Value = response.json().await.unwrap();
+        assert_eq!(reply["choices"][0]["message"]["content"], "a\u{fffd}b");
+        assert_eq!(
+            messages_of(&app, &ann, &chat).await[1]["content"],
+            "a\u{fffd}b"
+        );
+    }
+}
