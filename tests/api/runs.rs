@@ -593,16 +593,24 @@ async fn response_chats(app: &TestApp, client: &Client) -> Vec<Value> {
     page["data"].as_array().unwrap().clone()
 }
 
-/// Waits until the chat has `n` messages and the last is an answer.
+/// Waits until nothing runs in the chat (its reply and document are written by then), and
+/// checks that it has `n` messages, the last an answer.
 async fn settled(app: &TestApp, client: &Client, chat: &str, n: usize) -> Vec<Value> {
-    for _ in 0..100 {
-        let messages = messages_of(app, client, chat).await;
-        if messages.len() == n && messages[n - 1]["role"] == "assistant" {
+    for _ in 0..200 {
+        let run = client
+            .get(app.url(&format!("/v1/chats/{chat}/run")))
+            .send()
+            .await
+            .unwrap();
+        if run.status() == 204 {
+            let messages = messages_of(app, client, chat).await;
+            assert_eq!(messages.len(), n);
+            assert_eq!(messages[n - 1]["role"], "assistant");
             return messages;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the chat did not settle at {n} messages");
+    panic!("the chat's run did not end");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
