@@ -327,6 +327,18 @@ impl ChatService {
         let _guard = self.documents.memory().lock(chat_id).await;
         let question = self.check_latest_user_message(user, chat_id, None).await?;
         let seq = parse_seq(&question.cursor)?;
+        self.drop_messages_after(user, chat_id, seq).await?;
+        Ok(question)
+    }
+
+    /// Deletes the chat's messages after position `seq` (their index entries go by cascade)
+    /// and rewrites the document when any went. The caller holds the chat's lock.
+    async fn drop_messages_after(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        seq: i64,
+    ) -> Result<(), AppError> {
         if self
             .store
             .delete_messages_after(user.id, chat_id, seq)
@@ -337,7 +349,7 @@ impl ChatService {
                 tracing::error!(%chat_id, "rewriting a chat document: {e}");
             }
         }
-        Ok(question)
+        Ok(())
     }
 
     /// The chat's latest user message: 404 for a chat that is not the user's, 422 when it
@@ -388,13 +400,7 @@ impl ChatService {
             .check_latest_user_message(user, chat_id, Some(message_id))
             .await?;
         let seq = parse_seq(&latest.cursor)?;
-        self.store
-            .delete_messages_after(user.id, chat_id, seq - 1)
-            .await?;
-        if let Err(e) = self.documents.rebuild_chat(user.id, chat_id).await {
-            tracing::error!(%chat_id, "rewriting a chat document: {e}");
-        }
-        Ok(())
+        self.drop_messages_after(user, chat_id, seq - 1).await
     }
 
     /// The chat's markdown document, for export (rewritten from the database if missing).

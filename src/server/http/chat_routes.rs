@@ -57,7 +57,9 @@ struct PostBody {
 }
 
 /// Query strings that do not parse are a 400 in our error shape, like bad JSON.
-fn query<T>(q: Result<Query<T>, axum::extract::rejection::QueryRejection>) -> Result<T, AppError> {
+pub(super) fn query<T>(
+    q: Result<Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, AppError> {
     q.map(|Query(v)| v)
         .map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))
 }

@@ -97,13 +97,22 @@ async fn regenerate(
     RequireUser(who): RequireUser,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
-    let id = chat_id(&id)?;
+    accept_turn(&state, who.user, chat_id(&id)?, TurnInput::Retry).await
+}
+
+/// Starts a turn in an existing chat for a script: 202 with the run to follow on `/run`.
+async fn accept_turn(
+    state: &AppState,
+    user: crate::model::User,
+    id: uuid::Uuid,
+    input: TurnInput,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let turn = state
         .agents
         .start_turn(TurnRequest {
-            user: who.user,
+            user,
             chat_id: Some(id),
-            input: TurnInput::Retry,
+            input,
             agent: None,
         })
         .await?;
@@ -129,22 +138,11 @@ async fn edit_message(
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let id = chat_id(&id)?;
     let message_id = super::parse_path_id(&message_id, "message")?;
-    let turn = state
-        .agents
-        .start_turn(TurnRequest {
-            user: who.user,
-            chat_id: Some(id),
-            input: TurnInput::Edit {
-                message_id,
-                content: body.content,
-            },
-            agent: None,
-        })
-        .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"run_id": turn.run.id, "chat_id": id, "message": turn.message})),
-    ))
+    let input = TurnInput::Edit {
+        message_id,
+        content: body.content,
+    };
+    accept_turn(&state, who.user, id, input).await
 }
 
 #[derive(Deserialize)]
@@ -158,8 +156,7 @@ async fn usage(
     RequireUser(who): RequireUser,
     q: Result<Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    let Query(q) =
-        q.map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))?;
+    let q = super::chat_routes::query(q)?;
     let days = q.days.unwrap_or(30);
     if !(1..=366).contains(&days) {
         return Err(AppError::validation(
