@@ -216,6 +216,49 @@ async fn bench_auth(a: &Args) {
     );
 }
 
+/// Peak memory and answers during 5,000 parallel login attempts with wrong passwords for
+/// unknown logins (each would cost a hash), from one client address.
+async fn bench_flood(a: &Args) {
+    let url = a.url.clone();
+    let c = Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let (before, _) = rss_mib(a.pid);
+    let t = Instant::now();
+    let mut flood = Vec::new();
+    for i in 0..5000 {
+        let (c, url) = (c.clone(), url.clone());
+        flood.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let status = c
+                .post(format!("{url}/auth/login"))
+                .json(&json!({"login": format!("nobody{i}"), "password": "wrong password"}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            (status, t.elapsed())
+        }));
+    }
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    let mut lat = Vec::new();
+    for f in flood {
+        let (status, took) = f.await.unwrap();
+        *statuses.entry(status).or_default() += 1;
+        lat.push(took);
+    }
+    lat.sort();
+    let (after, hwm) = rss_mib(a.pid);
+    println!(
+        "5,000 parallel wrong logins in {:.1} s: answers {statuses:?} (0 = connection failed), p50 {} p99 {}; server RSS before {before:.1} MiB, after {after:.1} MiB, peak (VmHWM) {hwm:.1} MiB",
+        t.elapsed().as_secs_f64(),
+        ms(percentile(&lat, 0.5)),
+        ms(percentile(&lat, 0.99)),
+    );
+}
+
 async fn bench_chats(a: &Args) {
     let url = a.url.clone();
     let c = client();
@@ -417,6 +460,7 @@ async fn main() {
     match a.what.as_str() {
         "auth" => bench_auth(&a).await,
         "chats" => bench_chats(&a).await,
+        "flood" => bench_flood(&a).await,
         // The fake model, serving until killed (scripts/bench.sh keeps it up for wrk too).
         "llm" => {
             start_instant_llm(llm_port).await;

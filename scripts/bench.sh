@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the figures in the closing notes against the release build, with a fresh SQLite
 # database: start-up time, idle memory, release WASM size, and the load benchmarks.
-# Usage: scripts/bench.sh [auth|chats|agent|all]   (needs `cargo leptos build --release` first)
+# Usage: scripts/bench.sh [auth|chats|flood|agent|all]   (needs `cargo leptos build --release` first)
 #        scripts/bench.sh search [--chats N --per-chat M]   (history search, in process; set
 #        DATABASE_URL=postgres://… to run it on PostgreSQL)
 #        scripts/bench.sh append   (appends into a chat of 5,000 messages and into new chats,
@@ -44,7 +44,7 @@ echo "release WASM: $(stat -c %s "$wasm" | awk '{printf "%.0f KiB", $1/1024}') r
 # The server may not share the benchmark client's process: it gets its own.
 bench() { target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" "$1"; }
 case "$what" in
-  auth|chats) bench "$what" ;;
+  auth|chats|flood) bench "$what" ;;
   agent)
     target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" llm &
     llm=$!
