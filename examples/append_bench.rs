@@ -22,12 +22,10 @@ fn text(i: usize) -> String {
 }
 
 async fn register(state: &AppState, login: &str) -> User {
-    let client = ClientInfo {
-        ip: None,
-        user_agent: None,
-    };
+    let client = ClientInfo::default();
     state
         .auth
+        .accounts
         .register(login, "plum-orbit-sailcloth-42", login, None, &client)
         .await
         .expect("register")

@@ -19,6 +19,9 @@ use crate::ui::pages::{
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The page's Content-Security-Policy names the nonce leptos puts on its scripts.
+    #[cfg(feature = "ssr")]
+    crate::server::http::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -37,6 +37,8 @@ pub struct ApiKeyInfo {
     pub prefix: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// After this the key no longer works; `None`: until revoked.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A freshly created API key: the only time `key` is ever shown.
@@ -47,6 +49,7 @@ pub struct NewApiKey {
     pub prefix: String,
     pub key: String,
     pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A chat as listed and shown.

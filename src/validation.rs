@@ -125,6 +125,19 @@ fn is_site_path(next: &str) -> bool {
             .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
 }
 
+/// Percent-encodes a query value (RFC 3986 unreserved characters and `/` stay as they are).
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Refuses text no database can store: PostgreSQL keeps no U+0000 in text (SQLite would),
 /// so both engines give the same clear answer.
 pub fn reject_nul(field: &str, value: &str) -> Result<(), AppError> {
@@ -202,6 +215,14 @@ pub fn title_from_message(content: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            super::encode_query_value("/chat/1?a=b&c"),
+            "/chat/1%3Fa%3Db%26c"
+        );
+    }
+
     use super::*;
 
     #[test]

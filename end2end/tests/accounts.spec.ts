@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { PASSWORD, logIn, register, uniqueLogin, userMenu, waitForHydration, watchConsole } from "./helpers";
 
 test("register, log out, log in, edit the profile and change the password", async ({ page }) => {
@@ -69,6 +69,7 @@ test("an API key is shown once, works, and stops working when revoked", async ({
   await page.goto("/profile");
   await waitForHydration(page);
   await page.getByLabel("Key name").fill("laptop script");
+  await page.getByLabel("Your password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Create key" }).click();
   const keyInput = page.getByLabel("New API key");
   await expect(keyInput).toBeVisible();

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { register, send, uniqueLogin, waitForHydration, watchConsole } from "./helpers";
 
 test("a reply streams in, and a tool step appears", async ({ page }) => {

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
+import { test, expect } from "./fixtures";
+import type { Page } from "@playwright/test";
 import { register, uniqueLogin, userMenu, waitForHydration, watchConsole } from "./helpers";
 
 async function startChat(page: Page, text: string) {

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from "@playwright/test";
+import { test, expect } from "./fixtures";
+import type { Page } from "@playwright/test";
 import * as fs from "node:fs";
 import { register, send, uniqueLogin, waitForHydration, watchConsole } from "./helpers";
 import { recallPort } from "../playwright.config";

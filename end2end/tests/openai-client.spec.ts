@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import OpenAI from "openai";
 import { PASSWORD, uniqueLogin } from "./helpers";
 
@@ -6,7 +6,7 @@ import { PASSWORD, uniqueLogin } from "./helpers";
 test("the OpenAI client works against /v1, streaming and not", async ({ request, baseURL }) => {
   const login = uniqueLogin("sdk");
   expect((await request.post("/auth/register", { data: { login, password: PASSWORD, display_name: "SDK User" } })).status()).toBe(201);
-  const created = await request.post("/auth/api-keys", { data: { name: "sdk" } });
+  const created = await request.post("/auth/api-keys", { data: { name: "sdk", password: PASSWORD } });
   const { key } = await created.json();
 
   const client = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: key });

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { waitForHydration, watchConsole } from "./helpers";
 
 test("the landing page loads, hydrates and has no console errors", async ({ page }) => {
@@ -31,4 +31,32 @@ test("an unknown page shows the not-found page with status 404", async ({ page }
   const response = await page.goto("/no/such/page");
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+});
+
+test("pages carry a nonce policy: the app hydrates under it, an injected script does not run", async ({ page, cspViolations }) => {
+  const response = await page.goto("/login");
+  const headers = response!.headers();
+  const policy = headers["content-security-policy"];
+  expect(policy).toMatch(/script-src 'self' 'nonce-[^']+'/);
+  expect(policy).toContain("frame-ancestors 'none'");
+  expect(policy).not.toMatch(/script-src[^;]*unsafe-inline/);
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  expect(headers["referrer-policy"]).toBeTruthy();
+  await waitForHydration(page);
+
+  // What an XSS would try: an inline script without the nonce is refused by the browser.
+  await page.evaluate(() => {
+    const s = document.createElement("script");
+    s.textContent = "window.__injected = true";
+    document.body.appendChild(s);
+  });
+  await expect.poll(() => cspViolations.length).toBeGreaterThan(0);
+  expect(await page.evaluate(() => (window as any).__injected)).toBeUndefined();
+  cspViolations.length = 0; // provoked on purpose; any other violation still fails the test
+});
+
+test("a logged-out visit to a personal page is a real redirect to the login", async ({ request }) => {
+  const response = await request.get("/profile", { maxRedirects: 0 });
+  expect(response.status()).toBe(303);
+  expect(response.headers()["location"]).toBe("/login?next=/profile");
 });

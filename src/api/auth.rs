@@ -13,7 +13,16 @@ use crate::server::context::{
     app_state, client_info, current_user, redirect_form_post, require_user, respond, set_cookie,
 };
 #[cfg(feature = "ssr")]
-use crate::server::http::{clear_session_cookie, parse_path_id, session_cookie};
+use crate::server::http::{clear_session_cookie, device_cookie, parse_path_id, session_cookie};
+
+/// Sets the cookies of a new session (and a known-device cookie for a browser new to it).
+#[cfg(feature = "ssr")]
+fn set_login_cookies(logged_in: &crate::server::auth::LoggedIn, secure: bool) {
+    set_cookie(session_cookie(&logged_in.token, secure));
+    if let Some(device) = &logged_in.device {
+        set_cookie(device_cookie(device, secure));
+    }
+}
 
 #[server]
 pub async fn get_current_user() -> Result<Option<User>, AppError> {
@@ -29,8 +38,13 @@ pub async fn login(
     respond(
         async {
             let state = app_state()?;
-            let logged_in = state.auth.login(&login, &password, &client_info()).await?;
-            set_cookie(session_cookie(&logged_in.token, state.config.cookie_secure));
+            let previous = current_user();
+            let logged_in = state
+                .auth
+                .sessions
+                .login(&login, &password, &client_info(), previous.as_ref())
+                .await?;
+            set_login_cookies(&logged_in, state.config.cookie_secure);
             redirect_form_post(&crate::validation::safe_next(next.as_deref()));
             Ok(logged_in.user)
         }
@@ -51,6 +65,7 @@ pub async fn register(
             let state = app_state()?;
             let logged_in = state
                 .auth
+                .accounts
                 .register(
                     &login,
                     &password,
@@ -59,7 +74,7 @@ pub async fn register(
                     &client_info(),
                 )
                 .await?;
-            set_cookie(session_cookie(&logged_in.token, state.config.cookie_secure));
+            set_login_cookies(&logged_in, state.config.cookie_secure);
             redirect_form_post(&crate::validation::safe_next(next.as_deref()));
             Ok(logged_in.user)
         }
@@ -73,7 +88,7 @@ pub async fn logout() -> Result<(), AppError> {
         async {
             let state = app_state()?;
             if let Some(who) = current_user() {
-                state.auth.logout(&who).await?;
+                state.auth.sessions.logout(&who).await?;
             }
             set_cookie(clear_session_cookie(state.config.cookie_secure));
             redirect_form_post("/login");
@@ -90,7 +105,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
         async {
             let who = require_user()?;
             let state = app_state()?;
-            state.auth.delete_account(&who, &password).await?;
+            state.auth.accounts.delete_account(&who, &password).await?;
             set_cookie(clear_session_cookie(state.config.cookie_secure));
             redirect_form_post("/");
             Ok(())
@@ -106,6 +121,7 @@ pub async fn update_profile(display_name: String, about: String) -> Result<User,
             let who = require_user()?;
             app_state()?
                 .auth
+                .accounts
                 .update_profile(&who, Some(&display_name), Some(&about))
                 .await
         }
@@ -113,18 +129,32 @@ pub async fn update_profile(display_name: String, about: String) -> Result<User,
     )
 }
 
+/// Changes the password; every other session ends and this one gets a new cookie. With
+/// `revoke_api_keys` (a checkbox: present when ticked) every API key is revoked too.
 #[server]
 pub async fn change_password(
     current_password: String,
     new_password: String,
+    revoke_api_keys: Option<String>,
 ) -> Result<(), AppError> {
     respond(
         async {
             let who = require_user()?;
-            app_state()?
+            let state = app_state()?;
+            let change = crate::server::auth::PasswordChange {
+                current_password: &current_password,
+                new_password: &new_password,
+                revoke_api_keys: revoke_api_keys.is_some_and(|v| v != "false"),
+            };
+            let token = state
                 .auth
-                .change_password(&who, &current_password, &new_password)
-                .await
+                .accounts
+                .change_password(&who, change, &client_info())
+                .await?;
+            if let Some(token) = token {
+                set_cookie(session_cookie(&token, state.config.cookie_secure));
+            }
+            Ok(())
         }
         .await,
     )
@@ -132,7 +162,7 @@ pub async fn change_password(
 
 #[server]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
-    respond(async { app_state()?.auth.list_sessions(&require_user()?).await }.await)
+    respond(async { app_state()?.auth.sessions.list(&require_user()?).await }.await)
 }
 
 #[server]
@@ -141,7 +171,7 @@ pub async fn end_session(id: String) -> Result<(), AppError> {
         async {
             let who = require_user()?;
             let id = parse_path_id(&id, "session")?;
-            app_state()?.auth.end_session(&who, id).await
+            app_state()?.auth.sessions.end(&who, id).await
         }
         .await,
     )
@@ -149,15 +179,31 @@ pub async fn end_session(id: String) -> Result<(), AppError> {
 
 #[server]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, AppError> {
-    respond(async { app_state()?.auth.list_api_keys(&require_user()?).await }.await)
+    respond(async { app_state()?.auth.keys.list(&require_user()?).await }.await)
 }
 
+/// A new API key, shown once. Needs the account's password; `expires_in_days` empty or
+/// absent: the key works until revoked.
 #[server]
-pub async fn create_api_key(name: String) -> Result<NewApiKey, AppError> {
+pub async fn create_api_key(
+    name: String,
+    password: String,
+    expires_in_days: Option<String>,
+) -> Result<NewApiKey, AppError> {
     respond(
         async {
             let who = require_user()?;
-            app_state()?.auth.create_api_key(&who, &name).await
+            let days = match expires_in_days.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(days) => Some(days.parse::<u32>().map_err(|_| {
+                    AppError::validation("expires_in_days", "Choose how many days the key lasts.")
+                })?),
+            };
+            app_state()?
+                .auth
+                .keys
+                .create(&who, &name, Some(&password), days)
+                .await
         }
         .await,
     )
@@ -169,7 +215,7 @@ pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
         async {
             let who = require_user()?;
             let id = parse_path_id(&id, "API key")?;
-            app_state()?.auth.revoke_api_key(&who, id).await
+            app_state()?.auth.keys.revoke(&who, id).await
         }
         .await,
     )

@@ -91,6 +91,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// How many password hashes may run at once (each takes ~19 MiB).
     pub hash_concurrency: usize,
+    /// How many password checks may wait for one; more are refused with 429 at once.
+    pub hash_queue: usize,
     /// A TOML file defining more agents.
     pub agents_file: Option<PathBuf>,
     /// How many characters of chat history the agent sends to the model at most.
@@ -228,6 +230,7 @@ impl Config {
                 "MARUNTIME_HASH_CONCURRENCY",
                 default_hashes as u32,
             )? as usize,
+            hash_queue: parse_count(&get, "MARUNTIME_HASH_QUEUE", 64)? as usize,
             agents_file: get("MARUNTIME_AGENTS_FILE").map(PathBuf::from),
             context_chars: parse_count(&get, "MARUNTIME_CONTEXT_CHARS", 24_000)? as usize,
             runs: run_limits(&get)?,

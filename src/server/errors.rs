@@ -16,6 +16,13 @@ impl From<super::store::StoreError> for AppError {
 
 impl From<super::auth::HashError> for AppError {
     fn from(e: super::auth::HashError) -> Self {
-        internal("password hashing", e)
+        match e {
+            // A flood of logins: refused at once, and nothing was checked or counted.
+            super::auth::HashError::Busy => AppError::Busy {
+                message: "The server is busy checking passwords. Try again in a moment.".into(),
+                retry_after_secs: 1,
+            },
+            e => internal("password hashing", e),
+        }
     }
 }

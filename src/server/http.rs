@@ -9,15 +9,19 @@ mod gateway;
 mod health;
 mod json;
 mod origin_check;
+mod page_guard;
 mod run_routes;
+mod security_headers;
 mod session_layer;
 
 pub use auth_routes::parse_path_id;
 pub use client::client_info;
 pub use origin_check::reject_cross_site;
+pub use page_guard::redirect_to_login;
 pub use run_routes::run_sse;
+pub use security_headers::{add_security_headers, set_page_policy};
 pub use session_layer::{
-    clear_session_cookie, resolve_user, session_cookie, CurrentUser, RequireUser,
+    clear_session_cookie, device_cookie, resolve_user, session_cookie, CurrentUser, RequireUser,
 };
 
 use axum::routing::{any, get};

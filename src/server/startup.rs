@@ -32,14 +32,19 @@ use crate::app::{shell, App};
 
 /// Largest request body accepted anywhere (413 beyond).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+/// Limiter counters and expired sessions are cleared this often (the limiters' window is
+/// five minutes, so their memory follows recent activity closely).
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("database: {0}")]
     Store(#[from] super::store::StoreError),
-    #[error("memory directory: {0}")]
-    MemoryDir(std::io::Error),
+    #[error("MARUNTIME_MEMORY_DIR {path}: {source}")]
+    MemoryDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot listen: {0}")]
     Bind(std::io::Error),
     #[error("password hasher: {0}")]
@@ -60,11 +65,14 @@ impl Application {
         let store = Store::connect(&config.database_url).await?;
         tokio::fs::create_dir_all(&config.memory_dir)
             .await
-            .map_err(StartupError::MemoryDir)?;
+            .map_err(|source| StartupError::MemoryDir {
+                path: config.memory_dir.display().to_string(),
+                source,
+            })?;
         let user_memory = UserMemory::new(&config.memory_dir);
         // One instance: its chat locks order every document write, account deletion included.
         let chat_memory = ChatMemory::new(&config.memory_dir);
-        let hasher = PasswordHasherPool::new(config.hash_concurrency).await?;
+        let hasher = PasswordHasherPool::new(config.hash_concurrency, config.hash_queue).await?;
         let auth = AuthService::new(
             store.clone(),
             user_memory.clone(),
@@ -72,7 +80,8 @@ impl Application {
             hasher,
             config.login_limit,
             config.register_limit,
-        );
+        )
+        .await?;
         let catalog = load_agents(&config)?;
         let documents = chat_documents(chat_memory, &store, &catalog);
         reindex_if_missing(&store);
@@ -132,7 +141,7 @@ impl Application {
             let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
             loop {
                 every.tick().await;
-                match auth.purge_expired().await {
+                match auth.housekeeping().await {
                     Ok(n) if n > 0 => tracing::info!("purged {n} expired sessions"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!("session purge failed: {e}"),
@@ -234,11 +243,16 @@ fn router(state: AppState) -> Router {
         .nest_service(&pkg_route, pkg)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(http::redirect_to_login))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             http::resolve_user,
         ))
         .layer(middleware::from_fn(http::reject_cross_site))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::add_security_headers,
+        ))
         // Streams (agent runs as text/plain lines, SSE) must reach the client chunk by chunk;
         // a compressor would hold them back.
         .layer(

@@ -8,6 +8,7 @@
 mod api_keys;
 mod auth_sessions;
 mod chats;
+mod instance_secrets;
 mod messages;
 mod search;
 mod usage;

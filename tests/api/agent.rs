@@ -27,7 +27,7 @@ pub(crate) async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
     );
     let key: Value = browser
         .post(app.url("/auth/api-keys"))
-        .json(&json!({"name": "sdk"}))
+        .json(&json!({"name": "sdk", "password": STRONG_PASSWORD}))
         .send()
         .await
         .unwrap()

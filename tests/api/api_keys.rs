@@ -7,7 +7,7 @@ use crate::helpers::*;
 on_both_engines! {
     async fn a_key_works_on_v1_until_revoked(app) {
         let user = app.register("ann").await;
-        let created = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "laptop"})).send().await.unwrap();
+        let created = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "laptop", "password": STRONG_PASSWORD})).send().await.unwrap();
         assert_eq!(created.status(), 201);
         let created: Value = created.json().await.unwrap();
         let key = created["key"].as_str().unwrap().to_string();
@@ -37,7 +37,7 @@ on_both_engines! {
 
     async fn keys_are_not_session_cookies_outside_v1(app) {
         app.register("ann").await;
-        let created: Value = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "k"})).send().await.unwrap().json().await.unwrap();
+        let created: Value = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "k", "password": STRONG_PASSWORD})).send().await.unwrap().json().await.unwrap();
         let key = created["key"].as_str().unwrap();
         let response = reqwest::Client::new().get(app.url("/auth/me")).bearer_auth(key).send().await.unwrap();
         assert_eq!(response.status(), 401);
@@ -45,7 +45,7 @@ on_both_engines! {
 
     async fn another_users_key_cannot_be_revoked_or_listed(app) {
         app.register("ann").await;
-        let created: Value = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "k"})).send().await.unwrap().json().await.unwrap();
+        let created: Value = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "k", "password": STRONG_PASSWORD})).send().await.unwrap().json().await.unwrap();
         let bob = app.other_client();
         app.register_with(&bob, "bob", STRONG_PASSWORD).await;
         let id = created["id"].as_str().unwrap();
@@ -59,7 +59,7 @@ on_both_engines! {
 
     async fn a_key_needs_a_name(app) {
         app.register("ann").await;
-        let response = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "  "})).send().await.unwrap();
+        let response = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "  ", "password": STRONG_PASSWORD})).send().await.unwrap();
         assert_eq!(response.status(), 422);
         assert_eq!(error_of(response).await.2.as_deref(), Some("name"));
     }

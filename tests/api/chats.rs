@@ -139,7 +139,7 @@ on_both_engines! {
         let r = app.get(&app.client, "/v1/chats").await;
         assert_eq!(r.status(), 401);
         app.register("ann").await;
-        let key: Value = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "k"})).send().await.unwrap().json().await.unwrap();
+        let key: Value = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "k", "password": STRONG_PASSWORD})).send().await.unwrap().json().await.unwrap();
         let script = reqwest::Client::new();
         let created = script.post(app.url("/v1/chats")).bearer_auth(key["key"].as_str().unwrap()).json(&json!({"title": "from a script"})).send().await.unwrap();
         assert_eq!(created.status(), 201);
@@ -241,7 +241,7 @@ on_both_engines! {
             assert!(html.contains("This chat does not exist"));
         }
         let logged_out = app.other_client().get(app.url(&format!("/chat/{id}"))).header("accept", "text/html").send().await.unwrap();
-        assert_eq!(logged_out.status(), 302);
+        assert_eq!(logged_out.status(), 303);
         assert_eq!(logged_out.headers()["location"], format!("/login?next=/chat/{id}"));
     }
 }

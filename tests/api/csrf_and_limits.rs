@@ -11,7 +11,7 @@ on_both_engines! {
             .client
             .post(app.url("/auth/api-keys"))
             .header("origin", "https://evil.example")
-            .json(&json!({"name": "stolen"}))
+            .json(&json!({"name": "stolen", "password": STRONG_PASSWORD}))
             .send()
             .await
             .unwrap();
@@ -23,7 +23,7 @@ on_both_engines! {
             .client
             .post(app.url("/auth/api-keys"))
             .header("origin", format!("http://{}", app.addr))
-            .json(&json!({"name": "mine"}))
+            .json(&json!({"name": "mine", "password": STRONG_PASSWORD}))
             .send()
             .await
             .unwrap();

@@ -123,3 +123,43 @@ async fn a_nul_from_the_gateway_is_refused_and_one_from_the_model_replaced() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_models_own_error_text_is_not_shown_to_users() {
+    let fake = FakeLlm::start(vec![Script::Status(400)]).await;
+    let url = fake.base_url.clone();
+    let app = spawn_app_on(Engine::Sqlite, move |v| {
+        v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
+    })
+    .await
+    .unwrap();
+    let (ann, _) = key_client(&app, "ann").await;
+    let r = complete(&app, &ann, ask("hello")).await;
+    assert_eq!(r.status(), 502);
+    let body: Value = r.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(!message.contains("fake error"), "{message}");
+    assert!(
+        message.contains("refused the request (status 400)"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_memory_directory_that_cannot_be_made_is_named_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, "x").unwrap();
+    let mut values = base_values(&dir);
+    values.insert(
+        "MARUNTIME_MEMORY_DIR".into(),
+        file.join("memory").display().to_string(),
+    );
+    let config = maruntime::server::config::Config::from_map(&values).unwrap();
+    let error = match maruntime::server::startup::Application::build(config).await {
+        Ok(_) => panic!("a memory directory under a file cannot be made"),
+        Err(e) => e.to_string(),
+    };
+    assert!(error.starts_with("MARUNTIME_MEMORY_DIR "), "{error}");
+    assert!(error.contains(&file.display().to_string()), "{error}");
+}

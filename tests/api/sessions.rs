@@ -87,7 +87,7 @@ on_both_engines! {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 302);
+        assert_eq!(response.status(), 303);
         assert_eq!(response.headers()["location"], "/login?next=/profile");
         let body = response.text().await.unwrap();
         assert!(!body.contains("API keys"));

@@ -76,7 +76,7 @@ on_both_engines! {
         assert!(!store.delete_session(bob.id, s.id).await.unwrap());
         assert!(store.delete_session(ann.id, s.id).await.unwrap());
 
-        let key = ApiKeyInfo { id: Uuid::new_v4(), name: "k".into(), prefix: "mrt_abc".into(), created_at: ann.created_at, last_used_at: None };
+        let key = ApiKeyInfo { id: Uuid::new_v4(), name: "k".into(), prefix: "mrt_abc".into(), created_at: ann.created_at, last_used_at: None, expires_at: None };
         store.insert_api_key(&key, ann.id, "khash").await.unwrap();
         assert!(store.list_api_keys(bob.id).await.unwrap().is_empty());
         assert!(!store.delete_api_key(bob.id, key.id).await.unwrap());
@@ -89,10 +89,10 @@ on_both_engines! {
         let ann = insert(store, "ann").await;
         let now = Utc::now().timestamp_millis();
         store.insert_session(&session(ann.id, "t", now, now + 60_000)).await.unwrap();
-        let key = ApiKeyInfo { id: Uuid::new_v4(), name: "k".into(), prefix: "mrt_abc".into(), created_at: ann.created_at, last_used_at: None };
+        let key = ApiKeyInfo { id: Uuid::new_v4(), name: "k".into(), prefix: "mrt_abc".into(), created_at: ann.created_at, last_used_at: None, expires_at: None };
         store.insert_api_key(&key, ann.id, "khash").await.unwrap();
         assert!(store.delete_user(ann.id).await.unwrap());
         assert!(store.live_session_by_token_hash("t", now).await.unwrap().is_none());
-        assert!(store.user_by_api_key_hash("khash").await.unwrap().is_none());
+        assert!(store.user_by_api_key_hash("khash", 0).await.unwrap().is_none());
     }
 }

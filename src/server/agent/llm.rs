@@ -75,6 +75,10 @@ pub enum LlmError {
     Timeout(u64),
     #[error("The language model sent a response we could not use: {0}")]
     BadResponse(String),
+    /// Its own error text goes to the server log only: it can name the provider's account,
+    /// quota or internals, and it is not ours to show.
+    #[error("The language model refused the request (status {0}); the server log has its reason.")]
+    Refused(u16),
     #[error(
         "The language model sent one event larger than {0} bytes (MARUNTIME_LLM_MAX_EVENT_BYTES)."
     )]
@@ -219,7 +223,7 @@ impl LlmClient {
                 LlmError::Unreachable(format!("it answered with status {status}")),
                 wait,
             ),
-            _ => Failure::Final(LlmError::BadResponse(error_message(&text, status))),
+            _ => Failure::Final(LlmError::Refused(status)),
         })
     }
 }

@@ -11,10 +11,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::json::ApiJson;
-use super::session_layer::{clear_session_cookie, session_cookie, CurrentUser, RequireUser};
+use super::session_layer::{
+    clear_session_cookie, device_cookie, session_cookie, CurrentUser, RequireUser,
+};
 use crate::error::AppError;
 use crate::model::User;
-use crate::server::auth::{ClientInfo, LoggedIn};
+use crate::server::auth::{ClientInfo, LoggedIn, PasswordChange};
 use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -49,6 +51,9 @@ struct LoginBody {
 struct PasswordBody {
     current_password: String,
     new_password: String,
+    /// Also revoke every API key (default: keep them).
+    #[serde(default)]
+    revoke_api_keys: bool,
 }
 
 #[derive(Deserialize)]
@@ -60,11 +65,23 @@ struct ProfileBody {
 #[derive(Deserialize)]
 struct ApiKeyBody {
     name: String,
+    /// The account's password: required.
+    password: Option<String>,
+    /// Days until the key stops working; absent or null: until revoked.
+    expires_in_days: Option<u32>,
 }
 
+/// The user as JSON, with the new session's cookie and, for a browser new to the account, a
+/// known-device cookie.
 fn with_session_cookie(state: &AppState, status: StatusCode, logged_in: LoggedIn) -> Response {
-    let cookie = session_cookie(&logged_in.token, state.config.cookie_secure);
-    (status, [(header::SET_COOKIE, cookie)], Json(logged_in.user)).into_response()
+    let secure = state.config.cookie_secure;
+    let mut response = (status, Json(logged_in.user)).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, session_cookie(&logged_in.token, secure));
+    if let Some(device) = logged_in.device {
+        headers.append(header::SET_COOKIE, device_cookie(&device, secure));
+    }
+    response
 }
 
 async fn register(
@@ -74,6 +91,7 @@ async fn register(
 ) -> Result<Response, AppError> {
     let logged_in = state
         .auth
+        .accounts
         .register(
             &body.login,
             &body.password,
@@ -88,11 +106,13 @@ async fn register(
 async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
+    axum::Extension(CurrentUser(previous)): axum::Extension<CurrentUser>,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, AppError> {
     let logged_in = state
         .auth
-        .login(&body.login, &body.password, &client)
+        .sessions
+        .login(&body.login, &body.password, &client, previous.as_ref())
         .await?;
     Ok(with_session_cookie(&state, StatusCode::OK, logged_in))
 }
@@ -103,7 +123,7 @@ async fn logout(
     axum::Extension(CurrentUser(user)): axum::Extension<CurrentUser>,
 ) -> Result<Response, AppError> {
     if let Some(user) = user {
-        state.auth.logout(&user).await?;
+        state.auth.sessions.logout(&user).await?;
     }
     let cookie = clear_session_cookie(state.config.cookie_secure);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
@@ -113,16 +133,31 @@ pub async fn me(RequireUser(who): RequireUser) -> Json<User> {
     Json(who.user)
 }
 
+/// `PUT /auth/password`: every session ends; this one goes on under a new cookie.
 async fn change_password(
     State(state): State<AppState>,
     RequireUser(who): RequireUser,
+    client: ClientInfo,
     ApiJson(body): ApiJson<PasswordBody>,
-) -> Result<StatusCode, AppError> {
-    state
+) -> Result<Response, AppError> {
+    let change = PasswordChange {
+        current_password: &body.current_password,
+        new_password: &body.new_password,
+        revoke_api_keys: body.revoke_api_keys,
+    };
+    let token = state
         .auth
-        .change_password(&who, &body.current_password, &body.new_password)
+        .accounts
+        .change_password(&who, change, &client)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Some(token) = token {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            session_cookie(&token, state.config.cookie_secure),
+        );
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -136,7 +171,11 @@ async fn delete_account(
     RequireUser(who): RequireUser,
     ApiJson(body): ApiJson<DeleteAccountBody>,
 ) -> Result<impl IntoResponse, AppError> {
-    state.auth.delete_account(&who, &body.password).await?;
+    state
+        .auth
+        .accounts
+        .delete_account(&who, &body.password)
+        .await?;
     let cookie = clear_session_cookie(state.config.cookie_secure);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]))
 }
@@ -148,6 +187,7 @@ async fn update_profile(
 ) -> Result<Json<User>, AppError> {
     let user = state
         .auth
+        .accounts
         .update_profile(&who, body.display_name.as_deref(), body.about.as_deref())
         .await?;
     Ok(Json(user))
@@ -158,7 +198,7 @@ async fn list_sessions(
     RequireUser(who): RequireUser,
 ) -> Result<Json<serde_json::Value>, AppError> {
     Ok(Json(
-        json!({ "data": state.auth.list_sessions(&who).await? }),
+        json!({ "data": state.auth.sessions.list(&who).await? }),
     ))
 }
 
@@ -169,7 +209,8 @@ async fn end_session(
 ) -> Result<StatusCode, AppError> {
     state
         .auth
-        .end_session(&who, parse_path_id(&id, "session")?)
+        .sessions
+        .end(&who, parse_path_id(&id, "session")?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -179,7 +220,16 @@ async fn create_api_key(
     RequireUser(who): RequireUser,
     ApiJson(body): ApiJson<ApiKeyBody>,
 ) -> Result<(StatusCode, Json<crate::model::NewApiKey>), AppError> {
-    let key = state.auth.create_api_key(&who, &body.name).await?;
+    let key = state
+        .auth
+        .keys
+        .create(
+            &who,
+            &body.name,
+            body.password.as_deref(),
+            body.expires_in_days,
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(key)))
 }
 
@@ -187,9 +237,7 @@ async fn list_api_keys(
     State(state): State<AppState>,
     RequireUser(who): RequireUser,
 ) -> Result<Json<serde_json::Value>, AppError> {
-    Ok(Json(
-        json!({ "data": state.auth.list_api_keys(&who).await? }),
-    ))
+    Ok(Json(json!({ "data": state.auth.keys.list(&who).await? })))
 }
 
 async fn revoke_api_key(
@@ -199,7 +247,8 @@ async fn revoke_api_key(
 ) -> Result<StatusCode, AppError> {
     state
         .auth
-        .revoke_api_key(&who, parse_path_id(&id, "API key")?)
+        .keys
+        .revoke(&who, parse_path_id(&id, "API key")?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,6 +13,21 @@ use crate::server::auth::{Authenticated, ClientInfo};
 use crate::server::state::AppState;
 
 pub const SESSION_COOKIE: &str = "session_token";
+/// The known-device cookie (see `auth::devices`).
+pub const DEVICE_COOKIE: &str = "maruntime_device";
+/// A device cookie lives as long as browsers allow (400 days), renewed by each login.
+const DEVICE_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
+
+/// With `Secure`, cookies carry the `__Host-` prefix: the browser then refuses one set
+/// without `Secure`, for another path or by a sibling domain, so no other site on the same
+/// domain can plant or shadow it.
+pub fn cookie_name(base: &'static str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
 
 /// The resolved user of this request, if any.
 #[derive(Clone, Debug)]
@@ -21,16 +36,18 @@ pub struct CurrentUser(pub Option<Authenticated>);
 /// Middleware: resolves the user once per request.
 pub async fn resolve_user(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let client = client_info(
+    let secure = state.config.cookie_secure;
+    let mut client = client_info(
         &parts.headers,
         peer_addr(&parts),
         &state.config.trusted_proxies,
     );
+    client.device = cookie_value(&parts.headers, &cookie_name(DEVICE_COOKIE, secure));
     let user = authenticate(&state, &parts).await;
     let renew_token = user
         .as_ref()
         .filter(|u| u.renewed)
-        .and_then(|_| cookie_value(&parts.headers, SESSION_COOKIE));
+        .and_then(|_| cookie_value(&parts.headers, &cookie_name(SESSION_COOKIE, secure)));
     parts.extensions.insert(client);
     parts.extensions.insert(CurrentUser(user));
     let mut response = next.run(Request::from_parts(parts, body)).await;
@@ -38,10 +55,9 @@ pub async fn resolve_user(State(state): State<AppState>, req: Request, next: Nex
     // unless the handler already set or cleared the cookie (login, logout).
     if let Some(token) = renew_token {
         if !response.headers().contains_key(header::SET_COOKIE) {
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                session_cookie(&token, state.config.cookie_secure),
-            );
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&token, secure));
         }
     }
     response
@@ -56,10 +72,11 @@ async fn authenticate(state: &AppState, parts: &Parts) -> Option<Authenticated> 
         .starts_with("/v1/")
         .then(|| bearer_token(&parts.headers))
         .flatten();
+    let session_cookie = cookie_name(SESSION_COOKIE, state.config.cookie_secure);
     let result = if let Some(key) = bearer {
-        state.auth.authenticate_api_key(key).await
-    } else if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
-        state.auth.authenticate_session(&token).await
+        state.auth.keys.authenticate(key).await
+    } else if let Some(token) = cookie_value(&parts.headers, &session_cookie) {
+        state.auth.sessions.authenticate(&token).await
     } else {
         Ok(None)
     };
@@ -87,23 +104,34 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// `Set-Cookie` for a session token. Max-Age matches the session's idle expiry.
-pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
-    let max_age = crate::server::auth::SESSION_IDLE_SECS;
+/// `Set-Cookie` for cookie `base` (prefixed when `secure`), HttpOnly, for the whole site.
+fn cookie(base: &'static str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
+    let name = cookie_name(base, secure);
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}"
+        "{name}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}"
     ))
-    .expect("tokens are URL-safe base64")
+    .expect("cookie values are URL-safe base64, dots and hex")
+}
+
+/// `Set-Cookie` for a session token. Max-Age matches the session's idle expiry.
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    cookie(
+        SESSION_COOKIE,
+        token,
+        crate::server::auth::SESSION_IDLE_SECS,
+        secure,
+    )
 }
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0{secure}"
-    ))
-    .expect("static cookie text is valid")
+    cookie(SESSION_COOKIE, "", 0, secure)
+}
+
+/// `Set-Cookie` for a known-device cookie; logging out leaves it in place.
+pub fn device_cookie(value: &str, secure: bool) -> HeaderValue {
+    cookie(DEVICE_COOKIE, value, DEVICE_MAX_AGE_SECS, secure)
 }
 
 /// Extractor for handlers that need a logged-in user: 401 otherwise.
@@ -162,9 +190,10 @@ mod tests {
         ] {
             assert!(c.contains(attr), "{c} lacks {attr}");
         }
-        assert!(!session_cookie("tok", false)
-            .to_str()
-            .unwrap()
-            .contains("Secure"));
+        assert!(c.starts_with("__Host-session_token=tok;"), "{c}");
+        let plain = session_cookie("tok", false);
+        let plain = plain.to_str().unwrap();
+        assert!(!plain.contains("Secure"));
+        assert!(plain.starts_with("session_token=tok;"));
     }
 }

@@ -67,7 +67,15 @@ impl UserMemory {
     pub async fn create_user_profile(&self, user: &User) -> Result<(), UserMemoryError> {
         let _guard = self.write_lock.lock().await;
         let text = render_profile(user, PREFERENCES_PLACEHOLDER);
-        write_atomically(&self.profile_path(user.id), &text).await
+        let path = self.profile_path(user.id);
+        let dir = path.parent().expect("profile paths always have a parent");
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|source| UserMemoryError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        write_atomically(&path, &text).await
     }
 
     /// The profile document as stored, or `None` when it does not exist.
@@ -147,8 +155,11 @@ impl UserMemory {
         })
     }
 
-    /// Removes the user's whole folder (used when a registration has to be undone).
+    /// Removes the user's whole folder (an account deleted, or a registration undone). It
+    /// holds the write lock, and no other write creates the folder, so a profile write that
+    /// comes late fails instead of bringing `user.md` back.
     pub async fn delete_user(&self, user_id: Uuid) -> Result<(), UserMemoryError> {
+        let _guard = self.write_lock.lock().await;
         let dir = self.user_dir(user_id);
         match tokio::fs::remove_dir_all(&dir).await {
             Ok(()) => Ok(()),
@@ -224,8 +235,8 @@ async fn write_atomically(path: &Path, text: &str) -> Result<(), UserMemoryError
         path: path.to_path_buf(),
         source,
     };
+    // The folder must exist: only `create_user_profile` makes it.
     let dir = path.parent().expect("profile paths always have a parent");
-    tokio::fs::create_dir_all(dir).await.map_err(io)?;
     let tmp = dir.join(format!(".user.md.{}.tmp", Uuid::new_v4()));
     tokio::fs::write(&tmp, text).await.map_err(io)?;
     if let Err(e) = tokio::fs::rename(&tmp, path).await {
@@ -345,5 +356,21 @@ mod tests {
             section(&text, "Preferences").unwrap(),
             "- prefers metric units"
         );
+    }
+
+    #[tokio::test]
+    async fn a_write_after_the_account_is_deleted_does_not_bring_user_md_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let memory = UserMemory::new(dir.path());
+        let u = user("about");
+        memory.create_user_profile(&u).await.unwrap();
+        memory.delete_user(u.id).await.unwrap();
+        assert!(memory.sync_identity(&u).await.is_err());
+        assert!(memory.add_preference(u.id, "late").await.is_err());
+        assert!(memory
+            .update_user_profile(u.id, ProfileSection::About, "late")
+            .await
+            .is_err());
+        assert!(!memory.user_dir(u.id).exists(), "the folder stays gone");
     }
 }

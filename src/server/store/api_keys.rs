@@ -15,8 +15,8 @@ impl Store {
         key_hash: &str,
     ) -> StoreResult<()> {
         sqlx::query(
-            "insert into api_keys (id, user_id, name, key_hash, prefix, created_at) \
-             values ($1, $2, $3, $4, $5, $6)",
+            "insert into api_keys (id, user_id, name, key_hash, prefix, created_at, expires_at) \
+             values ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(key.id.to_string())
         .bind(user_id.to_string())
@@ -24,6 +24,7 @@ impl Store {
         .bind(key_hash)
         .bind(&key.prefix)
         .bind(super::to_millis(key.created_at))
+        .bind(key.expires_at.map(super::to_millis))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -32,7 +33,7 @@ impl Store {
     /// The owner's keys, newest first.
     pub async fn list_api_keys(&self, user_id: Uuid) -> StoreResult<Vec<ApiKeyInfo>> {
         let rows = sqlx::query(
-            "select id, name, prefix, created_at, last_used_at from api_keys \
+            "select id, name, prefix, created_at, last_used_at, expires_at from api_keys \
              where user_id = $1 order by created_at desc, id",
         )
         .bind(user_id.to_string())
@@ -47,6 +48,10 @@ impl Store {
                     created_at: from_millis(row.try_get("created_at")?)?,
                     last_used_at: row
                         .try_get::<Option<i64>, _>("last_used_at")?
+                        .map(from_millis)
+                        .transpose()?,
+                    expires_at: row
+                        .try_get::<Option<i64>, _>("expires_at")?
                         .map(from_millis)
                         .transpose()?,
                 })
@@ -64,16 +69,19 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The user owning the key with this hash, with the key's id and last use.
+    /// The user owning the unexpired key with this hash, with the key's id and last use.
     pub async fn user_by_api_key_hash(
         &self,
         key_hash: &str,
+        now_ms: i64,
     ) -> StoreResult<Option<(Uuid, Option<i64>, UserRow)>> {
         let row = sqlx::query(&format!(
             "select api_keys.id as key_id, api_keys.last_used_at, {USER_COLUMNS} \
-             from api_keys join users on users.id = api_keys.user_id where api_keys.key_hash = $1"
+             from api_keys join users on users.id = api_keys.user_id \
+             where api_keys.key_hash = $1 and (api_keys.expires_at is null or api_keys.expires_at > $2)"
         ))
         .bind(key_hash)
+        .bind(now_ms)
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };

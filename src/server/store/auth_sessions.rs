@@ -40,22 +40,8 @@ pub struct SessionUserRow {
 
 impl Store {
     pub async fn insert_session(&self, s: &NewSession<'_>) -> StoreResult<()> {
-        sqlx::query(
-            "insert into auth_sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, absolute_expires_at, user_agent, ip) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(s.id.to_string())
-        .bind(s.user_id.to_string())
-        .bind(s.token_hash)
-        .bind(s.now_ms)
-        .bind(s.now_ms)
-        .bind(s.expires_at_ms)
-        .bind(s.absolute_expires_at_ms)
-        .bind(s.user_agent)
-        .bind(s.ip)
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        let mut conn = self.pool().acquire().await?;
+        insert_session_on(&mut conn, s).await
     }
 
     /// The unexpired session with this token hash, and its user.
@@ -142,4 +128,27 @@ impl Store {
         .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// Inserts a session on `conn` (a pooled connection, or a transaction).
+pub(super) async fn insert_session_on(
+    conn: &mut sqlx::AnyConnection,
+    s: &NewSession<'_>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "insert into auth_sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, absolute_expires_at, user_agent, ip) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(s.id.to_string())
+    .bind(s.user_id.to_string())
+    .bind(s.token_hash)
+    .bind(s.now_ms)
+    .bind(s.now_ms)
+    .bind(s.expires_at_ms)
+    .bind(s.absolute_expires_at_ms)
+    .bind(s.user_agent)
+    .bind(s.ip)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -93,13 +93,14 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Replaces the password hash and ends every session of the user except `keep_session`,
-    /// in one transaction so no old session survives a completed change.
-    pub async fn update_password_ending_other_sessions(
+    /// Sets a new password hash and, in the same transaction, ends every session of the user
+    /// (the browser that asked gets `new_session` in its place) and, if asked, revokes every API key.
+    pub async fn change_password(
         &self,
         user_id: Uuid,
         password_hash: &str,
-        keep_session: Option<Uuid>,
+        new_session: Option<&super::NewSession<'_>>,
+        revoke_api_keys: bool,
         now_ms: i64,
     ) -> StoreResult<()> {
         let mut tx = self.pool().begin().await?;
@@ -109,11 +110,19 @@ impl Store {
             .bind(user_id.to_string())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("delete from auth_sessions where user_id = $1 and id <> $2")
+        sqlx::query("delete from auth_sessions where user_id = $1")
             .bind(user_id.to_string())
-            .bind(keep_session.map(|s| s.to_string()).unwrap_or_default())
             .execute(&mut *tx)
             .await?;
+        if revoke_api_keys {
+            sqlx::query("delete from api_keys where user_id = $1")
+                .bind(user_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(session) = new_session {
+            super::auth_sessions::insert_session_on(&mut tx, session).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

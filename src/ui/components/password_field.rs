@@ -9,9 +9,12 @@ pub fn PasswordField(
     autocomplete: &'static str,
     error: Signal<Option<String>>,
     #[prop(optional, into)] hint: Option<&'static str>,
+    /// The input's id when two forms on one page share a field name.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
     let shown = RwSignal::new(false);
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), String::from);
     let error_id = format!("{id}-error");
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>

@@ -26,7 +26,7 @@ pub fn ProfilePage() -> impl IntoView {
 
 #[component]
 fn ProfileSections() -> impl IntoView {
-    // A password change ends other sessions, so the sessions list listens to it.
+    // A password change ends other sessions and can revoke keys: both lists listen to it.
     let change_password = ServerAction::<ChangePassword>::new();
     view! {
         <div class="profile">
@@ -35,7 +35,7 @@ fn ProfileSections() -> impl IntoView {
             <preferences_form::PreferencesForm/>
             <password_form::PasswordForm action=change_password/>
             <sessions_list::SessionsList password_changes=change_password.version()/>
-            <api_keys::ApiKeys/>
+            <api_keys::ApiKeys password_changes=change_password.version()/>
             <delete_account::DeleteAccountForm/>
         </div>
     }

@@ -7,18 +7,35 @@ use super::format_time;
 use crate::api::auth::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::model::{ApiKeyInfo, NewApiKey};
 use crate::ui::components::field::{field_error, form_error, FormError, TextField};
+use crate::ui::components::password_field::PasswordField;
 use crate::validation::API_KEY_NAME_MAX;
 
 #[component]
-pub fn ApiKeys() -> impl IntoView {
+pub fn ApiKeys(password_changes: RwSignal<usize>) -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
+        move || {
+            (
+                create.version().get(),
+                revoke.version().get(),
+                password_changes.get(),
+            )
+        },
         |_| list_api_keys(),
     );
     let value = create.value();
     let pending = create.pending();
+    // A wrong password is a 403 with no field: show it by the password box.
+    let password_error = Signal::derive(move || match value.get() {
+        Some(Err(crate::error::AppError::Forbidden(m))) => Some(m),
+        _ => field_error(value, "password").get(),
+    });
+    let other_error = Signal::derive(move || {
+        form_error(value)
+            .get()
+            .filter(|_| password_error.get().is_none())
+    });
     view! {
         <section class="card" aria-labelledby="keys-heading">
             <h2 id="keys-heading">"API keys"</h2>
@@ -26,10 +43,29 @@ pub fn ApiKeys() -> impl IntoView {
                 "Use a key as " <code>"Authorization: Bearer <key>"</code>
                 " with any OpenAI client pointed at this server's " <code>"/v1"</code> "."
             </p>
-            <ActionForm action=create attr:class="form inline">
-                <FormError message=form_error(value)/>
+            <ActionForm action=create attr:class="form">
+                <FormError message=other_error/>
                 <TextField label="Key name" name="name" required=true maxlength=API_KEY_NAME_MAX error=field_error(value, "name")/>
-                <button type="submit" class="button" disabled=move || pending.get()>"Create key"</button>
+                <PasswordField
+                    label="Your password"
+                    name="password"
+                    id="field-key-password"
+                    autocomplete="current-password"
+                    hint="A key acts as you: it needs your password."
+                    error=password_error
+                />
+                <div class="field">
+                    <label for="field-expires_in_days">"Expires"</label>
+                    <select id="field-expires_in_days" name="expires_in_days">
+                        <option value="">"Never (until revoked)"</option>
+                        <option value="30">"In 30 days"</option>
+                        <option value="90">"In 90 days"</option>
+                        <option value="365">"In a year"</option>
+                    </select>
+                </div>
+                <div class="form-actions">
+                    <button type="submit" class="button" disabled=move || pending.get()>"Create key"</button>
+                </div>
             </ActionForm>
             {move || value.get().and_then(Result::ok).map(|key| view! { <NewKey key/> })}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -101,6 +137,7 @@ fn KeyRow(key: ApiKeyInfo, revoke: ServerAction<RevokeApiKey>) -> impl IntoView 
                     <code>{key.prefix.clone()} "…"</code>
                     " · created " {format_time(key.created_at)}
                     " · " {key.last_used_at.map(|t| format!("last used {}", format_time(t))).unwrap_or_else(|| "never used".into())}
+                    " · " {key.expires_at.map(|t| format!("expires {}", format_time(t))).unwrap_or_else(|| "no expiry".into())}
                 </span>
             </div>
             <ActionForm action=revoke attr:class="inline-form">

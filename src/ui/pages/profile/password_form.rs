@@ -1,4 +1,5 @@
-//! Change the password; every other session ends.
+//! Change the password; every other session ends, this one goes on under a new token, and
+//! the API keys can be revoked with it.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -35,6 +36,10 @@ pub fn PasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
                     hint="At least 8 characters."
                     error=field_error(value, "new_password")
                 />
+                <label class="check">
+                    <input type="checkbox" name="revoke_api_keys" value="true"/>
+                    " Also revoke all my API keys"
+                </label>
                 <div class="form-actions">
                     <button type="submit" class="button" disabled=move || pending.get()>
                         {move || if pending.get() { "Changing…" } else { "Change password" }}

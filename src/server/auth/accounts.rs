@@ -1,0 +1,225 @@
+//! Accounts: registration, password change, profile and deletion.
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::credentials::Credentials;
+use super::identity::{Authenticated, ClientInfo, LoggedIn};
+use super::login_sessions::{LoginSessions, SessionToStore};
+use crate::error::AppError;
+use crate::model::User;
+use crate::server::errors::internal;
+use crate::server::memory::{ChatMemory, UserMemory};
+use crate::server::store::{now, Store, StoreError, UserRow};
+use crate::validation::{login_key, validate_about, validate_display_name, validate_login};
+
+#[derive(Clone)]
+pub struct Accounts {
+    store: Store,
+    memory: UserMemory,
+    chat_memory: ChatMemory,
+    credentials: Credentials,
+    sessions: LoginSessions,
+}
+
+/// What `PUT /auth/password` and the profile page's form ask for.
+pub struct PasswordChange<'a> {
+    pub current_password: &'a str,
+    pub new_password: &'a str,
+    /// Also revoke every API key of the account.
+    pub revoke_api_keys: bool,
+}
+
+impl Accounts {
+    pub fn new(
+        store: Store,
+        memory: UserMemory,
+        chat_memory: ChatMemory,
+        credentials: Credentials,
+        sessions: LoginSessions,
+    ) -> Self {
+        Accounts {
+            store,
+            memory,
+            chat_memory,
+            credentials,
+            sessions,
+        }
+    }
+
+    /// Creates an account, its `user.md`, and a first session.
+    pub async fn register(
+        &self,
+        login: &str,
+        password: &str,
+        display_name: &str,
+        about: Option<&str>,
+        client: &ClientInfo,
+    ) -> Result<LoggedIn, AppError> {
+        let login = login.trim();
+        validate_login(login)?;
+        let display_name = validate_display_name(display_name)?;
+        let about = validate_about(about.unwrap_or(""))?;
+        self.credentials
+            .check_new_password("password", password, login)?;
+        self.credentials.reserve_registration(client)?;
+
+        let key = login_key(login);
+        if self.store.user_by_login_key(&key).await?.is_some() {
+            return Err(login_taken());
+        }
+        let hash = self.credentials.hash(password).await?;
+        let user = User {
+            id: Uuid::new_v4(),
+            login: login.to_string(),
+            display_name,
+            about,
+            created_at: now(),
+        };
+        match self.store.insert_user(&user, &key, &hash).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => return Err(login_taken()),
+            Err(e) => return Err(e.into()),
+        }
+        if let Err(e) = self.memory.create_user_profile(&user).await {
+            // Undo the row so a failed registration leaves nothing behind.
+            let _ = self.memory.delete_user(user.id).await;
+            if let Err(undo) = self.store.delete_user(user.id).await {
+                tracing::error!("could not undo registration of {}: {undo}", user.id);
+            }
+            return Err(internal("writing user.md", e));
+        }
+        tracing::info!(user_id = %user.id, "user registered");
+        let token = self.sessions.start(user.id, client).await?;
+        Ok(LoggedIn {
+            device: self.sessions.device_cookie_for(user.id, client),
+            user,
+            token,
+        })
+    }
+
+    /// Changes the password after checking the current one. Every session of the account
+    /// ends, the browser that asked gets a new one (a token seen before the change is worth
+    /// nothing after it), and the API keys go too when asked.
+    pub async fn change_password(
+        &self,
+        who: &Authenticated,
+        change: PasswordChange<'_>,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, AppError> {
+        let row = self
+            .confirm_password(
+                who,
+                change.current_password,
+                "The current password is incorrect.",
+            )
+            .await?;
+        self.credentials.check_new_password(
+            "new_password",
+            change.new_password,
+            &row.user.login,
+        )?;
+        let hash = self.credentials.hash(change.new_password).await?;
+        let session = who
+            .session_id()
+            .map(|_| SessionToStore::new(row.user.id, client));
+        self.store
+            .change_password(
+                row.user.id,
+                &hash,
+                session.as_ref().map(|s| s.row()).as_ref(),
+                change.revoke_api_keys,
+                Utc::now().timestamp_millis(),
+            )
+            .await?;
+        tracing::info!(
+            user_id = %row.user.id,
+            api_keys_revoked = change.revoke_api_keys,
+            "password changed; sessions ended"
+        );
+        Ok(session.map(|s| s.token))
+    }
+
+    /// The account's row once `password` is proven right (403 with `wrong` otherwise).
+    async fn confirm_password(
+        &self,
+        who: &Authenticated,
+        password: &str,
+        wrong: &str,
+    ) -> Result<UserRow, AppError> {
+        let row = self
+            .store
+            .user_by_id(who.user.id)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("Please log in.".into()))?;
+        self.credentials
+            .confirm(row.user.id, &row.password_hash, password, wrong)
+            .await?;
+        Ok(row)
+    }
+
+    /// Deletes the account for good, after the password is confirmed: the user, their
+    /// sessions, keys, chats, messages and index entries (by cascade), then their `user.md`
+    /// and chat documents.
+    pub async fn delete_account(
+        &self,
+        who: &Authenticated,
+        password: &str,
+    ) -> Result<(), AppError> {
+        let row = self
+            .confirm_password(who, password, "The password is incorrect.")
+            .await?;
+        self.store.delete_user(row.user.id).await?;
+        // The account is gone; documents left behind would only be unreachable copies, so a
+        // failure here is logged (and `memory verify` lists them) rather than undoing it.
+        if let Err(e) = self.memory.delete_user(row.user.id).await {
+            tracing::error!(user_id = %row.user.id, "deleting user.md: {e}");
+        }
+        if let Err(e) = self.chat_memory.delete_user(row.user.id).await {
+            tracing::error!(user_id = %row.user.id, "deleting chat documents: {e}");
+        }
+        tracing::info!(user_id = %row.user.id, "account deleted");
+        Ok(())
+    }
+
+    /// Updates display name and/or about, and the Identity and About sections of `user.md`.
+    pub async fn update_profile(
+        &self,
+        who: &Authenticated,
+        display_name: Option<&str>,
+        about: Option<&str>,
+    ) -> Result<User, AppError> {
+        let mut user = self
+            .store
+            .user_by_id(who.user.id)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("Please log in.".into()))?
+            .user;
+        if let Some(name) = display_name {
+            user.display_name = validate_display_name(name)?;
+        }
+        if let Some(about) = about {
+            user.about = validate_about(about)?;
+        }
+        self.store
+            .update_user_profile(
+                user.id,
+                &user.display_name,
+                &user.about,
+                Utc::now().timestamp_millis(),
+            )
+            .await?;
+        self.memory
+            .sync_identity(&user)
+            .await
+            .map_err(|e| internal("updating user.md", e))?;
+        Ok(user)
+    }
+}
+
+fn login_taken() -> AppError {
+    AppError::Conflict {
+        field: "login".into(),
+        message: "That login is already taken.".into(),
+    }
+}
