@@ -217,7 +217,8 @@ async fn bench_auth(a: &Args) {
 }
 
 /// Peak memory and answers during 5,000 parallel login attempts with wrong passwords for
-/// unknown logins (each would cost a hash), from one client address.
+/// unknown logins (each would cost a hash), from one client address. First the same number of
+/// parallel `GET /healthz`: what 5,000 connections cost the server without any login.
 async fn bench_flood(a: &Args) {
     let url = a.url.clone();
     let c = Client::builder()
@@ -225,38 +226,44 @@ async fn bench_flood(a: &Args) {
         .timeout(Duration::from_secs(600))
         .build()
         .unwrap();
-    let (before, _) = rss_mib(a.pid);
-    let t = Instant::now();
-    let mut flood = Vec::new();
-    for i in 0..5000 {
-        let (c, url) = (c.clone(), url.clone());
-        flood.push(tokio::spawn(async move {
-            let t = Instant::now();
-            let status = c
-                .post(format!("{url}/auth/login"))
-                .json(&json!({"login": format!("nobody{i}"), "password": "wrong password"}))
-                .send()
-                .await
-                .map(|r| r.status().as_u16())
-                .unwrap_or(0);
-            (status, t.elapsed())
-        }));
+    for (label, login) in [("GET /healthz", false), ("wrong logins", true)] {
+        let (before, _) = rss_mib(a.pid);
+        let t = Instant::now();
+        let mut flood = Vec::new();
+        for i in 0..5000 {
+            let (c, url) = (c.clone(), url.clone());
+            flood.push(tokio::spawn(async move {
+                let t = Instant::now();
+                let request = if login {
+                    c.post(format!("{url}/auth/login"))
+                        .json(&json!({"login": format!("nobody{i}"), "password": "wrong password"}))
+                } else {
+                    c.get(format!("{url}/healthz"))
+                };
+                let status = request
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0);
+                (status, t.elapsed())
+            }));
+        }
+        let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+        let mut lat = Vec::new();
+        for f in flood {
+            let (status, took) = f.await.unwrap();
+            *statuses.entry(status).or_default() += 1;
+            lat.push(took);
+        }
+        lat.sort();
+        let (after, hwm) = rss_mib(a.pid);
+        println!(
+            "5,000 parallel {label} in {:.1} s: answers {statuses:?} (0 = connection failed), p50 {} p99 {}; server RSS before {before:.1} MiB, after {after:.1} MiB, peak so far (VmHWM) {hwm:.1} MiB",
+            t.elapsed().as_secs_f64(),
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.99)),
+        );
     }
-    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
-    let mut lat = Vec::new();
-    for f in flood {
-        let (status, took) = f.await.unwrap();
-        *statuses.entry(status).or_default() += 1;
-        lat.push(took);
-    }
-    lat.sort();
-    let (after, hwm) = rss_mib(a.pid);
-    println!(
-        "5,000 parallel wrong logins in {:.1} s: answers {statuses:?} (0 = connection failed), p50 {} p99 {}; server RSS before {before:.1} MiB, after {after:.1} MiB, peak (VmHWM) {hwm:.1} MiB",
-        t.elapsed().as_secs_f64(),
-        ms(percentile(&lat, 0.5)),
-        ms(percentile(&lat, 0.99)),
-    );
 }
 
 async fn bench_chats(a: &Args) {

@@ -17,9 +17,8 @@ mod session_layer;
 pub use auth_routes::parse_path_id;
 pub use client::client_info;
 pub use origin_check::reject_cross_site;
-pub use page_guard::redirect_to_login;
 pub use run_routes::run_sse;
-pub use security_headers::{add_security_headers, set_page_policy};
+pub use security_headers::{set_page_policy, with_security_headers};
 pub use session_layer::{
     clear_session_cookie, device_cookie, resolve_user, session_cookie, CurrentUser, RequireUser,
 };

@@ -234,34 +234,30 @@ fn router(state: AppState) -> Router {
         ))
         .service(ServeDir::new(pkg_dir));
 
-    Router::new()
-        .merge(http::routes())
-        .leptos_routes_with_context(&state, routes, || (), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
-        .nest_service(&pkg_route, pkg)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(http::redirect_to_login))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            http::resolve_user,
-        ))
-        .layer(middleware::from_fn(http::reject_cross_site))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            http::add_security_headers,
-        ))
-        // Streams (agent runs as text/plain lines, SSE) must reach the client chunk by chunk;
-        // a compressor would hold them back.
-        .layer(
-            CompressionLayer::new().compress_when(
+    let https = state.config.cookie_secure;
+    let app =
+        Router::new()
+            .merge(http::routes())
+            .leptos_routes_with_context(&state, routes, || (), {
+                let options = options.clone();
+                move || shell(options.clone())
+            })
+            .nest_service(&pkg_route, pkg)
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                http::resolve_user,
+            ))
+            .layer(middleware::from_fn(http::reject_cross_site))
+            // Streams (agent runs as text/plain lines, SSE) must reach the client chunk by chunk;
+            // a compressor would hold them back.
+            .layer(CompressionLayer::new().compress_when(
                 DefaultPredicate::new().and(NotForContentType::const_new("text/plain")),
-            ),
-        )
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+            ))
+            .layer(TraceLayer::new_for_http())
+            .with_state(state);
+    http::with_security_headers(app, https)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

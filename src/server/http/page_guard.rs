@@ -2,32 +2,26 @@
 //! for nobody: a logged-out request gets a real `303 See Other` to `/login?next=…` before
 //! any page body exists, so it works the same without WASM and leaks nothing.
 
-use axum::extract::Request;
-use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
+use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::session_layer::CurrentUser;
 use crate::validation::encode_query_value;
 
 fn needs_login(path: &str) -> bool {
     path == "/profile" || path == "/chat" || path.starts_with("/chat/")
 }
 
-pub async fn redirect_to_login(req: Request, next: Next) -> Response {
-    let is_read = matches!(*req.method(), Method::GET | Method::HEAD);
-    let logged_out = !matches!(
-        req.extensions().get::<CurrentUser>(),
-        Some(CurrentUser(Some(_)))
-    );
-    if is_read && logged_out && needs_login(req.uri().path()) {
-        let here = req.uri().path_and_query().map_or("/chat", |p| p.as_str());
-        let to = format!("/login?next={}", encode_query_value(here));
-        if let Ok(location) = HeaderValue::from_str(&to) {
-            return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
-        }
+/// The redirect for a logged-out request of a personal page; `None` for anything else.
+/// Called by the session middleware, which already knows whether there is a user.
+pub fn login_redirect(parts: &Parts, logged_in: bool) -> Option<Response> {
+    let is_read = matches!(parts.method, Method::GET | Method::HEAD);
+    if logged_in || !is_read || !needs_login(parts.uri.path()) {
+        return None;
     }
-    next.run(req).await
+    let here = parts.uri.path_and_query().map_or("/chat", |p| p.as_str());
+    let to = format!("/login?next={}", encode_query_value(here));
+    let location = HeaderValue::from_str(&to).ok()?;
+    Some((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Resolves the user behind every request (session cookie, or an API key on `/v1/*`) and
 //! records it, with the client's address, in the request's extensions for handlers, pages and
-//! server functions alike.
+//! server functions alike. A logged-out request for a personal page ends here with a 303.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
@@ -44,6 +44,9 @@ pub async fn resolve_user(State(state): State<AppState>, req: Request, next: Nex
     );
     client.device = cookie_value(&parts.headers, &cookie_name(DEVICE_COOKIE, secure));
     let user = authenticate(&state, &parts).await;
+    if let Some(redirect) = super::page_guard::login_redirect(&parts, user.is_some()) {
+        return redirect;
+    }
     let renew_token = user
         .as_ref()
         .filter(|u| u.renewed)
