@@ -61,7 +61,7 @@ pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatVie
         async {
             let who = require_user()?;
             let id = parse_path_id(&id, "chat")?;
-            let chats = app_state()?.chats;
+            let chats = app_state()?.chats.clone();
             let chat = chats.get_chat(who.user.id, id).await?;
             // The run is looked up before the messages: a run that ends in between has its
             // reply among them, and following it replays to the same reply (shown once).

@@ -42,7 +42,7 @@ pub async fn save_preferences(preferences: String) -> Result<String, AppError> {
                     format!("Preferences can be at most {PREFERENCES_MAX} characters."),
                 ));
             }
-            let memory = app_state()?.user_memory;
+            let memory = app_state()?.user_memory.clone();
             memory
                 .update_user_profile(who.user.id, ProfileSection::Preferences, &preferences)
                 .await

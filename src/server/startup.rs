@@ -25,7 +25,7 @@ use super::config::Config;
 use super::http;
 use super::memory::{ChatDocuments, ChatMemory, UserMemory};
 use super::search::ChatSearch;
-use super::state::AppState;
+use super::state::{AppState, Services};
 use super::store::Store;
 use super::usage::UsageService;
 use crate::app::{shell, App};
@@ -103,7 +103,7 @@ impl Application {
         let mut leptos_options = leptos_options();
         leptos_options.site_addr = listener.local_addr().map_err(StartupError::Bind)?;
         let usage = UsageService::new(store.clone());
-        let state = AppState {
+        let state = AppState::new(Services {
             config: Arc::new(config),
             store,
             auth,
@@ -113,7 +113,7 @@ impl Application {
             user_memory,
             usage,
             leptos_options,
-        };
+        });
         let router = router(state.clone());
         Ok(Application {
             listener,

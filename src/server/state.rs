@@ -14,8 +14,27 @@ use super::search::ChatSearch;
 use super::store::Store;
 use super::usage::UsageService;
 
+/// Cloned for every middleware, extractor and server function of every request, so a clone
+/// is one reference count, however many services the state holds.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// Everything a request may use.
+pub struct Services {
     pub config: Arc<Config>,
     pub store: Store,
     pub auth: AuthService,

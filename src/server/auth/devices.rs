@@ -26,13 +26,13 @@ pub struct KnownDevice {
 /// Issues and verifies device cookies with the instance's signing key.
 #[derive(Clone)]
 pub struct KnownDevices {
-    key: Vec<u8>,
+    key: std::sync::Arc<[u8]>,
 }
 
 impl KnownDevices {
     pub fn new(key: &str) -> Self {
         KnownDevices {
-            key: key.as_bytes().to_vec(),
+            key: key.as_bytes().into(),
         }
     }
 
