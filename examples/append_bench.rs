@@ -26,7 +26,7 @@ async fn register(state: &AppState, login: &str) -> User {
     state
         .auth
         .accounts
-        .register(login, "plum-orbit-sailcloth-42", login, None, &client)
+        .register(login, "plum-orbit-sailcloth-42", login, None, None, &client)
         .await
         .expect("register")
         .user

@@ -21,7 +21,10 @@ pub enum AppError {
     /// 404: no such thing, or it belongs to someone else (the two are indistinguishable).
     #[error("{0}")]
     NotFound(String),
-    /// 409: the value is already taken.
+    /// 410: it existed and is used up or expired (an invite).
+    #[error("{0}")]
+    Gone(String),
+    /// 409: the value is already taken, or the change would break a rule of the instance.
     #[error("{message}")]
     Conflict { field: String, message: String },
     /// 413: the request body is larger than the server accepts.
@@ -40,6 +43,9 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// 429: the account used its tokens for the day; new runs wait for the next UTC day.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// 503: a dependency (the database) is unreachable.
     #[error("{0}")]
     Unavailable(String),
@@ -96,9 +102,12 @@ impl AppError {
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict { .. } => 409,
+            AppError::Gone(_) => 410,
             AppError::PayloadTooLarge(_) => 413,
             AppError::Validation { .. } => 422,
-            AppError::RateLimited { .. } | AppError::Busy { .. } => 429,
+            AppError::RateLimited { .. } | AppError::Busy { .. } | AppError::QuotaExceeded(_) => {
+                429
+            }
             AppError::Unavailable(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
@@ -112,10 +121,12 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict { .. } => "conflict",
+            AppError::Gone(_) => "gone",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::Validation { .. } => "validation_failed",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Busy { .. } => "busy",
+            AppError::QuotaExceeded(_) => "insufficient_quota",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",

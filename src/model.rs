@@ -14,6 +14,68 @@ pub struct User {
     pub display_name: String,
     pub about: String,
     pub created_at: DateTime<Utc>,
+    pub role: AccountRole,
+}
+
+/// What an account may do: an admin also runs the instance (`/admin`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountRole {
+    Admin,
+    #[default]
+    User,
+}
+
+impl AccountRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountRole::Admin => "admin",
+            AccountRole::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "admin" => Some(AccountRole::Admin),
+            "user" => Some(AccountRole::User),
+            _ => None,
+        }
+    }
+}
+
+/// An account as the administration lists it: never a hash or a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub id: Uuid,
+    pub login: String,
+    pub display_name: String,
+    pub role: AccountRole,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_active_at: Option<DateTime<Utc>>,
+    pub chats: i64,
+    pub messages: i64,
+    pub tokens_30d: i64,
+    /// Tokens per UTC day for this account; `None`: the instance's default.
+    pub daily_token_limit: Option<i64>,
+}
+
+/// An invite as listed: the token itself is only ever shown once, at creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteInfo {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// A new invite: the token and the link that carries it, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewInvite {
+    pub id: Uuid,
+    pub token: String,
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// One login session, as the sessions list shows it.

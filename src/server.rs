@@ -1,5 +1,6 @@
 //! Everything that runs only on the server. The browser build never sees this tree.
 
+pub mod admin;
 pub mod agent;
 pub mod auth;
 pub mod chats;

@@ -15,13 +15,11 @@ use crate::server::context::{
 #[cfg(feature = "ssr")]
 use crate::server::http::{clear_session_cookie, device_cookie, parse_path_id, session_cookie};
 
-/// Sets the cookies of a new session (and a known-device cookie for a browser new to it).
+/// Sets the cookies of a new session and the browser's known-device cookie.
 #[cfg(feature = "ssr")]
 fn set_login_cookies(logged_in: &crate::server::auth::LoggedIn, secure: bool) {
     set_cookie(session_cookie(&logged_in.token, secure));
-    if let Some(device) = &logged_in.device {
-        set_cookie(device_cookie(device, secure));
-    }
+    set_cookie(device_cookie(&logged_in.device, secure));
 }
 
 #[server]
@@ -58,6 +56,7 @@ pub async fn register(
     password: String,
     display_name: String,
     about: Option<String>,
+    invite: Option<String>,
     next: Option<String>,
 ) -> Result<User, AppError> {
     respond(
@@ -71,6 +70,7 @@ pub async fn register(
                     &password,
                     &display_name,
                     about.as_deref(),
+                    invite.as_deref(),
                     &client_info(),
                 )
                 .await?;

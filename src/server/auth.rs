@@ -24,7 +24,7 @@ pub use identity::{Authenticated, ClientInfo, Credential, LoggedIn};
 pub use login_sessions::{LoginSessions, SESSION_IDLE_SECS};
 pub use password::{HashError, PasswordHasherPool};
 pub use rate_limit::RateLimiter;
-pub use tokens::{hash_token, API_KEY_PREFIX};
+pub use tokens::{hash_token, new_invite_token, API_KEY_PREFIX};
 
 use crate::error::AppError;
 use crate::server::memory::{ChatMemory, UserMemory};
@@ -48,6 +48,7 @@ impl AuthService {
         hasher: PasswordHasherPool,
         login_limit: u32,
         register_limit: u32,
+        registration: crate::server::config::Registration,
     ) -> Result<Self, StoreError> {
         let device_key = store
             .instance_secret("device_cookie_key", &tokens::new_secret())
@@ -66,6 +67,7 @@ impl AuthService {
                 chat_memory,
                 credentials.clone(),
                 sessions.clone(),
+                registration,
             ),
             keys: ApiKeys::new(store, credentials.clone()),
             sessions,

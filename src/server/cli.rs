@@ -1,4 +1,6 @@
 //! `maruntime memory …`: maintenance of chat documents and the search index from the database.
+//! `maruntime users …`: the accounts and their roles, for an owner locked out of `/admin`.
+//! Both work on a stopped or a running server: they go to the database directly.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -9,14 +11,17 @@ use super::config::Config;
 use super::memory::{ChatMemory, Problem};
 use super::search::text::index_terms;
 use super::startup::{chat_documents, load_agents};
-use super::store::Store;
+use super::store::{AdminChange, Store};
+use crate::model::AccountRole;
 
 pub const USAGE: &str = "usage:
   maruntime                                  serve the app
   maruntime memory rebuild [--user USER_ID]  rewrite chat documents from the database
                                              (stop the server first: it may be writing them)
   maruntime memory verify [--user USER_ID]   report documents that differ from the database
-  maruntime memory reindex                   rebuild the search index from the database";
+  maruntime memory reindex                   rebuild the search index from the database
+  maruntime users list                       every account: login, role, disabled, created
+  maruntime users set-role LOGIN admin|user  make an account admin, or a user again";
 
 /// Messages indexed per transaction by `reindex`.
 const REINDEX_BATCH: i64 = 2_000;
@@ -25,6 +30,8 @@ enum Command {
     Rebuild(Option<Uuid>),
     Verify(Option<Uuid>),
     Reindex,
+    ListUsers,
+    SetRole(String, AccountRole),
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -42,6 +49,10 @@ fn parse(args: &[String]) -> Result<Command, String> {
         ["memory", "rebuild", rest @ ..] => Ok(Command::Rebuild(user(rest)?)),
         ["memory", "verify", rest @ ..] => Ok(Command::Verify(user(rest)?)),
         ["memory", "reindex"] => Ok(Command::Reindex),
+        ["users", "list"] => Ok(Command::ListUsers),
+        ["users", "set-role", login, role] => AccountRole::parse(role)
+            .map(|r| Command::SetRole(login.to_string(), r))
+            .ok_or_else(|| format!("set-role: the role is admin or user, not {role}")),
         _ => Err(format!("unknown command: {}", words.join(" "))),
     }
 }
@@ -109,6 +120,8 @@ async fn execute(command: Command, config: &Config) -> Result<ExitCode, String> 
                 ExitCode::FAILURE
             }
         }
+        Command::ListUsers => list_users(&store).await?,
+        Command::SetRole(login, role) => set_role(&store, &login, role).await?,
         Command::Reindex => {
             let n = store
                 .reindex(index_terms, REINDEX_BATCH)
@@ -123,4 +136,55 @@ async fn execute(command: Command, config: &Config) -> Result<ExitCode, String> 
     };
     store.close().await;
     Ok(code)
+}
+
+/// Every account, oldest first, a page at a time.
+async fn list_users(store: &Store) -> Result<ExitCode, String> {
+    println!("{:<32} {:<6} {:<9} created", "login", "role", "disabled");
+    let mut offset = 0;
+    loop {
+        let page = store
+            .admin_users("", 200, offset, 0)
+            .await
+            .map_err(|e| e.to_string())?;
+        for u in &page {
+            println!(
+                "{:<32} {:<6} {:<9} {}",
+                u.login,
+                u.role.as_str(),
+                if u.disabled { "yes" } else { "no" },
+                u.created_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+        if page.len() < 200 {
+            return Ok(ExitCode::SUCCESS);
+        }
+        offset += 200;
+    }
+}
+
+async fn set_role(store: &Store, login: &str, role: AccountRole) -> Result<ExitCode, String> {
+    let key = crate::validation::login_key(login.trim());
+    let Some(row) = store
+        .user_by_login_key(&key)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Err(format!("no account with the login {login}"));
+    };
+    match store
+        .set_role(row.user.id, role)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        AdminChange::Done => {
+            println!("{} is now {}", row.user.login, role.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminChange::NoSuchUser => Err(format!("no account with the login {login}")),
+        AdminChange::LastAdmin => Err(format!(
+            "{} is the last enabled admin: make another account admin first",
+            row.user.login
+        )),
+    }
 }

@@ -55,6 +55,9 @@ pub struct RunLimits {
     pub queue_per_chat: usize,
     /// Messages one `/v1/chat/completions` request may carry.
     pub gateway_max_messages: usize,
+    /// Tokens per UTC day an account may use, unless an admin set its own limit; `None`:
+    /// unlimited (`MARUNTIME_USER_DAILY_TOKENS`).
+    pub user_daily_tokens: Option<u64>,
 }
 
 impl Default for RunLimits {
@@ -67,6 +70,7 @@ impl Default for RunLimits {
             runs_total: 64,
             queue_per_chat: 32,
             gateway_max_messages: 1000,
+            user_daily_tokens: None,
         }
     }
 }
@@ -98,6 +102,28 @@ pub struct Config {
     /// How many characters of chat history the agent sends to the model at most.
     pub context_chars: usize,
     pub runs: RunLimits,
+    /// Who may create an account (`MARUNTIME_REGISTRATION`).
+    pub registration: Registration,
+}
+
+/// Who may register. The first account of an empty instance always may (it becomes admin).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Registration {
+    #[default]
+    Open,
+    /// With an invite an admin made.
+    Invite,
+    Closed,
+}
+
+impl Registration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Open => "open",
+            Registration::Invite => "invite",
+            Registration::Closed => "closed",
+        }
+    }
 }
 
 /// A configuration value that could not be used.
@@ -234,6 +260,17 @@ impl Config {
             agents_file: get("MARUNTIME_AGENTS_FILE").map(PathBuf::from),
             context_chars: parse_count(&get, "MARUNTIME_CONTEXT_CHARS", 24_000)? as usize,
             runs: run_limits(&get)?,
+            registration: match get("MARUNTIME_REGISTRATION").as_deref() {
+                None | Some("open") => Registration::Open,
+                Some("invite") => Registration::Invite,
+                Some("closed") => Registration::Closed,
+                Some(_) => {
+                    return Err(bad(
+                        "MARUNTIME_REGISTRATION",
+                        "must be open, invite or closed",
+                    ))
+                }
+            },
         })
     }
 }
@@ -265,6 +302,10 @@ fn run_limits(get: &impl Fn(&str) -> Option<String>) -> Result<RunLimits, Config
             "MARUNTIME_GATEWAY_MAX_MESSAGES",
             d.gateway_max_messages as u32,
         )? as usize,
+        user_daily_tokens: match get("MARUNTIME_USER_DAILY_TOKENS") {
+            None => None,
+            Some(_) => Some(parse_count(get, "MARUNTIME_USER_DAILY_TOKENS", 1)?.into()),
+        },
     })
 }
 

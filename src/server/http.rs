@@ -1,6 +1,7 @@
 //! The HTTP edge: JSON routes for scripts and OpenAI clients, and the middleware every request
 //! passes (origin check, user resolution).
 
+mod admin_routes;
 mod auth_routes;
 mod chat_routes;
 mod client;
@@ -34,12 +35,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .nest("/auth", auth_routes::routes())
+        .nest("/admin", admin_routes::routes())
         .route("/v1/me", get(auth_routes::me))
         .nest("/v1/chats", chat_routes::routes())
         .merge(run_routes::routes())
         .merge(gateway::routes())
         .route("/auth/{*rest}", any(unknown_route))
         .route("/v1/{*rest}", any(unknown_route))
+        .route("/admin/{*rest}", any(unknown_route))
 }
 
 /// Unknown JSON paths answer in JSON, not with the HTML not-found page.

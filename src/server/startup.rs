@@ -18,6 +18,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use super::admin::AdminService;
 use super::agent::{AgentCatalog, AgentRunner, LlmClient, RunRegistry};
 use super::auth::{AuthService, PasswordHasherPool};
 use super::chats::ChatService;
@@ -80,6 +81,7 @@ impl Application {
             hasher,
             config.login_limit,
             config.register_limit,
+            config.registration,
         )
         .await?;
         let catalog = load_agents(&config)?;
@@ -103,10 +105,12 @@ impl Application {
         let mut leptos_options = leptos_options();
         leptos_options.site_addr = listener.local_addr().map_err(StartupError::Bind)?;
         let usage = UsageService::new(store.clone());
+        let admin = AdminService::new(store.clone(), auth.accounts.clone());
         let state = AppState::new(Services {
             config: Arc::new(config),
             store,
             auth,
+            admin,
             chats,
             search,
             agents,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use super::admin::AdminService;
 use super::agent::AgentRunner;
 use super::auth::AuthService;
 use super::chats::ChatService;
@@ -38,6 +39,7 @@ pub struct Services {
     pub config: Arc<Config>,
     pub store: Store,
     pub auth: AuthService,
+    pub admin: AdminService,
     pub chats: ChatService,
     pub search: ChatSearch,
     pub agents: AgentRunner,

@@ -5,6 +5,7 @@
 //! both engines through sqlx's `Any` driver; each engine keeps its own migrations for the
 //! parts that differ.
 
+mod admin;
 mod api_keys;
 mod auth_sessions;
 mod chats;
@@ -14,12 +15,13 @@ mod search;
 mod usage;
 mod users;
 
+pub use admin::{AdminChange, InviteState};
 pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
 pub use chats::{ChatCursor, DocumentChat};
 pub use messages::{DocumentMessage, MessageWindow, NewMessage};
 pub use search::{Column, SearchExpr, SearchRow};
 pub use usage::{RunUsage, UsageDayRow};
-pub use users::UserRow;
+pub use users::{Admission, Refusal, UserRow};
 
 use std::path::Path;
 use std::str::FromStr;

@@ -28,6 +28,8 @@ pub enum Script {
     Stall,
     /// Streams a line of broken JSON.
     Malformed,
+    /// Streams an OpenAI-style error event (`{"error": {"message": …}}`) mid-stream.
+    ErrorEvent(String),
     /// Streams these deltas slowly (one per 200 ms), for stopping.
     Slow(Vec<String>),
     /// Answers "echo: " and the request's last user message.
@@ -237,6 +239,14 @@ async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Respon
         ),
         Script::Malformed => sse(
             vec!["data: {not json\n\n".to_string()],
+            Duration::ZERO,
+            false,
+        ),
+        Script::ErrorEvent(message) => sse(
+            vec![format!(
+                "data: {}\n\n",
+                json!({"error": {"message": message, "type": "server_error"}})
+            )],
             Duration::ZERO,
             false,
         ),

@@ -126,7 +126,11 @@ async fn a_nul_from_the_gateway_is_refused_and_one_from_the_model_replaced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_models_own_error_text_is_not_shown_to_users() {
-    let fake = FakeLlm::start(vec![Script::Status(400)]).await;
+    let fake = FakeLlm::start(vec![
+        Script::Status(400),
+        Script::ErrorEvent("quota of account acct_secret exceeded".into()),
+    ])
+    .await;
     let url = fake.base_url.clone();
     let app = spawn_app_on(Engine::Sqlite, move |v| {
         v.insert("MARUNTIME_LLM_BASE_URL".into(), url);

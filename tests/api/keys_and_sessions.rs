@@ -138,6 +138,7 @@ async fn an_expired_key_is_refused() {
             display_name: "Ann".into(),
             about: String::new(),
             created_at: chrono::Utc::now(),
+            role: Default::default(),
         };
         store.insert_user(&user, "ann", "hash").await.unwrap();
         let now = chrono::Utc::now();
@@ -154,7 +155,10 @@ async fn an_expired_key_is_refused() {
                 last_used_at: None,
                 expires_at,
             };
-            store.insert_api_key(&info, user.id, name).await.unwrap();
+            assert!(store
+                .insert_api_key(&info, user.id, name, "hash")
+                .await
+                .unwrap());
             let found = store
                 .user_by_api_key_hash(name, now.timestamp_millis())
                 .await

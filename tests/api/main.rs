@@ -4,6 +4,7 @@ mod fake_llm;
 mod helpers;
 
 mod accounts;
+mod admin;
 mod agent;
 mod api_keys;
 mod chat_documents;

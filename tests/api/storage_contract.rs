@@ -14,12 +14,13 @@ fn user(login: &str) -> User {
         display_name: "Юлия 🌸".into(),
         about: "שלום".into(),
         created_at: chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap(),
+        role: Default::default(),
     }
 }
 
 async fn insert(store: &Store, login: &str) -> User {
-    let u = user(login);
-    store
+    let mut u = user(login);
+    u.role = store
         .insert_user(&u, &login.to_lowercase(), "hash")
         .await
         .unwrap();
@@ -77,7 +78,7 @@ on_both_engines! {
         assert!(store.delete_session(ann.id, s.id).await.unwrap());
 
         let key = ApiKeyInfo { id: Uuid::new_v4(), name: "k".into(), prefix: "mrt_abc".into(), created_at: ann.created_at, last_used_at: None, expires_at: None };
-        store.insert_api_key(&key, ann.id, "khash").await.unwrap();
+        assert!(store.insert_api_key(&key, ann.id, "khash", "hash").await.unwrap());
         assert!(store.list_api_keys(bob.id).await.unwrap().is_empty());
         assert!(!store.delete_api_key(bob.id, key.id).await.unwrap());
         assert_eq!(store.list_api_keys(ann.id).await.unwrap(), vec![key.clone()]);
@@ -90,7 +91,7 @@ on_both_engines! {
         let now = Utc::now().timestamp_millis();
         store.insert_session(&session(ann.id, "t", now, now + 60_000)).await.unwrap();
         let key = ApiKeyInfo { id: Uuid::new_v4(), name: "k".into(), prefix: "mrt_abc".into(), created_at: ann.created_at, last_used_at: None, expires_at: None };
-        store.insert_api_key(&key, ann.id, "khash").await.unwrap();
+        assert!(store.insert_api_key(&key, ann.id, "khash", "hash").await.unwrap());
         assert!(store.delete_user(ann.id).await.unwrap());
         assert!(store.live_session_by_token_hash("t", now).await.unwrap().is_none());
         assert!(store.user_by_api_key_hash("khash", 0).await.unwrap().is_none());

@@ -315,7 +315,11 @@ impl StreamState {
         let value: Value = serde_json::from_str(data)
             .map_err(|_| LlmError::BadResponse("the stream held malformed JSON".into()))?;
         if let Some(message) = value["error"]["message"].as_str() {
-            return Err(LlmError::BadResponse(message.to_string()));
+            // Its own words stay in the log, as for an error status.
+            tracing::warn!("LLM sent an error event: {message}");
+            return Err(LlmError::BadResponse(
+                "it sent an error in the middle of its answer (the server log has it)".into(),
+            ));
         }
         if let (Some(p), Some(c)) = (
             value["usage"]["prompt_tokens"].as_u64(),

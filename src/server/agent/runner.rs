@@ -40,7 +40,7 @@ pub struct AgentRunner {
     catalog: Arc<AgentCatalog>,
     context_chars: usize,
     pub(super) registry: RunRegistry,
-    store: Store,
+    pub(super) store: Store,
 }
 
 /// How a run ended.

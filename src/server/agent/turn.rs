@@ -45,6 +45,29 @@ pub struct Turn {
 }
 
 impl AgentRunner {
+    /// Refuses a new run, before anything is stored or the model is called, once the account
+    /// used its tokens for the UTC day: its own limit if an admin set one, else the instance's.
+    async fn check_quota(&self, user_id: Uuid) -> Result<(), AppError> {
+        let default = self.registry.limits().user_daily_tokens;
+        let day_start = chrono::Utc::now()
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+            .timestamp_millis();
+        let (own, used) = self.store.daily_tokens(user_id, day_start).await?;
+        let Some(limit) = own.map(|l| l.max(0) as u64).or(default) else {
+            return Ok(());
+        };
+        if used.max(0) as u64 >= limit {
+            return Err(AppError::QuotaExceeded(format!(
+                "You have used your {limit} tokens for today. New answers can start again after \
+                 midnight UTC; ask the administrator if you need more."
+            )));
+        }
+        Ok(())
+    }
+
     /// Starts a turn. Checks come first and write nothing: a foreign or unknown chat is 404,
     /// bad content 422. Then the turn waits behind the chat's running turn (429 when too
     /// many wait, or when the user or server runs too many); only then is anything stored,
@@ -99,6 +122,7 @@ impl AgentRunner {
                 _ => {}
             }
         }
+        self.check_quota(user.id).await?;
         let slot = self.registry.begin(user.id, chat_id).await?;
         // From here on the turn completes even if its caller goes away (a client that closes
         // the connection drops this future): storing and starting run on their own task.

@@ -8,9 +8,10 @@ use super::identity::{Authenticated, ClientInfo, LoggedIn};
 use super::login_sessions::{LoginSessions, SessionToStore};
 use crate::error::AppError;
 use crate::model::User;
+use crate::server::config::Registration;
 use crate::server::errors::internal;
 use crate::server::memory::{ChatMemory, UserMemory};
-use crate::server::store::{now, Store, StoreError, UserRow};
+use crate::server::store::{now, Admission, InviteState, Refusal, Store, StoreError, UserRow};
 use crate::validation::{login_key, validate_about, validate_display_name, validate_login};
 
 #[derive(Clone)]
@@ -20,6 +21,7 @@ pub struct Accounts {
     chat_memory: ChatMemory,
     credentials: Credentials,
     sessions: LoginSessions,
+    registration: Registration,
 }
 
 /// What `PUT /auth/password` and the profile page's form ask for.
@@ -37,6 +39,7 @@ impl Accounts {
         chat_memory: ChatMemory,
         credentials: Credentials,
         sessions: LoginSessions,
+        registration: Registration,
     ) -> Self {
         Accounts {
             store,
@@ -44,6 +47,44 @@ impl Accounts {
             chat_memory,
             credentials,
             sessions,
+            registration,
+        }
+    }
+
+    /// Who may register here now: `open`, `invite` or `closed`, and whether the instance is
+    /// still empty (then the next account is its admin, whatever the mode).
+    pub async fn registration(&self) -> Result<(Registration, bool), AppError> {
+        Ok((self.registration, !self.store.has_owner().await?))
+    }
+
+    /// Refuses a registration the mode does not allow, before any password is hashed (the
+    /// insert decides again, atomically, in case another account got in meanwhile).
+    async fn check_admission(&self, invite: Option<&str>) -> Result<(), AppError> {
+        if self.registration == Registration::Open || !self.store.has_owner().await? {
+            return Ok(());
+        }
+        if self.registration == Registration::Closed {
+            return Err(refused(Refusal::Closed));
+        }
+        let Some(token) = invite.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(AppError::Forbidden(
+                "Registration on this instance needs an invite. Ask its administrator for one."
+                    .into(),
+            ));
+        };
+        match self
+            .store
+            .invite_state(&super::hash_token(token), Utc::now().timestamp_millis())
+            .await?
+        {
+            Some(InviteState::Usable) => Ok(()),
+            Some(InviteState::Used) => Err(AppError::Gone(
+                "This invite was already used. Ask the administrator for a new one.".into(),
+            )),
+            Some(InviteState::Expired) => Err(AppError::Gone(
+                "This invite has expired. Ask the administrator for a new one.".into(),
+            )),
+            None => Err(refused(Refusal::NoUsableInvite)),
         }
     }
 
@@ -54,6 +95,7 @@ impl Accounts {
         password: &str,
         display_name: &str,
         about: Option<&str>,
+        invite: Option<&str>,
         client: &ClientInfo,
     ) -> Result<LoggedIn, AppError> {
         let login = login.trim();
@@ -62,6 +104,7 @@ impl Accounts {
         let about = validate_about(about.unwrap_or(""))?;
         self.credentials
             .check_new_password("password", password, login)?;
+        self.check_admission(invite).await?;
         self.credentials.reserve_registration(client)?;
 
         let key = login_key(login);
@@ -69,15 +112,23 @@ impl Accounts {
             return Err(login_taken());
         }
         let hash = self.credentials.hash(password).await?;
-        let user = User {
+        let mut user = User {
             id: Uuid::new_v4(),
             login: login.to_string(),
             display_name,
             about,
             created_at: now(),
+            role: Default::default(),
         };
-        match self.store.insert_user(&user, &key, &hash).await {
-            Ok(()) => {}
+        let invite_hash = invite.map(|t| super::hash_token(t.trim()));
+        let admission = match self.registration {
+            Registration::Open => Admission::Open,
+            Registration::Closed => Admission::Closed,
+            Registration::Invite => Admission::Invite(invite_hash.as_deref()),
+        };
+        match self.store.admit_user(&user, &key, &hash, admission).await {
+            Ok(Ok(role)) => user.role = role,
+            Ok(Err(refusal)) => return Err(refused(refusal)),
             Err(StoreError::Conflict) => return Err(login_taken()),
             Err(e) => return Err(e.into()),
         }
@@ -89,10 +140,10 @@ impl Accounts {
             }
             return Err(internal("writing user.md", e));
         }
-        tracing::info!(user_id = %user.id, "user registered");
+        tracing::info!(user_id = %user.id, role = user.role.as_str(), "user registered");
         let token = self.sessions.start(user.id, client).await?;
         Ok(LoggedIn {
-            device: self.sessions.device_cookie_for(user.id, client),
+            device: self.sessions.device_cookie_for(user.id),
             user,
             token,
         })
@@ -169,16 +220,23 @@ impl Accounts {
         let row = self
             .confirm_password(who, password, "The password is incorrect.")
             .await?;
-        self.store.delete_user(row.user.id).await?;
+        self.remove(row.user.id).await
+    }
+
+    /// Deletes an account and everything of it (the account's own deletion, or an admin's).
+    pub async fn remove(&self, user_id: Uuid) -> Result<(), AppError> {
+        if !self.store.delete_user(user_id).await? {
+            return Err(AppError::NotFound("No such account.".into()));
+        }
         // The account is gone; documents left behind would only be unreachable copies, so a
         // failure here is logged (and `memory verify` lists them) rather than undoing it.
-        if let Err(e) = self.memory.delete_user(row.user.id).await {
-            tracing::error!(user_id = %row.user.id, "deleting user.md: {e}");
+        if let Err(e) = self.memory.delete_user(user_id).await {
+            tracing::error!(user_id = %user_id, "deleting user.md: {e}");
         }
-        if let Err(e) = self.chat_memory.delete_user(row.user.id).await {
-            tracing::error!(user_id = %row.user.id, "deleting chat documents: {e}");
+        if let Err(e) = self.chat_memory.delete_user(user_id).await {
+            tracing::error!(user_id = %user_id, "deleting chat documents: {e}");
         }
-        tracing::info!(user_id = %row.user.id, "account deleted");
+        tracing::info!(user_id = %user_id, "account deleted");
         Ok(())
     }
 
@@ -201,7 +259,8 @@ impl Accounts {
         if let Some(about) = about {
             user.about = validate_about(about)?;
         }
-        self.store
+        let updated = self
+            .store
             .update_user_profile(
                 user.id,
                 &user.display_name,
@@ -209,12 +268,31 @@ impl Accounts {
                 Utc::now().timestamp_millis(),
             )
             .await?;
+        if !updated {
+            return Err(AppError::Unauthorized("Please log in.".into()));
+        }
         self.memory
             .sync_identity(&user)
             .await
             .map_err(|e| internal("updating user.md", e))?;
+        // An account deleted while this ran must not keep a profile that write brought back.
+        if self.store.user_by_id(user.id).await?.is_none() {
+            let _ = self.memory.delete_user(user.id).await;
+            return Err(AppError::Unauthorized("Please log in.".into()));
+        }
         Ok(user)
     }
+}
+
+fn refused(refusal: Refusal) -> AppError {
+    AppError::Forbidden(match refusal {
+        Refusal::Closed => {
+            "Registration is closed on this instance. Ask its administrator for an account.".into()
+        }
+        Refusal::NoUsableInvite => {
+            "This invite is not valid (it may have been used or withdrawn). Ask the administrator for a new one.".into()
+        }
+    })
 }
 
 fn login_taken() -> AppError {

@@ -68,9 +68,15 @@ impl ApiKeys {
             last_used_at: None,
             expires_at: expires_in_days.map(|d| created_at + Days::days(d.into())),
         };
-        self.store
-            .insert_api_key(&info, who.user.id, &hash_token(&key))
+        let made = self
+            .store
+            .insert_api_key(&info, who.user.id, &hash_token(&key), &row.password_hash)
             .await?;
+        if !made {
+            return Err(AppError::Forbidden(
+                "The password changed meanwhile. Enter the new one.".into(),
+            ));
+        }
         Ok(NewApiKey {
             id: info.id,
             name: info.name,

@@ -214,3 +214,29 @@ impl Credentials {
 fn rate_limited(retry_after_secs: u64) -> AppError {
     AppError::RateLimited { retry_after_secs }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn text_that_can_be_no_login_counts_only_against_the_address() {
+        let credentials = Credentials::new(
+            PasswordHasherPool::new(1, 4).await.unwrap(),
+            KnownDevices::new("key"),
+            10,
+            10,
+        );
+        let client = ClientInfo::default();
+        assert!(!credentials
+            .verify_login(None, None, "guess", &client)
+            .await
+            .unwrap());
+        assert_eq!(
+            credentials.login_failures.len(),
+            1,
+            "only the address's bucket"
+        );
+        assert!(credentials.login_failures.reserve(&["ip:unknown"]).is_ok());
+    }
+}

@@ -16,10 +16,39 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    /// The address a limit counts against: an IPv4 address, or an IPv6 address's /64 (one
+    /// subscriber usually holds a whole /64, so single addresses would cost an attacker
+    /// nothing).
     pub fn ip_text(&self) -> String {
-        self.ip
-            .map(|ip| ip.to_string())
-            .unwrap_or_else(|| "unknown".into())
+        match self.ip {
+            Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(IpAddr::V6(v6)) => v6.to_ipv4_mapped().expect("checked").to_string(),
+            Some(ip) => ip.to_string(),
+            None => "unknown".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        let of = |ip: &str| {
+            ClientInfo {
+                ip: Some(ip.parse().unwrap()),
+                ..Default::default()
+            }
+            .ip_text()
+        };
+        assert_eq!(of("2001:db8:1:2:aaaa::1"), of("2001:db8:1:2:bbbb::2"));
+        assert_ne!(of("2001:db8:1:2::1"), of("2001:db8:1:3::1"));
+        assert_eq!(of("203.0.113.9"), "203.0.113.9");
+        assert_eq!(of("::ffff:203.0.113.9"), "203.0.113.9");
     }
 }
 
@@ -48,11 +77,11 @@ impl Authenticated {
     }
 }
 
-/// A successful login, registration or password change: the user, the new session's token,
-/// and a new known-device cookie when the browser had none for this account.
+/// A successful login or registration: the user, the new session's token, and the browser's
+/// new known-device cookie.
 #[derive(Debug, Clone)]
 pub struct LoggedIn {
     pub user: User,
     pub token: String,
-    pub device: Option<String>,
+    pub device: String,
 }

@@ -107,26 +107,36 @@ impl LoginSessions {
         let Some(row) = row.filter(|_| ok) else {
             return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
         };
-        let token = self.start(row.user.id, client).await?;
+        // Said only to someone who proved the password: a guesser learns nothing from it.
+        if row.disabled {
+            return Err(AppError::Forbidden(
+                "This account is disabled. Ask the administrator of this instance.".into(),
+            ));
+        }
+        let session = SessionToStore::new(row.user.id, client);
+        let started = self
+            .store
+            .insert_session_if_password(&session.row(), &row.password_hash)
+            .await?;
+        if !started {
+            // The password changed (or the account was disabled) while this one was checked.
+            return Err(AppError::Unauthorized(BAD_CREDENTIALS.into()));
+        }
+        let token = session.token;
         if let Some(previous) = previous {
             self.logout(previous).await?;
         }
         Ok(LoggedIn {
-            device: self.device_cookie_for(row.user.id, client),
+            device: self.device_cookie_for(row.user.id),
             user: row.user,
             token,
         })
     }
 
-    /// A new known-device cookie, unless the browser already holds one for `user_id`.
-    pub fn device_cookie_for(&self, user_id: Uuid, client: &ClientInfo) -> Option<String> {
-        let devices = self.credentials.devices();
-        let known = client
-            .device
-            .as_deref()
-            .and_then(|c| devices.verify(c))
-            .is_some_and(|d| d.user_id == user_id);
-        (!known).then(|| devices.issue(user_id))
+    /// A fresh known-device cookie for the browser that just logged in to `user_id`: issued
+    /// on every login, so a device in use never ages out (and a new nonce starts a new count).
+    pub fn device_cookie_for(&self, user_id: Uuid) -> String {
+        self.credentials.devices().issue(user_id)
     }
 
     /// Starts a session for `user_id` and returns its token.

@@ -49,7 +49,7 @@ pub enum HashError {
     Busy,
 }
 
-/// Counts one hash in flight for as long as it lives (a cancelled request included).
+/// Counts one hash, waiting or running, until it ends (it moves into the hashing task).
 struct InFlight(Arc<AtomicUsize>);
 
 impl Drop for InFlight {
@@ -106,30 +106,33 @@ impl PasswordHasherPool {
         })
     }
 
-    /// Runs `work` on a blocking thread with a permit and a working buffer.
+    /// Runs `work` on a blocking thread with a permit and a working buffer. The permit, the
+    /// in-flight count and the buffer move into the blocking task: a hash whose request went
+    /// away still runs to its end, and still counts, so the bounds hold.
     async fn with_buffer<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
-        let _in_flight = self.enter()?;
-        let _permit = self
+        let in_flight = self.enter()?;
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .expect("semaphore is never closed");
-        let mut buffer = self
-            .buffers
-            .lock()
-            .expect("buffer pool lock")
-            .pop()
-            .unwrap_or_else(|| vec![Block::default(); params().block_count()]);
-        let (result, buffer) = tokio::task::spawn_blocking(move || {
+        let buffers = self.buffers.clone();
+        tokio::task::spawn_blocking(move || {
+            let _held = (permit, in_flight);
+            let mut buffer = buffers
+                .lock()
+                .expect("buffer pool lock")
+                .pop()
+                .unwrap_or_else(|| vec![Block::default(); params().block_count()]);
             let result = work(&mut buffer);
-            (result, buffer)
+            buffers.lock().expect("buffer pool lock").push(buffer);
+            result
         })
-        .await?;
-        self.buffers.lock().expect("buffer pool lock").push(buffer);
-        result
+        .await?
     }
 
     fn enter(&self) -> Result<InFlight, HashError> {

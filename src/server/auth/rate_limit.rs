@@ -5,8 +5,10 @@
 //! first hashes are still running. A successful attempt gives its reservation back.
 //!
 //! Memory is bounded: keys are short (validated logins, addresses, ids), at most
-//! [`MAX_KEYS`] are kept, expired ones are pruned every few minutes, and at capacity the key
-//! idle longest is dropped first.
+//! [`MAX_KEYS`] are kept, and expired ones are pruned every few minutes. At capacity the key
+//! idle longest *below its limit* makes room; a key at its limit is never dropped early (an
+//! attacker could otherwise flood new keys to reset a victim's count), so when every key is
+//! at its limit a new key is refused until one expires.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -65,10 +67,14 @@ impl RateLimiter {
         if wait > 0 {
             return Err(wait);
         }
-        for key in keys {
-            if !events.contains_key(*key) && events.len() >= self.max_keys {
-                self.make_room(&mut events, now);
+        let new_keys = keys.iter().filter(|k| !events.contains_key(**k)).count();
+        if events.len() + new_keys > self.max_keys {
+            self.make_room(&mut events, now, new_keys);
+            if events.len() + new_keys > self.max_keys {
+                return Err(self.window.as_secs().max(1));
             }
+        }
+        for key in keys {
             events.entry((*key).to_string()).or_default().push_back(now);
         }
         Ok(Reservation {
@@ -125,17 +131,26 @@ impl RateLimiter {
         });
     }
 
-    /// At capacity: expired keys go first; if every key is live, the one idle longest goes.
-    fn make_room(&self, events: &mut HashMap<String, VecDeque<Instant>>, now: Instant) {
+    /// At capacity: expired keys go first; then the keys idle longest among those below
+    /// their limit, never one at its limit.
+    fn make_room(
+        &self,
+        events: &mut HashMap<String, VecDeque<Instant>>,
+        now: Instant,
+        needed: usize,
+    ) {
         self.prune_locked(events, now);
-        if events.len() < self.max_keys {
+        let excess = (events.len() + needed).saturating_sub(self.max_keys);
+        if excess == 0 {
             return;
         }
-        let idlest = events
+        let mut below_limit: Vec<(Instant, String)> = events
             .iter()
-            .min_by_key(|(_, q)| q.back().copied())
-            .map(|(k, _)| k.clone());
-        if let Some(key) = idlest {
+            .filter(|(_, q)| (q.len() as u32) < self.limit)
+            .filter_map(|(k, q)| q.back().map(|t| (*t, k.clone())))
+            .collect();
+        below_limit.sort_unstable();
+        for (_, key) in below_limit.into_iter().take(excess) {
             events.remove(&key);
         }
     }
@@ -222,5 +237,26 @@ mod tests {
         assert_eq!(limiter.len(), 100);
         // The newest keys are the ones kept.
         assert!(limiter.events.lock().unwrap().contains_key("login999"));
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_never_resets_a_full_bucket() {
+        let limiter = RateLimiter::with_capacity(2, Duration::from_secs(300), 10);
+        let _a = limiter.reserve(&["victim"]).unwrap();
+        let _b = limiter.reserve(&["victim"]).unwrap();
+        for i in 0..1000 {
+            let _ = limiter.reserve(&[&format!("flood{i}")]);
+        }
+        assert!(
+            limiter.reserve(&["victim"]).is_err(),
+            "the victim's count survived"
+        );
+        assert!(limiter.len() <= 10);
+        // With every key at its limit, a new key waits instead of pushing one out.
+        let full = RateLimiter::with_capacity(1, Duration::from_secs(300), 2);
+        let _x = full.reserve(&["x"]).unwrap();
+        let _y = full.reserve(&["y"]).unwrap();
+        assert!(full.reserve(&["z"]).is_err());
+        assert!(full.reserve(&["x"]).is_err());
     }
 }

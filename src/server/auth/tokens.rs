@@ -17,6 +17,11 @@ pub fn new_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// An invite token: as random as a session token, and URL-safe for the link.
+pub fn new_invite_token() -> String {
+    new_secret()
+}
+
 pub fn new_api_key() -> String {
     format!("{API_KEY_PREFIX}{}", new_secret())
 }

@@ -39,6 +39,8 @@ struct RegisterBody {
     password: String,
     display_name: String,
     about: Option<String>,
+    /// Required when `MARUNTIME_REGISTRATION=invite`.
+    invite: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -71,16 +73,13 @@ struct ApiKeyBody {
     expires_in_days: Option<u32>,
 }
 
-/// The user as JSON, with the new session's cookie and, for a browser new to the account, a
-/// known-device cookie.
+/// The user as JSON, with the new session's cookie and the browser's known-device cookie.
 fn with_session_cookie(state: &AppState, status: StatusCode, logged_in: LoggedIn) -> Response {
     let secure = state.config.cookie_secure;
     let mut response = (status, Json(logged_in.user)).into_response();
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, session_cookie(&logged_in.token, secure));
-    if let Some(device) = logged_in.device {
-        headers.append(header::SET_COOKIE, device_cookie(&device, secure));
-    }
+    headers.append(header::SET_COOKIE, device_cookie(&logged_in.device, secure));
     response
 }
 
@@ -97,6 +96,7 @@ async fn register(
             &body.password,
             &body.display_name,
             body.about.as_deref(),
+            body.invite.as_deref(),
             &client,
         )
         .await?;

@@ -73,6 +73,7 @@ impl From<AppError> for OpenAiError {
             AppError::Busy { .. } | AppError::RateLimited { .. } => {
                 ("requests", Some("rate_limit_exceeded"))
             }
+            AppError::QuotaExceeded(_) => ("insufficient_quota", Some("insufficient_quota")),
             AppError::Internal | AppError::Unavailable(_) | AppError::Transport(_) => {
                 ("server_error", None)
             }

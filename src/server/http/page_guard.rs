@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use crate::validation::encode_query_value;
 
 fn needs_login(path: &str) -> bool {
+    // The router takes `/profile/` for `/profile`, so the guard does too.
+    let path = path.trim_end_matches('/');
     path == "/profile" || path == "/chat" || path.starts_with("/chat/")
 }
 
@@ -28,7 +30,14 @@ pub fn login_redirect(parts: &Parts, logged_in: bool) -> Option<Response> {
 mod tests {
     #[test]
     fn only_personal_pages_need_a_login() {
-        for path in ["/profile", "/chat", "/chat/123"] {
+        for path in [
+            "/profile",
+            "/profile/",
+            "/chat",
+            "/chat/",
+            "/chat/123",
+            "/chat/123/",
+        ] {
             assert!(super::needs_login(path), "{path}");
         }
         for path in [

@@ -15,7 +15,7 @@ use crate::server::state::AppState;
 pub const SESSION_COOKIE: &str = "session_token";
 /// The known-device cookie (see `auth::devices`).
 pub const DEVICE_COOKIE: &str = "maruntime_device";
-/// A device cookie lives as long as browsers allow (400 days), renewed by each login.
+/// A device cookie lives as long as browsers allow (400 days); each login issues a new one.
 const DEVICE_MAX_AGE_SECS: u64 = 400 * 24 * 3600;
 
 /// With `Secure`, cookies carry the `__Host-` prefix: the browser then refuses one set

@@ -89,9 +89,18 @@ impl UserMemory {
     }
 
     /// Rewrites Identity and About from `user`, keeping Preferences (and any other section).
+    /// A missing profile is written anew (a lost or restored memory directory); the caller
+    /// makes sure the account still exists (see `Accounts::update_profile`).
     pub async fn sync_identity(&self, user: &User) -> Result<(), UserMemoryError> {
         let _guard = self.write_lock.lock().await;
         let path = self.profile_path(user.id);
+        let dir = path.parent().expect("profile paths always have a parent");
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|source| UserMemoryError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         let preferences = match tokio::fs::read_to_string(&path).await {
             Ok(text) => section(&text, "Preferences").unwrap_or(PREFERENCES_PLACEHOLDER.into()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => PREFERENCES_PLACEHOLDER.into(),
@@ -257,6 +266,7 @@ mod tests {
             display_name: "Анна".into(),
             about: about.into(),
             created_at: chrono::DateTime::from_timestamp(1_767_882_615, 0).unwrap(),
+            role: Default::default(),
         }
     }
 
@@ -365,7 +375,6 @@ mod tests {
         let u = user("about");
         memory.create_user_profile(&u).await.unwrap();
         memory.delete_user(u.id).await.unwrap();
-        assert!(memory.sync_identity(&u).await.is_err());
         assert!(memory.add_preference(u.id, "late").await.is_err());
         assert!(memory
             .update_user_profile(u.id, ProfileSection::About, "late")

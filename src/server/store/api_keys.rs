@@ -8,15 +8,20 @@ use super::{from_millis, parse_id, Store, StoreResult};
 use crate::model::ApiKeyInfo;
 
 impl Store {
+    /// Inserts a key, only while the owner's password hash is still `password_hash` (the one
+    /// just checked): a key confirmed with a password that changed meanwhile is not made.
+    /// False when it was not.
     pub async fn insert_api_key(
         &self,
         key: &ApiKeyInfo,
         user_id: Uuid,
         key_hash: &str,
-    ) -> StoreResult<()> {
-        sqlx::query(
+        password_hash: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
             "insert into api_keys (id, user_id, name, key_hash, prefix, created_at, expires_at) \
-             values ($1, $2, $3, $4, $5, $6, $7)",
+             select $1, $2, $3, $4, $5, $6, $7 \
+             where exists (select 1 from users where id = $2 and password_hash = $8 and disabled = 0)",
         )
         .bind(key.id.to_string())
         .bind(user_id.to_string())
@@ -25,9 +30,10 @@ impl Store {
         .bind(&key.prefix)
         .bind(super::to_millis(key.created_at))
         .bind(key.expires_at.map(super::to_millis))
+        .bind(password_hash)
         .execute(self.pool())
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// The owner's keys, newest first.
@@ -78,7 +84,8 @@ impl Store {
         let row = sqlx::query(&format!(
             "select api_keys.id as key_id, api_keys.last_used_at, {USER_COLUMNS} \
              from api_keys join users on users.id = api_keys.user_id \
-             where api_keys.key_hash = $1 and (api_keys.expires_at is null or api_keys.expires_at > $2)"
+             where api_keys.key_hash = $1 and (api_keys.expires_at is null or api_keys.expires_at > $2) \
+             and users.disabled = 0"
         ))
         .bind(key_hash)
         .bind(now_ms)

@@ -44,6 +44,33 @@ impl Store {
         insert_session_on(&mut conn, s).await
     }
 
+    /// Inserts a login's session only while the account's password hash is still the one the
+    /// login checked and the account is enabled: a login that verified the old password while
+    /// the password changed (which ends every session) gets no session. False when it did not.
+    pub async fn insert_session_if_password(
+        &self,
+        s: &NewSession<'_>,
+        password_hash: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "insert into auth_sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, absolute_expires_at, user_agent, ip) \
+             select $1, $2, $3, $4, $4, $5, $6, $7, $8 \
+             where exists (select 1 from users where id = $2 and password_hash = $9 and disabled = 0)",
+        )
+        .bind(s.id.to_string())
+        .bind(s.user_id.to_string())
+        .bind(s.token_hash)
+        .bind(s.now_ms)
+        .bind(s.expires_at_ms)
+        .bind(s.absolute_expires_at_ms)
+        .bind(s.user_agent)
+        .bind(s.ip)
+        .bind(password_hash)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The unexpired session with this token hash, and its user.
     pub async fn live_session_by_token_hash(
         &self,
@@ -53,7 +80,8 @@ impl Store {
         let row = sqlx::query(&format!(
             "select auth_sessions.id as session_id, auth_sessions.last_seen_at, auth_sessions.absolute_expires_at, {USER_COLUMNS} \
              from auth_sessions join users on users.id = auth_sessions.user_id \
-             where auth_sessions.token_hash = $1 and auth_sessions.expires_at > $2 and auth_sessions.absolute_expires_at > $2"
+             where auth_sessions.token_hash = $1 and auth_sessions.expires_at > $2 and auth_sessions.absolute_expires_at > $2 \
+             and users.disabled = 0"
         ))
         .bind(token_hash)
         .bind(now_ms)

@@ -91,3 +91,28 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// An account's own daily token limit (if an admin set one) and the tokens its runs used
+    /// since `since_ms` (the start of the UTC day).
+    pub async fn daily_tokens(
+        &self,
+        user_id: Uuid,
+        since_ms: i64,
+    ) -> StoreResult<(Option<i64>, i64)> {
+        let row = sqlx::query(
+            "select u.daily_token_limit, \
+               (select cast(coalesce(sum(r.prompt_tokens + r.completion_tokens), 0) as bigint) \
+                  from run_usage r where r.owner = u.id and r.at >= $2) as used \
+             from users u where u.id = $1",
+        )
+        .bind(user_id.to_string())
+        .bind(since_ms)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            Some(row) => Ok((row.try_get("daily_token_limit")?, row.try_get("used")?)),
+            None => Ok((None, 0)),
+        }
+    }
+}

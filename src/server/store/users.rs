@@ -3,20 +3,23 @@
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{from_millis, parse_id, Store, StoreResult};
-use crate::model::User;
+use super::{from_millis, parse_id, Store, StoreError, StoreResult};
+use crate::model::{AccountRole, User};
 
 /// A user row including the password hash; never leaves the server.
 #[derive(Debug, Clone)]
 pub struct UserRow {
     pub user: User,
     pub password_hash: String,
+    pub disabled: bool,
+    pub daily_token_limit: Option<i64>,
 }
 
-pub(super) const USER_COLUMNS: &str =
-    "users.id, users.login, users.display_name, users.about, users.created_at, users.password_hash";
+pub(super) const USER_COLUMNS: &str = "users.id, users.login, users.display_name, users.about, \
+     users.created_at, users.password_hash, users.role, users.disabled, users.daily_token_limit";
 
 pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> StoreResult<UserRow> {
+    let role: String = row.try_get("role")?;
     Ok(UserRow {
         user: User {
             id: parse_id(&row.try_get::<String, _>("id")?)?,
@@ -24,23 +27,85 @@ pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> StoreResult<UserRow> {
             display_name: row.try_get("display_name")?,
             about: row.try_get("about")?,
             created_at: from_millis(row.try_get("created_at")?)?,
+            role: AccountRole::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
         },
         password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        daily_token_limit: row.try_get("daily_token_limit")?,
     })
 }
 
+/// Who may create an account now (`MARUNTIME_REGISTRATION`). The first account of an empty
+/// instance is always admitted, and becomes its admin.
+#[derive(Debug, Clone, Copy)]
+pub enum Admission<'a> {
+    Open,
+    Closed,
+    /// With the hash of the invite's token, used up by this registration.
+    Invite(Option<&'a str>),
+}
+
+/// Why an account was not admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Closed,
+    /// No invite, or one that is unknown, used or expired.
+    NoUsableInvite,
+}
+
 impl Store {
-    /// Inserts a user; a login whose lowercased form exists already gives `StoreError::Conflict`.
+    /// Inserts a user with open registration (tests and tools); see [`Store::admit_user`].
     pub async fn insert_user(
         &self,
         user: &User,
         login_key: &str,
         password_hash: &str,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<AccountRole> {
+        match self
+            .admit_user(user, login_key, password_hash, Admission::Open)
+            .await?
+        {
+            Ok(role) => Ok(role),
+            Err(refusal) => Err(StoreError::Corrupt(format!(
+                "open registration refused: {refusal:?}"
+            ))),
+        }
+    }
+
+    /// Inserts a user if `admission` lets them in, all in one transaction: the first account
+    /// of the instance claims it (and is admin, whatever the admission); an invite is used
+    /// up. A login whose lowercased form exists already gives `StoreError::Conflict`.
+    pub async fn admit_user(
+        &self,
+        user: &User,
+        login_key: &str,
+        password_hash: &str,
+        admission: Admission<'_>,
+    ) -> StoreResult<Result<AccountRole, Refusal>> {
         let now = super::to_millis(user.created_at);
+        let mut tx = self.pool().begin().await?;
+        let first = sqlx::query(
+            "insert into instance_owner (id, user_id, claimed_at) values (1, $1, $2) \
+             on conflict (id) do nothing",
+        )
+        .bind(user.id.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !first && matches!(admission, Admission::Closed) {
+            return Ok(Err(Refusal::Closed));
+        }
+        let role = if first {
+            AccountRole::Admin
+        } else {
+            AccountRole::User
+        };
         sqlx::query(
-            "insert into users (id, login, login_key, password_hash, display_name, about, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "insert into users (id, login, login_key, password_hash, display_name, about, created_at, updated_at, role) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(user.id.to_string())
         .bind(&user.login)
@@ -50,9 +115,34 @@ impl Store {
         .bind(&user.about)
         .bind(now)
         .bind(now)
-        .execute(self.pool())
+        .bind(role.as_str())
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        if let (false, Admission::Invite(token_hash)) = (first, admission) {
+            let used = sqlx::query(
+                "update invites set used_at = $1, used_by = $2 \
+                 where token_hash = $3 and used_at is null and expires_at > $1",
+            )
+            .bind(now)
+            .bind(user.id.to_string())
+            .bind(token_hash.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if used != 1 {
+                return Ok(Err(Refusal::NoUsableInvite));
+            }
+        }
+        tx.commit().await?;
+        Ok(Ok(role))
+    }
+
+    /// True once any account exists (the first one claimed the instance).
+    pub async fn has_owner(&self) -> StoreResult<bool> {
+        let row = sqlx::query("select count(*) as n from instance_owner")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
     }
 
     pub async fn user_by_login_key(&self, login_key: &str) -> StoreResult<Option<UserRow>> {

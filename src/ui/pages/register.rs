@@ -16,6 +16,8 @@ pub fn RegisterPage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    // An invite link (`/register?invite=…`) carries its token into the form.
+    let invite = move || query.read().get("invite").unwrap_or_default();
     let value = auth.register.value();
     let pending = auth.register.pending();
     navigate_on_success(value, move || crate::validation::safe_next(Some(&next())));
@@ -25,6 +27,7 @@ pub fn RegisterPage() -> impl IntoView {
             <h1>"Create an account"</h1>
             <ActionForm action=auth.register attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="next" prop:value=next/>
+                <input type="hidden" name="invite" prop:value=invite/>
                 <FormError message=form_error(value)/>
                 <TextField
                     label="Login"

@@ -1,0 +1,339 @@
+//! The instance owner is in control: the first account is admin, registration can be closed
+//! or by invite, admins see and manage accounts, and nobody else sees any of it.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn with_registration(engine: Engine, mode: &'static str) -> Option<TestApp> {
+    spawn_app_on(engine, move |v| {
+        v.insert("MARUNTIME_REGISTRATION".into(), mode.into());
+    })
+    .await
+}
+
+async fn closed(engine: Engine) -> Option<TestApp> {
+    with_registration(engine, "closed").await
+}
+
+async fn by_invite(engine: Engine) -> Option<TestApp> {
+    with_registration(engine, "invite").await
+}
+
+/// Registers `login` with its own client and returns (client, user JSON).
+async fn account(app: &TestApp, login: &str) -> (reqwest::Client, Value) {
+    let client = app.other_client();
+    let r = app.register_with(&client, login, STRONG_PASSWORD).await;
+    assert_eq!(r.status(), 201, "registering {login}");
+    (client, r.json().await.unwrap())
+}
+
+async fn patch_user(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    id: &str,
+    body: Value,
+) -> reqwest::Response {
+    admin
+        .patch(app.url(&format!("/admin/users/{id}")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+on_both_engines! {
+    async fn the_first_account_is_admin_and_the_others_users(app) {
+        let (owner, first) = account(&app, "owner").await;
+        assert_eq!(first["role"], "admin");
+        let (bob, second) = account(&app, "bob").await;
+        assert_eq!(second["role"], "user");
+        let me: Value = app.get(&owner, "/auth/me").await.json().await.unwrap();
+        assert_eq!(me["role"], "admin");
+        let me: Value = app.get(&bob, "/v1/me").await.json().await.unwrap();
+        assert_eq!(me["role"], "user");
+    }
+
+    async fn administration_is_404_for_users_and_401_for_nobody(app) {
+        let (owner, _) = account(&app, "owner").await;
+        let (bob, _) = account(&app, "bob").await;
+        for (method, path) in [
+            ("GET", "/admin/users"),
+            ("PATCH", "/admin/users/00000000-0000-0000-0000-000000000000"),
+            ("DELETE", "/admin/users/00000000-0000-0000-0000-000000000000"),
+            ("GET", "/admin/invites"),
+            ("POST", "/admin/invites"),
+            ("DELETE", "/admin/invites/00000000-0000-0000-0000-000000000000"),
+        ] {
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let as_bob = bob.request(m.clone(), app.url(path)).json(&json!({})).send().await.unwrap();
+            assert_eq!(as_bob.status(), 404, "{method} {path} as a user");
+            let as_nobody = app.other_client().request(m, app.url(path)).json(&json!({})).send().await.unwrap();
+            assert_eq!(as_nobody.status(), 401, "{method} {path} logged out");
+        }
+        assert_eq!(app.get(&owner, "/admin/users").await.status(), 200);
+    }
+
+    async fn the_users_list_shows_activity_and_never_a_secret(app) {
+        let (owner, _) = account(&app, "owner").await;
+        let (bob, _) = account(&app, "bob").await;
+        let chat = create_chat_titled(&app, &bob, Some("Bob's chat")).await;
+        post_message(&app, &bob, &chat, "hello").await;
+        let listed = app.get(&owner, "/admin/users?limit=1").await;
+        assert_eq!(listed.status(), 200);
+        let text = listed.text().await.unwrap();
+        for secret in ["argon2", "password", "token_hash", "hash"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let page: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(page["data"].as_array().unwrap().len(), 1);
+        assert_eq!(page["data"][0]["login"], "owner");
+        assert_eq!(page["next_offset"], 1);
+        let page: Value = app.get(&owner, "/admin/users?limit=1&offset=1").await.json().await.unwrap();
+        let row = &page["data"][0];
+        assert_eq!(row["login"], "bob");
+        assert_eq!(row["role"], "user");
+        assert_eq!(row["disabled"], false);
+        assert_eq!(row["chats"], 1);
+        assert_eq!(row["messages"], 1);
+        assert_eq!(row["tokens_30d"], 0);
+        assert!(row["last_active_at"].is_string());
+        assert!(page["next_offset"].is_null());
+        let found: Value = app.get(&owner, "/admin/users?q=BO").await.json().await.unwrap();
+        assert_eq!(found["data"].as_array().unwrap().len(), 1);
+    }
+
+    async fn disabling_ends_sessions_and_keys_at_once_and_blocks_login_until_enabled(app) {
+        let (owner, _) = account(&app, "owner").await;
+        let (bob, user) = account(&app, "bob").await;
+        let id = user["id"].as_str().unwrap();
+        let key: Value = bob
+            .post(app.url("/auth/api-keys"))
+            .json(&json!({"name": "k", "password": STRONG_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let key = key["key"].as_str().unwrap().to_string();
+
+        let r = patch_user(&app, &owner, id, json!({"disabled": true})).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.json::<Value>().await.unwrap()["disabled"], true);
+        assert_eq!(app.get(&bob, "/auth/me").await.status(), 401, "the session ended");
+        let with_key = reqwest::Client::new().get(app.url("/v1/me")).bearer_auth(&key).send().await.unwrap();
+        assert_eq!(with_key.status(), 401, "the key is revoked");
+        let login = app.login_with(&app.other_client(), "bob", STRONG_PASSWORD).await;
+        assert_eq!(login.status(), 403);
+        assert!(error_of(login).await.1.contains("disabled"));
+        // A wrong password is still just a wrong password: nothing tells a guesser more.
+        assert_eq!(app.login_with(&app.other_client(), "bob", "not the password").await.status(), 401);
+
+        let r = patch_user(&app, &owner, id, json!({"disabled": false})).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(app.login_with(&app.other_client(), "bob", STRONG_PASSWORD).await.status(), 200);
+    }
+
+    async fn the_last_enabled_admin_can_be_neither_demoted_nor_disabled_nor_deleted(app) {
+        let (owner, me) = account(&app, "owner").await;
+        let id = me["id"].as_str().unwrap();
+        for body in [json!({"role": "user"}), json!({"disabled": true})] {
+            let r = patch_user(&app, &owner, id, body.clone()).await;
+            assert_eq!(r.status(), 409, "{body}");
+        }
+        let r = owner.delete(app.url(&format!("/admin/users/{id}"))).send().await.unwrap();
+        assert_eq!(r.status(), 409);
+        // With a second admin, the first may step down.
+        let (_, bob) = account(&app, "bob").await;
+        let bob_id = bob["id"].as_str().unwrap();
+        let r = patch_user(&app, &owner, bob_id, json!({"role": "admin"})).await;
+        assert_eq!(r.json::<Value>().await.unwrap()["role"], "admin");
+        let r = patch_user(&app, &owner, id, json!({"role": "user"})).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(app.get(&owner, "/admin/users").await.status(), 404, "no longer an admin");
+    }
+
+    async fn bad_changes_are_refused_and_an_admin_can_delete_an_account(app) {
+        let (owner, _) = account(&app, "owner").await;
+        let (_, bob) = account(&app, "bob").await;
+        let id = bob["id"].as_str().unwrap();
+        for (body, field) in [
+            (json!({"role": "root"}), "role"),
+            (json!({"disabled": "yes"}), "disabled"),
+            (json!({"daily_token_limit": -1}), "daily_token_limit"),
+            (json!({"login": "mallory"}), "login"),
+        ] {
+            let r = patch_user(&app, &owner, id, body.clone()).await;
+            assert_eq!(r.status(), 422, "{body}");
+            assert_eq!(error_of(r).await.2.as_deref(), Some(field));
+        }
+        let r = patch_user(&app, &owner, id, json!({"daily_token_limit": 5000})).await;
+        assert_eq!(r.json::<Value>().await.unwrap()["daily_token_limit"], 5000);
+        let r = patch_user(&app, &owner, id, json!({"daily_token_limit": null})).await;
+        assert!(r.json::<Value>().await.unwrap()["daily_token_limit"].is_null());
+        assert_eq!(patch_user(&app, &owner, "00000000-0000-0000-0000-000000000000", json!({"disabled": true})).await.status(), 404);
+
+        let r = owner.delete(app.url(&format!("/admin/users/{id}"))).send().await.unwrap();
+        assert_eq!(r.status(), 204);
+        assert_eq!(app.login_with(&app.other_client(), "bob", STRONG_PASSWORD).await.status(), 401);
+        let users: Value = app.get(&owner, "/admin/users").await.json().await.unwrap();
+        assert_eq!(users["data"].as_array().unwrap().len(), 1);
+    }
+}
+
+on_both_engines! {
+    setup = closed;
+
+    async fn closed_registration_admits_only_the_first_account(app) {
+        let (_, owner) = account(&app, "owner").await;
+        assert_eq!(owner["role"], "admin");
+        let r = app.register_with(&app.other_client(), "bob", STRONG_PASSWORD).await;
+        assert_eq!(r.status(), 403);
+        assert!(error_of(r).await.1.contains("Registration is closed"));
+    }
+}
+
+on_both_engines! {
+    setup = by_invite;
+
+    async fn invite_registration_needs_a_usable_invite_used_once(app) {
+        let (owner, _) = account(&app, "owner").await;
+        let register = |login: &'static str, invite: Option<String>| {
+            let url = app.url("/auth/register");
+            async move {
+                let mut body = json!({"login": login, "password": STRONG_PASSWORD, "display_name": login});
+                if let Some(invite) = invite {
+                    body["invite"] = json!(invite);
+                }
+                new_client().post(url).json(&body).send().await.unwrap()
+            }
+        };
+        let r = register("bob", None).await;
+        assert_eq!(r.status(), 403);
+        assert!(error_of(r).await.1.contains("needs an invite"));
+        assert_eq!(register("bob", Some("not-an-invite".into())).await.status(), 403);
+
+        let created = owner.post(app.url("/admin/invites")).send().await.unwrap();
+        assert_eq!(created.status(), 201);
+        let invite: Value = created.json().await.unwrap();
+        let token = invite["token"].as_str().unwrap().to_string();
+        assert!(invite["url"].as_str().unwrap().ends_with(&format!("/register?invite={token}")));
+        let expires = chrono::DateTime::parse_from_rfc3339(invite["expires_at"].as_str().unwrap()).unwrap();
+        let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+        assert!((167..=168).contains(&days), "a week by default: {days} h");
+
+        let r = register("bob", Some(token.clone())).await;
+        assert_eq!(r.status(), 201);
+        let r = register("carol", Some(token.clone())).await;
+        assert_eq!(r.status(), 410, "single use");
+        assert!(error_of(r).await.1.contains("already used"));
+
+        let listed: Value = app.get(&owner, "/admin/invites").await.json().await.unwrap();
+        assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+        assert!(listed["data"][0]["used_at"].is_string());
+        assert!(!listed.to_string().contains(&token), "the list never shows a token");
+
+        // A withdrawn invite no longer works.
+        let second: Value = owner.post(app.url("/admin/invites")).json(&json!({"expires_in_hours": 1})).send().await.unwrap().json().await.unwrap();
+        let id = second["id"].as_str().unwrap();
+        assert_eq!(owner.delete(app.url(&format!("/admin/invites/{id}"))).send().await.unwrap().status(), 204);
+        assert_eq!(register("dave", second["token"].as_str().map(String::from)).await.status(), 403);
+        let bad = owner.post(app.url("/admin/invites")).json(&json!({"expires_in_hours": 0})).send().await.unwrap();
+        assert_eq!(bad.status(), 422);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_invite_is_refused_with_410() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let Some(app) = by_invite(engine).await else {
+            continue;
+        };
+        let (owner, _) = account(&app, "owner").await;
+        let invite: Value = owner
+            .post(app.url("/admin/invites"))
+            .json(&json!({"expires_in_hours": 1}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // Age it in the database, as the clock would.
+        let token = invite["token"].as_str().unwrap();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url)
+            .await
+            .unwrap();
+        let aged = sqlx::query("update invites set expires_at = $1 where token_hash = $2")
+            .bind(chrono::Utc::now().timestamp_millis() - 1)
+            .bind(maruntime::server::auth::hash_token(token))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(aged.rows_affected(), 1);
+        let r = new_client()
+            .post(app.url("/auth/register"))
+            .json(&json!({"login": "late", "password": STRONG_PASSWORD, "display_name": "Late", "invite": token}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 410, "{engine:?}");
+        assert!(error_of(r).await.1.contains("expired"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_daily_quota_refuses_new_runs_while_other_accounts_still_chat() {
+    use crate::agent::{ask, complete, key_client};
+    use crate::fake_llm::{FakeLlm, Script};
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let fake = FakeLlm::start(vec![]).await;
+        let url = fake.base_url.clone();
+        let Some(app) = spawn_app_on(engine, move |v| {
+            v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
+            v.insert("MARUNTIME_USER_DAILY_TOKENS".into(), "10".into());
+        })
+        .await
+        else {
+            continue;
+        };
+        let (owner, _) = account(&app, "owner").await;
+        let (ann, _) = key_client(&app, "ann").await;
+        let (bob, _) = key_client(&app, "bob").await;
+
+        fake.push(Script::WithUsage(vec!["first answer".into()], 8, 5));
+        assert_eq!(complete(&app, &ann, ask("one")).await.status(), 200);
+        let calls = fake.requests().len();
+        let refused = complete(&app, &ann, ask("two")).await;
+        assert_eq!(refused.status(), 429, "{engine:?}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["error"]["type"], "insufficient_quota");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("10 tokens"));
+        assert_eq!(fake.requests().len(), calls, "the model was not called");
+
+        fake.push(Script::text(&["bob's answer"]));
+        assert_eq!(
+            complete(&app, &bob, ask("hello")).await.status(),
+            200,
+            "bob is untouched"
+        );
+
+        // An admin gives ann a limit of her own.
+        let users: Value = app
+            .get(&owner, "/admin/users?q=ann")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = users["data"][0]["id"].as_str().unwrap().to_string();
+        assert_eq!(users["data"][0]["tokens_30d"], 13);
+        let r = patch_user(&app, &owner, &id, json!({"daily_token_limit": 1000})).await;
+        assert_eq!(r.status(), 200);
+        fake.push(Script::text(&["more"]));
+        assert_eq!(complete(&app, &ann, ask("three")).await.status(), 200);
+    }
+}
