@@ -60,6 +60,23 @@ pub struct AdminUser {
     pub daily_token_limit: Option<i64>,
 }
 
+/// An account's tokens today (UTC) against its daily limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaInfo {
+    pub used_today: i64,
+    /// `None`: unlimited.
+    pub daily_limit: Option<i64>,
+}
+
+/// Who may register on this instance now, for the register page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationInfo {
+    /// `open`, `invite` or `closed` (`MARUNTIME_REGISTRATION`).
+    pub mode: String,
+    /// No account exists yet: the next one is the instance's admin, whatever the mode.
+    pub first_account: bool,
+}
+
 /// An invite as listed: the token itself is only ever shown once, at creation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteInfo {

@@ -114,3 +114,15 @@ pub async fn edit_message(
         .await,
     )
 }
+
+/// The signed-in account's tokens today and its daily limit, for the profile page.
+#[server]
+pub async fn my_quota() -> Result<crate::model::QuotaInfo, AppError> {
+    respond(
+        async {
+            let who = require_user()?;
+            app_state()?.agents.quota(who.user.id).await
+        }
+        .await,
+    )
+}

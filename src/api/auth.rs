@@ -6,11 +6,12 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::{ApiKeyInfo, NewApiKey, SessionInfo, User};
+use crate::model::{ApiKeyInfo, NewApiKey, RegistrationInfo, SessionInfo, User};
 
 #[cfg(feature = "ssr")]
 use crate::server::context::{
-    app_state, client_info, current_user, redirect_form_post, require_user, respond, set_cookie,
+    app_state, client_info, current_user, redirect_form_post, rendering_page, require_user,
+    respond, set_cookie, set_status,
 };
 #[cfg(feature = "ssr")]
 use crate::server::http::{clear_session_cookie, device_cookie, parse_path_id, session_cookie};
@@ -25,6 +26,28 @@ fn set_login_cookies(logged_in: &crate::server::auth::LoggedIn, secure: bool) {
 #[server]
 pub async fn get_current_user() -> Result<Option<User>, AppError> {
     Ok(current_user().map(|a| a.user))
+}
+
+/// Who may register now. While the register page renders for a closed instance, the page
+/// itself answers 403.
+#[server]
+pub async fn get_registration_info() -> Result<RegistrationInfo, AppError> {
+    respond(
+        async {
+            let (mode, first_account) = app_state()?.auth.accounts.registration().await?;
+            if mode == crate::server::config::Registration::Closed
+                && !first_account
+                && rendering_page()
+            {
+                set_status(403);
+            }
+            Ok(RegistrationInfo {
+                mode: mode.as_str().to_string(),
+                first_account,
+            })
+        }
+        .await,
+    )
 }
 
 #[server]

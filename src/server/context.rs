@@ -59,6 +59,12 @@ fn form_post() -> Option<bool> {
     })
 }
 
+/// True while a page is being server-rendered (a GET), not while a server function answers a
+/// call (those are POSTs).
+pub fn rendering_page() -> bool {
+    use_context::<Parts>().is_some_and(|p| p.method == axum::http::Method::GET)
+}
+
 fn is_form_post() -> bool {
     form_post() == Some(true)
 }

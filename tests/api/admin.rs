@@ -182,8 +182,29 @@ on_both_engines! {
     }
 }
 
+/// The register page as a browser without JavaScript gets it: (status, HTML).
+async fn register_page(app: &TestApp, query: &str) -> (u16, String) {
+    let r = new_client()
+        .get(app.url(&format!("/register{query}")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
 on_both_engines! {
     setup = closed;
+
+    async fn the_register_page_says_who_may_register(app) {
+        let (status, html) = register_page(&app, "").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("will be its administrator"), "an empty instance says so");
+        account(&app, "owner").await;
+        let (status, html) = register_page(&app, "").await;
+        assert_eq!(status, 403, "a closed instance's page answers 403");
+        assert!(html.contains("Registration is closed"));
+    }
 
     async fn closed_registration_admits_only_the_first_account(app) {
         let (_, owner) = account(&app, "owner").await;
@@ -196,6 +217,16 @@ on_both_engines! {
 
 on_both_engines! {
     setup = by_invite;
+
+    async fn the_register_page_tells_whether_an_invite_is_needed(app) {
+        account(&app, "owner").await;
+        let (status, html) = register_page(&app, "").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("needs an invite link"));
+        let (_, html) = register_page(&app, "?invite=abc").await;
+        assert!(html.contains("You were invited"));
+        assert!(html.contains("name=\"invite\" value=\"abc\""), "the form carries the invite");
+    }
 
     async fn invite_registration_needs_a_usable_invite_used_once(app) {
         let (owner, _) = account(&app, "owner").await;
@@ -336,4 +367,24 @@ async fn a_spent_daily_quota_refuses_new_runs_while_other_accounts_still_chat() 
         fake.push(Script::text(&["more"]));
         assert_eq!(complete(&app, &ann, ask("three")).await.status(), 200);
     }
+}
+
+#[tokio::test]
+async fn the_profile_page_shows_todays_tokens_and_the_limit() {
+    let app = spawn_app_on(Engine::Sqlite, |v| {
+        v.insert("MARUNTIME_USER_DAILY_TOKENS".into(), "500".into());
+    })
+    .await
+    .unwrap();
+    let (ann, _) = account(&app, "ann").await;
+    let html = ann
+        .get(app.url("/profile"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("0 of your 500 tokens used today"), "{html}");
 }

@@ -45,10 +45,9 @@ pub struct Turn {
 }
 
 impl AgentRunner {
-    /// Refuses a new run, before anything is stored or the model is called, once the account
-    /// used its tokens for the UTC day: its own limit if an admin set one, else the instance's.
-    async fn check_quota(&self, user_id: Uuid) -> Result<(), AppError> {
-        let default = self.registry.limits().user_daily_tokens;
+    /// The account's tokens today (UTC) and its daily limit: its own if an admin set one,
+    /// else the instance's (`None`: unlimited).
+    pub async fn quota(&self, user_id: Uuid) -> Result<crate::model::QuotaInfo, AppError> {
         let day_start = chrono::Utc::now()
             .date_naive()
             .and_hms_opt(0, 0, 0)
@@ -56,16 +55,26 @@ impl AgentRunner {
             .and_utc()
             .timestamp_millis();
         let (own, used) = self.store.daily_tokens(user_id, day_start).await?;
-        let Some(limit) = own.map(|l| l.max(0) as u64).or(default) else {
-            return Ok(());
-        };
-        if used.max(0) as u64 >= limit {
-            return Err(AppError::QuotaExceeded(format!(
+        let default = self.registry.limits().user_daily_tokens;
+        Ok(crate::model::QuotaInfo {
+            used_today: used.max(0),
+            daily_limit: own
+                .map(|l| l.max(0))
+                .or(default.map(|d| d.min(i64::MAX as u64) as i64)),
+        })
+    }
+
+    /// Refuses a new run, before anything is stored or the model is called, once the account
+    /// used its tokens for the UTC day.
+    async fn check_quota(&self, user_id: Uuid) -> Result<(), AppError> {
+        let quota = self.quota(user_id).await?;
+        match quota.daily_limit {
+            Some(limit) if quota.used_today >= limit => Err(AppError::QuotaExceeded(format!(
                 "You have used your {limit} tokens for today. New answers can start again after \
                  midnight UTC; ask the administrator if you need more."
-            )));
+            ))),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Starts a turn. Checks come first and write nothing: a foreign or unknown chat is 404,

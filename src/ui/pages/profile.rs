@@ -7,6 +7,7 @@ mod details_form;
 mod password_form;
 mod preferences_form;
 mod sessions_list;
+mod usage_card;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,6 +36,7 @@ fn ProfileSections() -> impl IntoView {
             <preferences_form::PreferencesForm/>
             <password_form::PasswordForm action=change_password/>
             <sessions_list::SessionsList password_changes=change_password.version()/>
+            <usage_card::UsageCard/>
             <api_keys::ApiKeys password_changes=change_password.version()/>
             <delete_account::DeleteAccountForm/>
         </div>

@@ -6,6 +6,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::auth::get_registration_info;
+use crate::model::RegistrationInfo;
 use crate::ui::auth_context::{navigate_on_success, use_auth};
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
 use crate::ui::components::password_field::PasswordField;
@@ -21,13 +23,27 @@ pub fn RegisterPage() -> impl IntoView {
     let value = auth.register.value();
     let pending = auth.register.pending();
     navigate_on_success(value, move || crate::validation::safe_next(Some(&next())));
+    // Who may register, said before anything is filled in (rendered in place on the server).
+    let info = Resource::new_blocking(|| (), |_| get_registration_info());
+    let closed = move || {
+        info.get()
+            .and_then(Result::ok)
+            .is_some_and(|i| i.mode == "closed" && !i.first_account)
+    };
     view! {
         <Title text="Create an account"/>
         <section class="auth-card">
             <h1>"Create an account"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let info = info.await.ok();
+                    info.map(|info| view! { <RegistrationNotice info invited=!invite().is_empty()/> })
+                })}
+            </Suspense>
+            <div hidden=closed>
             <ActionForm action=auth.register attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="next" prop:value=next/>
-                <input type="hidden" name="invite" prop:value=invite/>
+                <input type="hidden" name="invite" value=invite/>
                 <FormError message=form_error(value)/>
                 <TextField
                     label="Login"
@@ -59,7 +75,28 @@ pub fn RegisterPage() -> impl IntoView {
                     {move || if pending.get() { "Creating account…" } else { "Create account" }}
                 </button>
             </ActionForm>
+            </div>
             <p class="switch">"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
     }
+}
+
+/// What applies to a visitor of the register page: the first account, an invite, or closed.
+#[component]
+fn RegistrationNotice(info: RegistrationInfo, invited: bool) -> impl IntoView {
+    let text = if info.first_account {
+        Some("This instance has no accounts yet: the account you create here will be its administrator.")
+    } else {
+        match (info.mode.as_str(), invited) {
+            ("closed", _) => Some(
+                "Registration is closed on this instance. Ask its administrator for an account.",
+            ),
+            ("invite", true) => Some("You were invited: create your account below."),
+            ("invite", false) => {
+                Some("Registration on this instance needs an invite link from its administrator.")
+            }
+            _ => None,
+        }
+    };
+    text.map(|text| view! { <p class="notice" role="note">{text}</p> })
 }
