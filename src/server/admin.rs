@@ -40,22 +40,24 @@ impl AdminService {
         Utc::now().timestamp_millis() - THIRTY_DAYS_MS
     }
 
-    /// One page of accounts, oldest first; `search` matches login or display name.
+    /// One page of accounts, oldest first (`limit` 1–200); `search` matches login or display
+    /// name. With the offset of the next page, when there is one.
     pub async fn users(
         &self,
         search: &str,
         limit: i64,
         offset: i64,
-    ) -> Result<Vec<AdminUser>, AppError> {
-        Ok(self
+    ) -> Result<(Vec<AdminUser>, Option<i64>), AppError> {
+        let limit = limit.clamp(1, USERS_PAGE_MAX);
+        let offset = offset.max(0);
+        // One more than the page: whether it exists says whether there is a next page.
+        let mut users = self
             .store
-            .admin_users(
-                search.trim(),
-                limit.clamp(1, USERS_PAGE_MAX),
-                offset.max(0),
-                Self::since(),
-            )
-            .await?)
+            .admin_users(search.trim(), limit + 1, offset, Self::since())
+            .await?;
+        let more = users.len() as i64 > limit;
+        users.truncate(limit as usize);
+        Ok((users, more.then_some(offset + limit)))
     }
 
     /// Applies `change` and returns the account as it is now. Disabling ends the account's

@@ -101,6 +101,10 @@ on_both_engines! {
         assert!(page["next_offset"].is_null());
         let found: Value = app.get(&owner, "/admin/users?q=BO").await.json().await.unwrap();
         assert_eq!(found["data"].as_array().unwrap().len(), 1);
+        // The largest page still says whether there is another.
+        let all: Value = app.get(&owner, "/admin/users?limit=500").await.json().await.unwrap();
+        assert_eq!(all["data"].as_array().unwrap().len(), 2);
+        assert!(all["next_offset"].is_null());
     }
 
     async fn disabling_ends_sessions_and_keys_at_once_and_blocks_login_until_enabled(app) {

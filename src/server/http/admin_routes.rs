@@ -55,18 +55,14 @@ async fn list_users(
     RequireAdmin(_): RequireAdmin,
     Query(query): Query<UsersQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let limit = query
-        .limit
-        .unwrap_or(50)
-        .clamp(1, crate::server::admin::USERS_PAGE_MAX);
-    let offset = query.offset.unwrap_or(0).max(0);
-    let users = state
+    let (users, next) = state
         .admin
-        .users(query.q.as_deref().unwrap_or(""), limit + 1, offset)
+        .users(
+            query.q.as_deref().unwrap_or(""),
+            query.limit.unwrap_or(50),
+            query.offset.unwrap_or(0),
+        )
         .await?;
-    let more = users.len() as i64 > limit;
-    let users: Vec<AdminUser> = users.into_iter().take(limit as usize).collect();
-    let next = more.then_some(offset + limit);
     Ok(Json(json!({ "data": users, "next_offset": next })))
 }
 
