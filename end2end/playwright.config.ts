@@ -8,6 +8,8 @@ const port = Number(process.env.E2E_PORT ?? 3210);
 const llmPort = port + 1;
 // A second app without a model: the memory agent answers in recall mode there.
 export const recallPort = port + 2;
+// A third app, empty and by invite only, whose first account is its admin.
+export const ownerPort = port + 3;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "maruntime-e2e-"));
 
 export default defineConfig({
@@ -82,6 +84,24 @@ export default defineConfig({
       MARUNTIME_MEMORY_DIR: `${dataDir}/recall-memory`,
       MARUNTIME_COOKIE_SECURE: "false",
       MARUNTIME_REGISTER_LIMIT: "1000",
+      RUST_LOG: "warn",
+    },
+  },
+  {
+    command: "../scripts/serve-release.sh",
+    url: `http://127.0.0.1:${ownerPort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${ownerPort}`,
+      DATABASE_URL: `sqlite://${dataDir}/owner.db`,
+      MARUNTIME_MEMORY_DIR: `${dataDir}/owner-memory`,
+      MARUNTIME_COOKIE_SECURE: "false",
+      MARUNTIME_REGISTRATION: "invite",
+      MARUNTIME_LLM_BASE_URL: `http://127.0.0.1:${llmPort}/v1`,
+      MARUNTIME_LLM_MODEL: "fake",
       RUST_LOG: "warn",
     },
   },

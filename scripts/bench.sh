@@ -4,6 +4,8 @@
 # Usage: scripts/bench.sh [auth|chats|flood|agent|all]   (needs `cargo leptos build --release` first)
 #        scripts/bench.sh search [--chats N --per-chat M]   (history search, in process; set
 #        DATABASE_URL=postgres://… to run it on PostgreSQL)
+#        scripts/bench.sh admin [--accounts N]   (GET /admin/users with 10,000 accounts, in
+#        process over HTTP; DATABASE_URL as for search)
 #        scripts/bench.sh append   (appends into a chat of 5,000 messages and into new chats,
 #        in process; DATABASE_URL as for search)
 set -euo pipefail
@@ -14,6 +16,11 @@ if [ "$what" = search ]; then
   shift
   cargo build --release --example search_bench --features ssr -q
   exec target/release/examples/search_bench "$@"
+fi
+if [ "$what" = admin ]; then
+  shift
+  cargo build --release --example admin_bench --features ssr -q
+  exec target/release/examples/admin_bench "$@"
 fi
 if [ "$what" = append ]; then
   cargo build --release --example append_bench --features ssr -q

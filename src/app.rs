@@ -9,6 +9,7 @@ use leptos_router::{path, SsrMode};
 use crate::ui::auth_context::AuthProvider;
 use crate::ui::components::site_header::SiteHeader;
 use crate::ui::pages::{
+    admin::AdminPage,
     chat::{ChatLayout, ChatView, NewChatView},
     landing::Landing,
     login::LoginPage,
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::PartiallyBlocked/>
                         <Route path=path!("/register") view=RegisterPage ssr=SsrMode::PartiallyBlocked/>
                         <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view=AdminPage ssr=SsrMode::PartiallyBlocked/>
                         <ParentRoute path=path!("/chat") view=ChatLayout ssr=SsrMode::Async>
                             <Route path=path!("") view=NewChatView ssr=SsrMode::Async/>
                             <Route path=path!(":id") view=ChatView ssr=SsrMode::Async/>

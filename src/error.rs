@@ -149,4 +149,20 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
             _ => AppError::Internal,
         }
     }
+
+    /// Every server function's error reaches the browser through here: the one place that
+    /// sees a session end, whatever the page was doing.
+    fn de(data: leptos::server_fn::Bytes) -> Self {
+        use leptos::server_fn::error::IntoAppError;
+        use leptos::server_fn::Decodes;
+        let error = <Self::Encoder as Decodes<Self>>::decode(data).unwrap_or_else(|e| {
+            leptos::server_fn::error::ServerFnErrorErr::Deserialization(e.to_string())
+                .into_app_error()
+        });
+        #[cfg(feature = "hydrate")]
+        if matches!(error, AppError::Unauthorized(_)) {
+            crate::login_paths::session_ended();
+        }
+        error
+    }
 }

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod app;
 pub mod error;
+pub mod login_paths;
 pub mod model;
 pub mod ui;
 pub mod validation;

@@ -32,6 +32,28 @@ pub fn require_user() -> Result<Authenticated, AppError> {
     current_user().ok_or_else(|| AppError::Unauthorized("You need to log in.".into()))
 }
 
+/// The logged-in admin; 404 for any other account (nothing says administration exists), 401
+/// for nobody.
+pub fn require_admin() -> Result<Authenticated, AppError> {
+    let who = require_user()?;
+    if who.user.role == crate::model::AccountRole::Admin {
+        Ok(who)
+    } else {
+        Err(AppError::NotFound("There is nothing here.".into()))
+    }
+}
+
+/// `scheme://host` of this instance as the browser sees it, for links it hands out.
+pub fn request_origin(secure: bool) -> String {
+    let host = use_context::<Parts>().and_then(|p| {
+        p.headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string)
+    });
+    super::http::origin(secure, host.as_deref())
+}
+
 pub fn client_info() -> ClientInfo {
     use_context::<Parts>()
         .and_then(|p| p.extensions.get::<ClientInfo>().cloned())

@@ -15,6 +15,7 @@ mod run_routes;
 mod security_headers;
 mod session_layer;
 
+pub use admin_routes::origin;
 pub use auth_routes::parse_path_id;
 pub use client::client_info;
 pub use origin_check::reject_cross_site;

@@ -16,8 +16,20 @@ impl UsageService {
         UsageService { store }
     }
 
-    /// The last `days` UTC days (today included) that had runs, newest first.
-    pub async fn daily(&self, user_id: Uuid, days: i64) -> Result<Vec<UsageDay>, AppError> {
+    /// The last `days` UTC days (1–366, default 30; today included) that had runs, newest
+    /// first: one account's, or with `None` the whole instance's.
+    pub async fn daily(
+        &self,
+        user_id: Option<Uuid>,
+        days: Option<i64>,
+    ) -> Result<Vec<UsageDay>, AppError> {
+        let days = days.unwrap_or(30);
+        if !(1..=366).contains(&days) {
+            return Err(AppError::validation(
+                "days",
+                "days must be between 1 and 366.",
+            ));
+        }
         let today = chrono::Utc::now().date_naive();
         let first = today - chrono::Days::new(days.saturating_sub(1) as u64);
         let since = first

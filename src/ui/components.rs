@@ -5,6 +5,7 @@ pub mod chat_list_item;
 pub mod chat_search;
 pub mod chat_sidebar;
 pub mod composer;
+pub mod copy_field;
 pub mod field;
 pub mod markdown;
 pub mod message_list;

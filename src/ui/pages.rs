@@ -1,5 +1,6 @@
 //! One page per file.
 
+pub mod admin;
 pub mod chat;
 pub mod landing;
 pub mod login;

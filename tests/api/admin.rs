@@ -370,7 +370,60 @@ async fn a_spent_daily_quota_refuses_new_runs_while_other_accounts_still_chat() 
         assert_eq!(r.status(), 200);
         fake.push(Script::text(&["more"]));
         assert_eq!(complete(&app, &ann, ask("three")).await.status(), 200);
+
+        // The instance's usage per day counts every account's runs, for admins only.
+        let usage: Value = app.get(&owner, "/admin/usage").await.json().await.unwrap();
+        let today = &usage["data"][0];
+        assert_eq!(today["runs"], 3, "{usage}");
+        let total = today["total_tokens"].as_u64().unwrap();
+        let own: Value = app.get(&owner, "/v1/usage").await.json().await.unwrap();
+        assert!(
+            own["data"].as_array().unwrap().is_empty(),
+            "the owner ran nothing"
+        );
+        assert!(total > 13, "{usage}");
+        let (dan, _) = account(&app, "dan").await;
+        assert_eq!(app.get(&dan, "/admin/usage").await.status(), 404);
+        let r = app.get(&owner, "/admin/usage?days=0").await;
+        assert_eq!(r.status(), 422);
     }
+}
+
+/// `/admin` as a browser without JavaScript gets it: (status, HTML).
+async fn admin_page(app: &TestApp, client: &reqwest::Client) -> (u16, String) {
+    let r = client
+        .get(app.url("/admin"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_admin_page_is_for_admins_and_a_404_page_for_everyone_else() {
+    let app = spawn_app_on(Engine::Sqlite, |_| {}).await.unwrap();
+    let (owner, _) = account(&app, "owner").await;
+    let (bob, _) = account(&app, "bob").await;
+    let (status, html) = admin_page(&app, &owner).await;
+    assert_eq!(status, 200);
+    for text in ["Administration", "Accounts", "Invites", "Usage per day"] {
+        assert!(html.contains(text), "{text} on the admin's page");
+    }
+    let (status, html) = admin_page(&app, &bob).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found"));
+    for text in ["Administration", "Invites", "owner"] {
+        assert!(!html.contains(text), "{text} on a user's page");
+    }
+    let r = new_client()
+        .get(app.url("/admin"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=/admin");
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::auth_routes::parse_path_id;
 use super::json::ApiJson;
+use super::run_routes::UsageQuery;
 use super::session_layer::CurrentUser;
 use crate::error::AppError;
 use crate::model::{AccountRole, AdminUser, NewInvite};
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}", delete(delete_user).patch(change_user))
         .route("/invites", get(list_invites).post(create_invite))
         .route("/invites/{id}", delete(delete_invite))
+        .route("/usage", get(usage))
 }
 
 /// Extractor: the signed-in admin; 404 for any other account, 401 for nobody.
@@ -152,18 +154,14 @@ async fn create_invite(
             ))
         })?
     };
-    let scheme = if state.config.cookie_secure {
-        "https"
-    } else {
-        "http"
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let invite = state
         .admin
-        .create_invite(&admin, body.expires_in_hours, &format!("{scheme}://{host}"))
+        .create_invite(
+            &admin,
+            body.expires_in_hours,
+            &origin(state.config.cookie_secure, host),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(invite)))
 }
@@ -185,4 +183,24 @@ async fn delete_invite(
         .delete_invite(parse_path_id(&id, "invite")?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /admin/usage?days=N` (1–366, default 30): the instance's tokens per UTC day, newest
+/// first, in the shape of `GET /v1/usage`.
+async fn usage(
+    State(state): State<AppState>,
+    RequireAdmin(_): RequireAdmin,
+    q: Result<Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, AppError> {
+    let q = super::chat_routes::query(q)?;
+    Ok(Json(
+        json!({ "data": state.usage.daily(None, q.days).await? }),
+    ))
+}
+
+/// `scheme://host` of this instance as the client addressed it, for the links it hands out
+/// (the scheme follows the secure-cookie setting: behind TLS, both are on).
+pub fn origin(secure: bool, host: Option<&str>) -> String {
+    let scheme = if secure { "https" } else { "http" };
+    format!("{scheme}://{}", host.unwrap_or("localhost"))
 }

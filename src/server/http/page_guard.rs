@@ -1,17 +1,12 @@
-//! Pages that show one person's data (`/profile`, `/chat`, `/chat/{id}`) are never rendered
-//! for nobody: a logged-out request gets a real `303 See Other` to `/login?next=…` before
-//! any page body exists, so it works the same without WASM and leaks nothing.
+//! Pages that show one person's data (`/profile`, `/chat`, `/chat/{id}`) or the
+//! administration (`/admin`) are never rendered for nobody: a logged-out request gets a real
+//! `303 See Other` to `/login?next=…` before any page body exists, so it works the same
+//! without WASM and leaks nothing.
 
 use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::validation::encode_query_value;
-
-fn needs_login(path: &str) -> bool {
-    // The router takes `/profile/` for `/profile`, so the guard does too.
-    let path = path.trim_end_matches('/');
-    path == "/profile" || path == "/chat" || path.starts_with("/chat/")
-}
+use crate::login_paths::{login_url, needs_login};
 
 /// The redirect for a logged-out request of a personal page; `None` for anything else.
 /// Called by the session middleware, which already knows whether there is a user.
@@ -21,34 +16,7 @@ pub fn login_redirect(parts: &Parts, logged_in: bool) -> Option<Response> {
         return None;
     }
     let here = parts.uri.path_and_query().map_or("/chat", |p| p.as_str());
-    let to = format!("/login?next={}", encode_query_value(here));
+    let to = login_url(here);
     let location = HeaderValue::from_str(&to).ok()?;
     Some((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_personal_pages_need_a_login() {
-        for path in [
-            "/profile",
-            "/profile/",
-            "/chat",
-            "/chat/",
-            "/chat/123",
-            "/chat/123/",
-        ] {
-            assert!(super::needs_login(path), "{path}");
-        }
-        for path in [
-            "/",
-            "/login",
-            "/register",
-            "/chats",
-            "/profile/x",
-            "/pkg/a.js",
-        ] {
-            assert!(!super::needs_login(path), "{path}");
-        }
-    }
 }

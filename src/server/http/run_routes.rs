@@ -146,8 +146,8 @@ async fn edit_message(
 }
 
 #[derive(Deserialize)]
-struct UsageQuery {
-    days: Option<i64>,
+pub(super) struct UsageQuery {
+    pub(super) days: Option<i64>,
 }
 
 /// `GET /v1/usage?days=N` (1–366, default 30): the user's tokens per UTC day, newest first.
@@ -157,13 +157,6 @@ async fn usage(
     q: Result<Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, AppError> {
     let q = super::chat_routes::query(q)?;
-    let days = q.days.unwrap_or(30);
-    if !(1..=366).contains(&days) {
-        return Err(AppError::validation(
-            "days",
-            "days must be between 1 and 366.",
-        ));
-    }
-    let data: Vec<UsageDay> = state.usage.daily(who.user.id, days).await?;
+    let data: Vec<UsageDay> = state.usage.daily(Some(who.user.id), q.days).await?;
     Ok(Json(json!({"data": data})))
 }

@@ -60,21 +60,28 @@ impl Store {
         Ok(())
     }
 
-    /// The owner's usage per UTC day from `since` on, newest day first.
+    /// Usage per UTC day from `since` on, newest day first: one owner's, or with `None` the
+    /// whole instance's (for its admins).
     pub async fn usage_by_day(
         &self,
-        owner: Uuid,
+        owner: Option<Uuid>,
         since: chrono::DateTime<chrono::Utc>,
     ) -> StoreResult<Vec<UsageDayRow>> {
+        // `$1` is bound either way, so both statements take the same parameters.
+        let whose = if owner.is_some() {
+            "owner = $1"
+        } else {
+            "$1 = ''"
+        };
         let rows = sqlx::query(&format!(
             "select cast(at / {DAY_MS} as bigint) as day, cast(count(*) as bigint) as runs, \
              cast(sum(prompt_tokens) as bigint) as prompt, \
              cast(sum(completion_tokens) as bigint) as completion, \
              cast(sum(estimated) as bigint) as estimated \
-             from run_usage where owner = $1 and at >= $2 \
+             from run_usage where {whose} and at >= $2 \
              group by cast(at / {DAY_MS} as bigint) order by day desc"
         ))
-        .bind(owner.to_string())
+        .bind(owner.map(|o| o.to_string()).unwrap_or_default())
         .bind(to_millis(since))
         .fetch_all(self.pool())
         .await?;

@@ -4,7 +4,7 @@
 //! middleware answers it with a 303 before anything renders. This covers the browser, when
 //! a session ends while the page is open.
 
-pub use crate::validation::encode_query_value;
+use crate::login_paths::login_url;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
@@ -26,8 +26,7 @@ pub fn RequireLogin(children: ChildrenFn) -> impl IntoView {
                 location.pathname.get_untracked(),
                 location.search.get_untracked(),
             );
-            let to = format!("/login?next={}", encode_query_value(&here));
-            view! { <Redirect path=to/> }.into_any()
+            view! { <Redirect path=login_url(&here)/> }.into_any()
         }
     }
 }

@@ -1,9 +1,11 @@
-//! The top bar: the logo, and either the user's name with Log out or the auth links.
+//! The top bar: the logo, and either the user's name with Log out (and Administration for
+//! admins) or the auth links.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::model::AccountRole;
 use crate::ui::auth_context::use_auth;
 
 #[component]
@@ -18,6 +20,9 @@ pub fn SiteHeader() -> impl IntoView {
             <nav aria-label="Account">
                 {move || match auth.current_user() {
                         Some(user) => view! {
+                            {(user.role == AccountRole::Admin).then(|| view! {
+                                <A href="/admin" attr:class="nav-link">"Administration"</A>
+                            })}
                             <A href="/profile" attr:class="nav-link">{user.display_name}</A>
                             <ActionForm action=auth.logout attr:class="inline-form">
                                 <button type="submit" class="link-button">"Log out"</button>

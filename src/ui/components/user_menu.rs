@@ -1,5 +1,6 @@
-//! The user menu: the display name opens a menu with Profile and Log out. It closes on an
-//! outside click and on Escape, and works by keyboard (arrows move between items).
+//! The user menu: the display name opens a menu with Profile and Log out (and Administration
+//! for admins). It closes on an outside click and on Escape, and works by keyboard (arrows
+//! move between items).
 
 use leptos::ev;
 use leptos::form::ActionForm;
@@ -7,6 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 
+use crate::model::AccountRole;
 use crate::ui::auth_context::use_auth;
 
 #[component]
@@ -15,8 +17,6 @@ pub fn UserMenu() -> impl IntoView {
     let open = RwSignal::new(false);
     let root = NodeRef::<html::Div>::new();
     let button = NodeRef::<html::Button>::new();
-    let profile = NodeRef::<html::A>::new();
-    let logout = NodeRef::<html::Button>::new();
 
     let outside = window_event_listener(ev::pointerdown, move |event| {
         if !open.get_untracked() {
@@ -32,14 +32,35 @@ pub fn UserMenu() -> impl IntoView {
     });
     on_cleanup(move || outside.remove());
 
-    let focus_item = move |first: bool| {
+    // Arrows move through the items as they are in the page (admins have one more).
+    let move_focus = move |step: i32| {
         request_animation_frame(move || {
-            if first {
-                if let Some(a) = profile.get_untracked() {
-                    let _ = a.focus();
-                }
-            } else if let Some(b) = logout.get_untracked() {
-                let _ = b.focus();
+            let Some(root) = root.get_untracked() else {
+                return;
+            };
+            let Ok(items) = root.query_selector_all("[role=menuitem]") else {
+                return;
+            };
+            let count = items.length() as i32;
+            if count == 0 {
+                return;
+            }
+            let active = document().active_element();
+            let current = (0..count).find(|&i| {
+                let item = items.item(i as u32);
+                matches!((&item, &active), (Some(item), Some(active)) if item.is_same_node(Some(active.unchecked_ref())))
+            });
+            let next = match current {
+                Some(i) => (i + step).rem_euclid(count),
+                // From the button: Down picks the first item, Up the last.
+                None if step > 0 => 0,
+                None => count - 1,
+            };
+            if let Some(item) = items
+                .item(next as u32)
+                .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = item.focus();
             }
         });
     };
@@ -53,18 +74,16 @@ pub fn UserMenu() -> impl IntoView {
         }
         "ArrowDown" | "ArrowUp" => {
             event.prevent_default();
-            let on_profile = match (profile.get_untracked(), document().active_element()) {
-                (Some(a), Some(active)) => a.is_same_node(Some(&active)),
-                _ => false,
-            };
-            let opening = !open.get_untracked();
             open.set(true);
-            // From the button or the ends, the arrow picks the nearest item; otherwise it moves.
-            focus_item(opening && event.key() == "ArrowDown" || !opening && !on_profile);
+            move_focus(if event.key() == "ArrowDown" { 1 } else { -1 });
         }
         _ => {}
     };
 
+    let is_admin = move || {
+        auth.user
+            .with(|u| u.as_ref().is_some_and(|u| u.role == AccountRole::Admin))
+    };
     let name = move || {
         auth.current_user()
             .map(|u| u.display_name)
@@ -87,9 +106,12 @@ pub fn UserMenu() -> impl IntoView {
                 <span aria-hidden="true">"▾"</span>
             </button>
             <div id="user-menu-list" class="user-menu-list" role="menu" hidden=move || !open.get()>
-                <a href="/profile" role="menuitem" node_ref=profile on:click=move |_| open.set(false)>"Profile"</a>
+                {move || is_admin().then(|| view! {
+                    <a href="/admin" role="menuitem" on:click=move |_| open.set(false)>"Administration"</a>
+                })}
+                <a href="/profile" role="menuitem" on:click=move |_| open.set(false)>"Profile"</a>
                 <ActionForm action=auth.logout attr:class="menu-form">
-                    <button type="submit" role="menuitem" node_ref=logout>"Log out"</button>
+                    <button type="submit" role="menuitem">"Log out"</button>
                 </ActionForm>
             </div>
         </div>

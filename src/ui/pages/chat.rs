@@ -16,6 +16,7 @@ use crate::ui::components::chat_sidebar::ChatSidebar;
 use crate::ui::components::composer::Composer;
 use crate::ui::components::message_list::MessageList;
 use crate::ui::components::require_login::RequireLogin;
+use crate::ui::pages::not_found::NotFoundStatus;
 
 /// The parent route: login check, then the first page of chats, then the layout.
 #[component]
@@ -205,11 +206,4 @@ fn Conversation(data: ChatData, focus: Option<uuid::Uuid>) -> impl IntoView {
         <MessageList chat_id agent=agent_name messages older run focus/>
         <Composer send busy=Signal::derive(move || run.busy())/>
     }
-}
-
-/// Marks a server-rendered page as 404 (no effect in the browser).
-#[component]
-fn NotFoundStatus() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    crate::server::context::set_status(404);
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::ui::auth_context::{navigate_on_success, use_auth};
 use crate::ui::components::field::{field_error, form_error, FormError, TextField};
 use crate::ui::components::password_field::PasswordField;
-use crate::ui::components::require_login::encode_query_value;
+use crate::validation::encode_query_value;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

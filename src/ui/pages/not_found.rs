@@ -15,3 +15,10 @@ pub fn NotFound() -> impl IntoView {
         </section>
     }
 }
+
+/// Marks a server-rendered page as 404 (no effect in the browser).
+#[component]
+pub fn NotFoundStatus() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::context::set_status(404);
+}

@@ -42,8 +42,3 @@ fn ProfileSections() -> impl IntoView {
         </div>
     }
 }
-
-/// "2026-01-08 14:30 UTC": compact and unambiguous across time zones.
-fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}

@@ -3,11 +3,12 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::format_time;
 use crate::api::auth::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::model::{ApiKeyInfo, NewApiKey};
+use crate::ui::components::copy_field::CopyField;
 use crate::ui::components::field::{field_error, form_error, FormError, TextField};
 use crate::ui::components::password_field::PasswordField;
+use crate::ui::format_time;
 use crate::validation::API_KEY_NAME_MAX;
 
 #[component]
@@ -88,41 +89,13 @@ pub fn ApiKeys(password_changes: RwSignal<usize>) -> impl IntoView {
 /// The one time a key is visible.
 #[component]
 fn NewKey(key: NewApiKey) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let secret = key.key.clone();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(window) = web_sys::window() {
-            if window.is_secure_context() {
-                let _ = window.navigator().clipboard().write_text(&secret);
-                copied.set(true);
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &secret;
-    };
     view! {
         <div class="new-key" role="status">
             <p>
                 <strong>"Copy your new key “" {key.name.clone()} "” now."</strong>
                 " It will not be shown again."
             </p>
-            <div class="copy-row">
-                <input class="key-value" readonly=true value=key.key.clone() aria-label="New API key" on:focus=|ev| {
-                    #[cfg(feature = "hydrate")]
-                    {
-                        use wasm_bindgen::JsCast;
-                        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                            input.select();
-                        }
-                    }
-                    #[cfg(not(feature = "hydrate"))]
-                    let _ = ev;
-                }/>
-                <button type="button" class="button small" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
-            </div>
+            <CopyField value=key.key label="New API key" button="Copy"/>
         </div>
     }
 }

@@ -3,9 +3,9 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::format_time;
 use crate::api::auth::{list_sessions, EndSession};
 use crate::model::SessionInfo;
+use crate::ui::format_time;
 
 #[component]
 pub fn SessionsList(password_changes: RwSignal<usize>) -> impl IntoView {

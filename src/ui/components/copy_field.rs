@@ -1,0 +1,45 @@
+//! A read-only value with a Copy button: a new API key, an invite link. Focusing the box
+//! selects it, for copying by hand where the clipboard is not available (plain HTTP).
+
+use leptos::prelude::*;
+
+#[component]
+pub fn CopyField(
+    value: String,
+    /// The box's accessible name ("New API key").
+    label: &'static str,
+    /// The button's text before copying ("Copy", "Copy link").
+    button: &'static str,
+) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let secret = value.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            if window.is_secure_context() {
+                let _ = window.navigator().clipboard().write_text(&secret);
+                copied.set(true);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &secret;
+    };
+    view! {
+        <div class="copy-row">
+            <input class="key-value" readonly=true value=value aria-label=label on:focus=|ev| {
+                #[cfg(feature = "hydrate")]
+                {
+                    use wasm_bindgen::JsCast;
+                    if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                        input.select();
+                    }
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = ev;
+            }/>
+            <button type="button" class="button small" on:click=copy>
+                {move || if copied.get() { "Copied" } else { button }}
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,376 @@
+//! The accounts table: search, role, disable or enable, daily token limit, delete. Disabling
+//! and deleting ask first; every outcome is announced above the table.
+
+use leptos::html;
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::api::admin::{
+    list_accounts, remove_account, set_account_disabled, set_account_limit, set_account_role,
+    AccountsPage, ACCOUNTS_PAGE,
+};
+use crate::error::AppError;
+use crate::model::{AccountRole, AdminUser};
+use crate::ui::auth_context::use_auth;
+use crate::ui::format_time;
+
+/// One change to one account, as the table asks for it.
+#[derive(Debug, Clone, PartialEq)]
+enum Change {
+    Disable(bool),
+    Role(AccountRole),
+    /// The limit box's text: empty for the instance's default.
+    Limit(String),
+    Delete,
+}
+
+#[derive(Debug, Clone)]
+struct Op {
+    id: Uuid,
+    login: String,
+    change: Change,
+}
+
+/// Applies `op` and says what happened, in words for the status line.
+async fn apply(op: Op) -> Result<String, AppError> {
+    let id = op.id.to_string();
+    let login = op.login;
+    Ok(match op.change {
+        Change::Disable(true) => {
+            set_account_disabled(id, true).await?;
+            format!(
+                "{login} is disabled: their sessions and API keys ended, and they cannot log in."
+            )
+        }
+        Change::Disable(false) => {
+            set_account_disabled(id, false).await?;
+            format!("{login} is enabled and can log in again.")
+        }
+        Change::Role(role) => {
+            set_account_role(id, role.as_str().to_string()).await?;
+            format!("{login} is now {}.", role.as_str())
+        }
+        Change::Limit(text) => {
+            let user = set_account_limit(id, text).await?;
+            match user.daily_token_limit {
+                Some(n) => format!("{login} may use {n} tokens a day."),
+                None => format!("{login} has the instance's default daily limit."),
+            }
+        }
+        Change::Delete => {
+            remove_account(id).await?;
+            format!("{login} and everything they owned are deleted.")
+        }
+    })
+}
+
+type ChangeAction = Action<Op, Result<String, AppError>>;
+
+#[component]
+pub fn Accounts() -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let offset = RwSignal::new(0i64);
+    let act: ChangeAction = Action::new(|op: &Op| apply(op.clone()));
+    let page = Resource::new(
+        move || (query.get(), offset.get(), act.version().get()),
+        |(q, offset, _)| list_accounts(q, offset),
+    );
+    view! {
+        <section class="card" aria-labelledby="accounts-heading">
+            <h2 id="accounts-heading">"Accounts"</h2>
+            <div class="toolbar">
+                <label class="visually-hidden" for="account-search">"Search accounts"</label>
+                <input
+                    id="account-search"
+                    class="search-input"
+                    type="search"
+                    placeholder="Search by login or name"
+                    autocomplete="off"
+                    on:input=move |ev| {
+                        query.set(event_target_value(&ev));
+                        offset.set(0);
+                    }
+                />
+            </div>
+            <Outcome act/>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <AccountsTable page offset act/> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The latest change's outcome: a status line, or an alert for a refusal (the last admin).
+#[component]
+fn Outcome(act: ChangeAction) -> impl IntoView {
+    let value = act.value();
+    view! {
+        <p class="notice" role="status" hidden=move || !matches!(value.get(), Some(Ok(_)))>
+            {move || value.get().and_then(Result::ok)}
+        </p>
+        <p class="form-error" role="alert" hidden=move || !matches!(value.get(), Some(Err(_)))>
+            {move || value.get().and_then(Result::err).map(|e| e.to_string())}
+        </p>
+    }
+}
+
+#[component]
+fn AccountsTable(page: AccountsPage, offset: RwSignal<i64>, act: ChangeAction) -> impl IntoView {
+    if page.data.is_empty() {
+        return view! { <p class="muted">"No account matches."</p> }.into_any();
+    }
+    let first = offset.get_untracked();
+    let shown = format!("Accounts {}–{}", first + 1, first + page.data.len() as i64);
+    let has_previous = first > 0;
+    let next = page.next_offset;
+    let default_limit = page.default_daily_limit;
+    view! {
+        <div class="table-scroll">
+            <table class="data">
+                <caption class="visually-hidden">{shown.clone()}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Account"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Last active"</th>
+                        <th scope="col" class="num">"Chats"</th>
+                        <th scope="col" class="num">"Messages"</th>
+                        <th scope="col" class="num">"Tokens, 30 days"</th>
+                        <th scope="col">"Daily token limit"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.data.into_iter().map(|user| view! { <AccountRow user default_limit act/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <div class="pager">
+            <span class="muted">{shown}</span>
+            <button
+                type="button"
+                class="button small secondary"
+                disabled=!has_previous
+                on:click=move |_| offset.update(|o| *o = (*o - ACCOUNTS_PAGE).max(0))
+            >
+                "Previous"
+            </button>
+            <button
+                type="button"
+                class="button small secondary"
+                disabled=next.is_none()
+                on:click=move |_| if let Some(n) = next { offset.set(n) }
+            >
+                "Next"
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn AccountRow(user: AdminUser, default_limit: Option<u64>, act: ChangeAction) -> impl IntoView {
+    let auth = use_auth();
+    let is_me = auth.user.with_untracked(|u| u.as_ref().map(|u| u.id)) == Some(user.id);
+    let op = {
+        let (id, login) = (user.id, user.login.clone());
+        move |change: Change| Op {
+            id,
+            login: login.clone(),
+            change,
+        }
+    };
+    let login = user.login.clone();
+    let last_active = user
+        .last_active_at
+        .map(format_time)
+        .unwrap_or_else(|| "never".into());
+    view! {
+        <tr class:disabled-account=user.disabled>
+            <th scope="row">
+                <span class="row-title">{user.login.clone()}</span>
+                <span class="muted">" " {user.display_name.clone()}</span>
+                <span class="badges">
+                    {(user.role == AccountRole::Admin).then(|| view! { <span class="badge">"admin"</span> })}
+                    {user.disabled.then(|| view! { <span class="badge danger">"disabled"</span> })}
+                    {is_me.then(|| view! { <span class="badge">"you"</span> })}
+                </span>
+            </th>
+            <td>{format_time(user.created_at)}</td>
+            <td>{last_active}</td>
+            <td class="num">{user.chats}</td>
+            <td class="num">{user.messages}</td>
+            <td class="num">{user.tokens_30d}</td>
+            <td><LimitForm login=login.clone() limit=user.daily_token_limit default_limit act op=op.clone()/></td>
+            <td>
+                {if is_me {
+                    view! { <span class="muted">"Your own account: see " <a href="/profile">"your profile"</a> "."</span> }.into_any()
+                } else {
+                    view! { <RowActions login role=user.role disabled=user.disabled act op/> }.into_any()
+                }}
+            </td>
+        </tr>
+    }
+}
+
+/// The account's own tokens per UTC day; empty for the instance's default.
+#[component]
+fn LimitForm(
+    login: String,
+    limit: Option<i64>,
+    default_limit: Option<u64>,
+    act: ChangeAction,
+    op: impl Fn(Change) -> Op + Send + Sync + 'static,
+) -> impl IntoView {
+    let input = NodeRef::<html::Input>::new();
+    let placeholder = match default_limit {
+        Some(n) => format!("default: {n}"),
+        None => "default: unlimited".into(),
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(input) = input.get_untracked() {
+            act.dispatch(op(Change::Limit(input.value())));
+        }
+    };
+    view! {
+        <form class="limit-form" on:submit=on_submit>
+            <input
+                type="number"
+                min="0"
+                step="1"
+                inputmode="numeric"
+                node_ref=input
+                value=limit.map(|n| n.to_string())
+                placeholder=placeholder
+                aria-label=format!("Daily token limit of {login}")
+            />
+            <button type="submit" class="button small secondary" aria-label=format!("Save the daily limit of {login}")>
+                "Save"
+            </button>
+        </form>
+    }
+}
+
+/// Role, disable or enable, delete; disabling and deleting ask first, in place.
+#[component]
+fn RowActions(
+    login: String,
+    role: AccountRole,
+    disabled: bool,
+    act: ChangeAction,
+    op: impl Fn(Change) -> Op + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    // The change waiting for a yes (`Disable(true)` or `Delete`).
+    let asking = RwSignal::new(None::<Change>);
+    let yes = NodeRef::<html::Button>::new();
+    // The question takes the focus, so a keyboard user answers it next.
+    Effect::new(move |_| {
+        if asking.get().is_some() {
+            if let Some(button) = yes.get() {
+                let _ = button.focus();
+            }
+        }
+    });
+    let new_role = match role {
+        AccountRole::Admin => AccountRole::User,
+        AccountRole::User => AccountRole::Admin,
+    };
+    let role_label = match new_role {
+        AccountRole::Admin => "Make admin",
+        AccountRole::User => "Make user",
+    };
+    move || {
+        let op = op.clone();
+        let login = login.clone();
+        match asking.get() {
+            Some(change) => {
+                let (question, answer) = if change == Change::Delete {
+                    (
+                        format!("Delete {login} with all their chats, memory and keys? This cannot be undone."),
+                        format!("Yes, delete {login}"),
+                    )
+                } else {
+                    (
+                        format!("Disable {login}? Their sessions and API keys end at once."),
+                        format!("Yes, disable {login}"),
+                    )
+                };
+                view! {
+                    <div class="confirm" role="group" aria-label=format!("Confirm for {login}")>
+                        <span>{question}</span>
+                        <button
+                            type="button"
+                            class="button small danger"
+                            node_ref=yes
+                            on:click=move |_| {
+                                asking.set(None);
+                                act.dispatch(op(change.clone()));
+                            }
+                        >
+                            {answer}
+                        </button>
+                        <button type="button" class="button small secondary" on:click=move |_| asking.set(None)>
+                            "Cancel"
+                        </button>
+                    </div>
+                }
+                .into_any()
+            }
+            None => {
+                let (op_role, op_enable) = (op.clone(), op.clone());
+                view! {
+                    <div class="row-actions">
+                        <button
+                            type="button"
+                            class="button small secondary"
+                            aria-label=format!("{role_label}: {login}")
+                            on:click=move |_| { act.dispatch(op_role(Change::Role(new_role))); }
+                        >
+                            {role_label}
+                        </button>
+                        {if disabled {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button small secondary"
+                                    aria-label=format!("Enable {login}")
+                                    on:click=move |_| { act.dispatch(op_enable(Change::Disable(false))); }
+                                >
+                                    "Enable"
+                                </button>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button small danger"
+                                    aria-label=format!("Disable {login}")
+                                    on:click=move |_| asking.set(Some(Change::Disable(true)))
+                                >
+                                    "Disable"
+                                </button>
+                            }
+                            .into_any()
+                        }}
+                        <button
+                            type="button"
+                            class="button small danger"
+                            aria-label=format!("Delete {login}")
+                            on:click=move |_| asking.set(Some(Change::Delete))
+                        >
+                            "Delete"
+                        </button>
+                    </div>
+                }
+                .into_any()
+            }
+        }
+    }
+}
