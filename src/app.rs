@@ -87,12 +87,17 @@ fn PageHeader() -> impl IntoView {
     move || (!location.pathname.get().starts_with("/chat")).then(|| view! { <SiteHeader/> })
 }
 
-/// The main landmark; the chat pages use the full width.
+/// The main landmark; the chat pages use the full width, the administration's tables more.
 #[component]
 fn Main(children: Children) -> impl IntoView {
     let location = use_location();
     view! {
-        <main id="main" class="main" class:wide=move || location.pathname.get().starts_with("/chat")>
+        <main
+            id="main"
+            class="main"
+            class:wide=move || location.pathname.get().starts_with("/chat")
+            class:roomy=move || location.pathname.get().starts_with("/admin")
+        >
             {children()}
         </main>
     }

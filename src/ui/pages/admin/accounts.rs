@@ -186,10 +186,10 @@ fn AccountRow(user: AdminUser, default_limit: Option<u64>, act: ChangeAction) ->
         }
     };
     let login = user.login.clone();
-    let last_active = user
-        .last_active_at
-        .map(format_time)
-        .unwrap_or_else(|| "never".into());
+    let last_active = match user.last_active_at {
+        Some(t) => view! { <Day t/> }.into_any(),
+        None => "never".into_any(),
+    };
     view! {
         <tr class:disabled-account=user.disabled>
             <th scope="row">
@@ -201,7 +201,7 @@ fn AccountRow(user: AdminUser, default_limit: Option<u64>, act: ChangeAction) ->
                     {is_me.then(|| view! { <span class="badge">"you"</span> })}
                 </span>
             </th>
-            <td>{format_time(user.created_at)}</td>
+            <td><Day t=user.created_at/></td>
             <td>{last_active}</td>
             <td class="num">{user.chats}</td>
             <td class="num">{user.messages}</td>
@@ -229,8 +229,8 @@ fn LimitForm(
 ) -> impl IntoView {
     let input = NodeRef::<html::Input>::new();
     let placeholder = match default_limit {
-        Some(n) => format!("default: {n}"),
-        None => "default: unlimited".into(),
+        Some(n) => format!("default {n}"),
+        None => "unlimited".into(),
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -372,5 +372,13 @@ fn RowActions(
                 .into_any()
             }
         }
+    }
+}
+
+/// The day, with the full time on hover and for machines.
+#[component]
+fn Day(t: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    view! {
+        <time datetime=t.to_rfc3339() title=format_time(t)>{t.format("%Y-%m-%d").to_string()}</time>
     }
 }
