@@ -57,10 +57,13 @@ impl Store {
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
+        // The page's ids first, so the activity columns are counted for its rows only.
         let rows = sqlx::query(&format!(
-            "{ADMIN_USER_SELECT} \
-             where u.login_key like $2 escape '\\' or lower(u.display_name) like $2 escape '\\' \
-             order by u.created_at, u.id limit $3 offset $4"
+            "{ADMIN_USER_SELECT} join (select p.id from users p \
+               where $2 = '%%' or p.login_key like $2 escape '\\' \
+                  or lower(p.display_name) like $2 escape '\\' \
+               order by p.created_at, p.id limit $3 offset $4) page on page.id = u.id \
+             order by u.created_at, u.id"
         ))
         .bind(since_ms)
         .bind(pattern)

@@ -1,0 +1,3 @@
+-- The administration lists accounts oldest first, a page at a time: this index walks them in
+-- that order instead of sorting every account for each page.
+create index users_created on users (created_at, id);
