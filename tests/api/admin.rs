@@ -141,6 +141,7 @@ on_both_engines! {
 
     async fn the_last_enabled_admin_can_be_neither_demoted_nor_disabled_nor_deleted(app) {
         let (owner, me) = account(&app, "owner").await;
+        let (_, bob) = account(&app, "bob").await;
         let id = me["id"].as_str().unwrap();
         for body in [json!({"role": "user"}), json!({"disabled": true})] {
             let r = patch_user(&app, &owner, id, body.clone()).await;
@@ -149,13 +150,61 @@ on_both_engines! {
         let r = owner.delete(app.url(&format!("/admin/users/{id}"))).send().await.unwrap();
         assert_eq!(r.status(), 409);
         // With a second admin, the first may step down.
-        let (_, bob) = account(&app, "bob").await;
         let bob_id = bob["id"].as_str().unwrap();
         let r = patch_user(&app, &owner, bob_id, json!({"role": "admin"})).await;
         assert_eq!(r.json::<Value>().await.unwrap()["role"], "admin");
         let r = patch_user(&app, &owner, id, json!({"role": "user"})).await;
         assert_eq!(r.status(), 200);
         assert_eq!(app.get(&owner, "/admin/users").await.status(), 404, "no longer an admin");
+    }
+
+    async fn two_admins_demoting_each_other_at_once_leave_one_admin(app) {
+        let (owner, me) = account(&app, "owner").await;
+        let (bob, user) = account(&app, "bob").await;
+        let (owner_id, bob_id) = (me["id"].as_str().unwrap(), user["id"].as_str().unwrap());
+        for round in 0..8 {
+            let r = patch_user(&app, &owner, bob_id, json!({"role": "admin"})).await;
+            assert_eq!(r.status(), 200, "round {round}");
+            let (a, b) = tokio::join!(
+                patch_user(&app, &owner, bob_id, json!({"role": "user"})),
+                patch_user(&app, &bob, owner_id, json!({"role": "user"})),
+            );
+            let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+            statuses.sort();
+            // One wins. The other is refused as the last admin, or, when the winner finished
+            // before it was even signed in, is no admin any more.
+            assert!(
+                statuses == [200, 409] || statuses == [200, 404],
+                "round {round}: {statuses:?}"
+            );
+            let owner_is_admin = app.get(&owner, "/admin/users").await.status() == 200;
+            let bob_is_admin = app.get(&bob, "/admin/users").await.status() == 200;
+            assert!(owner_is_admin != bob_is_admin, "round {round}: exactly one admin");
+            if bob_is_admin {
+                let r = patch_user(&app, &bob, owner_id, json!({"role": "admin"})).await;
+                assert_eq!(r.status(), 200);
+            }
+        }
+    }
+
+    async fn the_last_admin_cannot_delete_their_own_account_while_others_remain(app) {
+        let (owner, _) = account(&app, "owner").await;
+        let (bob, _) = account(&app, "bob").await;
+        let delete_own = |client: &reqwest::Client| {
+            client
+                .delete(app.url("/auth/me"))
+                .json(&json!({"password": STRONG_PASSWORD}))
+                .send()
+        };
+        let r = delete_own(&owner).await.unwrap();
+        assert_eq!(r.status(), 409);
+        assert!(error_of(r).await.1.contains("last enabled admin"));
+        assert_eq!(delete_own(&bob).await.unwrap().status(), 204, "a user may leave");
+        // The only account left may go: the instance is empty again, and its next account
+        // is its admin.
+        assert_eq!(delete_own(&owner).await.unwrap().status(), 204);
+        let (_, next) = account(&app, "newcomer").await;
+        assert_eq!(next["role"], "admin");
     }
 
     async fn bad_changes_are_refused_and_an_admin_can_delete_an_account(app) {

@@ -205,12 +205,13 @@ on_both_engines! {
 
 on_both_engines! {
     async fn deleting_an_account_deletes_its_folders_and_nothing_else(app) {
+        // Bob first: the instance's admin, so ann is free to leave.
+        let bob_client = app.other_client();
+        assert_eq!(app.register_with(&bob_client, "bob", STRONG_PASSWORD).await.status(), 201);
         app.register("ann").await;
         let ann = user_id(&app, &app.client).await;
         let chat = new_chat(&app, &app.client).await;
         post(&app, &app.client, &chat, "Secret plans for Atlas").await;
-        let bob_client = app.other_client();
-        assert_eq!(app.register_with(&bob_client, "bob", STRONG_PASSWORD).await.status(), 201);
         let bob = user_id(&app, &bob_client).await;
         let bob_chat = new_chat(&app, &bob_client).await;
         post(&app, &bob_client, &bob_chat, "Bob's Atlas notes").await;

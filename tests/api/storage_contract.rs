@@ -92,7 +92,7 @@ on_both_engines! {
         store.insert_session(&session(ann.id, "t", now, now + 60_000)).await.unwrap();
         let key = ApiKeyInfo { id: Uuid::new_v4(), name: "k".into(), prefix: "mrt_abc".into(), created_at: ann.created_at, last_used_at: None, expires_at: None };
         assert!(store.insert_api_key(&key, ann.id, "khash", "hash").await.unwrap());
-        assert!(store.delete_user(ann.id).await.unwrap());
+        assert_eq!(store.delete_user(ann.id).await.unwrap(), maruntime::server::store::AdminChange::Done);
         assert!(store.live_session_by_token_hash("t", now).await.unwrap().is_none());
         assert!(store.user_by_api_key_hash("khash", 0).await.unwrap().is_none());
     }

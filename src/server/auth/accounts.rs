@@ -11,7 +11,9 @@ use crate::model::User;
 use crate::server::config::Registration;
 use crate::server::errors::internal;
 use crate::server::memory::{ChatMemory, UserMemory};
-use crate::server::store::{now, Admission, InviteState, Refusal, Store, StoreError, UserRow};
+use crate::server::store::{
+    now, AdminChange, Admission, InviteState, Refusal, Store, StoreError, UserRow,
+};
 use crate::validation::{login_key, validate_about, validate_display_name, validate_login};
 
 #[derive(Clone)]
@@ -135,8 +137,12 @@ impl Accounts {
         if let Err(e) = self.memory.create_user_profile(&user).await {
             // Undo the row so a failed registration leaves nothing behind.
             let _ = self.memory.delete_user(user.id).await;
-            if let Err(undo) = self.store.delete_user(user.id).await {
-                tracing::error!("could not undo registration of {}: {undo}", user.id);
+            match self.store.delete_user(user.id).await {
+                Ok(AdminChange::Done) => {}
+                Ok(other) => {
+                    tracing::error!("could not undo registration of {}: {other:?}", user.id)
+                }
+                Err(undo) => tracing::error!("could not undo registration of {}: {undo}", user.id),
             }
             return Err(internal("writing user.md", e));
         }
@@ -225,8 +231,10 @@ impl Accounts {
 
     /// Deletes an account and everything of it (the account's own deletion, or an admin's).
     pub async fn remove(&self, user_id: Uuid) -> Result<(), AppError> {
-        if !self.store.delete_user(user_id).await? {
-            return Err(AppError::NotFound("No such account.".into()));
+        match self.store.delete_user(user_id).await? {
+            AdminChange::Done => {}
+            AdminChange::NoSuchUser => return Err(AppError::NotFound("No such account.".into())),
+            AdminChange::LastAdmin => return Err(crate::server::admin::last_admin("account")),
         }
         // The account is gone; documents left behind would only be unreachable copies, so a
         // failure here is logged (and `memory verify` lists them) rather than undoing it.

@@ -26,7 +26,7 @@ pub enum InviteState {
 
 /// `WHERE` clause shared by the changes that must leave an enabled admin behind: true when the
 /// account ($id) is not an enabled admin, or another enabled admin exists.
-const LEAVES_AN_ADMIN: &str = "(role <> 'admin' or disabled <> 0 or \
+pub(super) const LEAVES_AN_ADMIN: &str = "(role <> 'admin' or disabled <> 0 or \
      (select count(*) from users o where o.role = 'admin' and o.disabled = 0 and o.id <> $1) > 0)";
 
 /// An account with its activity; `$1` is the start of the 30 days whose tokens count.
@@ -85,13 +85,16 @@ impl Store {
 
     /// Sets the role, refusing to demote the last enabled admin.
     pub async fn set_role(&self, user_id: Uuid, role: AccountRole) -> StoreResult<AdminChange> {
+        let mut tx = self.pool().begin().await?;
+        self.lock_admins(&mut tx).await?;
         let done = sqlx::query(&format!(
             "update users set role = $2 where id = $1 and ($2 = 'admin' or {LEAVES_AN_ADMIN})"
         ))
         .bind(user_id.to_string())
         .bind(role.as_str())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         self.change_outcome(user_id, done.rows_affected()).await
     }
 
@@ -100,6 +103,7 @@ impl Store {
     /// cannot be disabled.
     pub async fn set_disabled(&self, user_id: Uuid, disabled: bool) -> StoreResult<AdminChange> {
         let mut tx = self.pool().begin().await?;
+        self.lock_admins(&mut tx).await?;
         let sql = if disabled {
             format!("update users set disabled = 1 where id = $1 and {LEAVES_AN_ADMIN}")
         } else {
@@ -121,6 +125,23 @@ impl Store {
         self.change_outcome(user_id, done.rows_affected()).await
     }
 
+    /// Two admins demoting or disabling each other at once must not both succeed. SQLite runs
+    /// one writer at a time, and each change counts the other admins inside its own write.
+    /// PostgreSQL runs them side by side, each counting in its own snapshot: there the enabled
+    /// admins' rows are locked first, so the second change waits for the first and counts
+    /// after it.
+    pub(super) async fn lock_admins(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ) -> StoreResult<()> {
+        if self.engine() == super::Engine::Postgres {
+            sqlx::query("select id from users where role = 'admin' and disabled = 0 for update")
+                .fetch_all(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Sets (or, with `None`, clears) an account's own daily token limit.
     pub async fn set_daily_token_limit(
         &self,
@@ -135,18 +156,11 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Whether deleting this account would leave no enabled admin.
-    pub async fn is_last_admin(&self, user_id: Uuid) -> StoreResult<bool> {
-        let row = sqlx::query(&format!(
-            "select count(*) as n from users where id = $1 and not {LEAVES_AN_ADMIN}"
-        ))
-        .bind(user_id.to_string())
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get::<i64, _>("n")? > 0)
-    }
-
-    async fn change_outcome(&self, user_id: Uuid, changed: u64) -> StoreResult<AdminChange> {
+    pub(super) async fn change_outcome(
+        &self,
+        user_id: Uuid,
+        changed: u64,
+    ) -> StoreResult<AdminChange> {
         Ok(if changed == 1 {
             AdminChange::Done
         } else if self.user_by_id(user_id).await?.is_some() {

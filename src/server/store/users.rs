@@ -3,6 +3,7 @@
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::admin::{AdminChange, LEAVES_AN_ADMIN};
 use super::{from_millis, parse_id, Store, StoreError, StoreResult};
 use crate::model::{AccountRole, User};
 
@@ -217,12 +218,25 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a user; sessions and keys go with it by cascade.
-    pub async fn delete_user(&self, user_id: Uuid) -> StoreResult<bool> {
-        let done = sqlx::query("delete from users where id = $1")
-            .bind(user_id.to_string())
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() == 1)
+    /// Deletes a user; sessions and keys go with it by cascade. The last enabled admin stays
+    /// while other accounts exist (someone must run the instance); when the last account goes,
+    /// the instance is empty again and its next account is the admin.
+    pub async fn delete_user(&self, user_id: Uuid) -> StoreResult<AdminChange> {
+        let mut tx = self.pool().begin().await?;
+        self.lock_admins(&mut tx).await?;
+        let done = sqlx::query(&format!(
+            "delete from users where id = $1 and ({LEAVES_AN_ADMIN} \
+               or not exists (select 1 from users o where o.id <> $1))"
+        ))
+        .bind(user_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            sqlx::query("delete from instance_owner where not exists (select 1 from users)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.change_outcome(user_id, done.rows_affected()).await
     }
 }

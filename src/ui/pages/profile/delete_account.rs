@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::auth::DeleteAccount;
 use crate::ui::auth_context::navigate_on_success;
-use crate::ui::components::field::{form_error, FormError};
+use crate::ui::components::field::FormError;
 use crate::ui::components::password_field::PasswordField;
 
 #[component]
@@ -17,7 +17,14 @@ pub fn DeleteAccountForm() -> impl IntoView {
         Some(Err(crate::error::AppError::Forbidden(m))) => Some(m),
         _ => None,
     });
-    let other = Signal::derive(move || form_error(value).get().filter(|_| wrong.get().is_none()));
+    // Anything else (the last admin of an instance cannot leave it) is said above the form.
+    let other = Signal::derive(move || {
+        value
+            .get()
+            .and_then(Result::err)
+            .filter(|_| wrong.get().is_none())
+            .map(|e| e.to_string())
+    });
     navigate_on_success(value, || "/".to_string());
     view! {
         <section class="card danger-zone" aria-labelledby="delete-heading">
