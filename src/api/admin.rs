@@ -44,28 +44,26 @@ pub async fn list_accounts(q: String, offset: i64) -> Result<AccountsPage, AppEr
 /// Disables (ending its sessions and keys at once) or enables an account.
 #[server]
 pub async fn set_account_disabled(id: String, disabled: bool) -> Result<AdminUser, AppError> {
-    change(
-        id,
-        crate::server::admin::UserChange {
+    change(id, move || {
+        Ok(crate::server::admin::UserChange {
             disabled: Some(disabled),
             ..Default::default()
-        },
-    )
+        })
+    })
     .await
 }
 
 /// Makes an account `admin` or `user`.
 #[server]
 pub async fn set_account_role(id: String, role: String) -> Result<AdminUser, AppError> {
-    let role = crate::model::AccountRole::parse(&role)
-        .ok_or_else(|| AppError::validation("role", "role is \"admin\" or \"user\"."))?;
-    change(
-        id,
-        crate::server::admin::UserChange {
+    change(id, move || {
+        let role = crate::model::AccountRole::parse(&role)
+            .ok_or_else(|| AppError::validation("role", "role is \"admin\" or \"user\"."))?;
+        Ok(crate::server::admin::UserChange {
             role: Some(role),
             ..Default::default()
-        },
-    )
+        })
+    })
     .await
 }
 
@@ -73,35 +71,35 @@ pub async fn set_account_role(id: String, role: String) -> Result<AdminUser, App
 /// default.
 #[server]
 pub async fn set_account_limit(id: String, limit: String) -> Result<AdminUser, AppError> {
-    let limit = match limit.trim() {
-        "" => None,
-        text => Some(text.parse::<i64>().map_err(|_| {
-            AppError::validation(
-                "daily_token_limit",
-                "A daily limit is a whole number of tokens, or empty for the default.",
-            )
-        })?),
-    };
-    change(
-        id,
-        crate::server::admin::UserChange {
+    change(id, move || {
+        let limit = match limit.trim() {
+            "" => None,
+            text => Some(text.parse::<i64>().map_err(|_| {
+                AppError::validation(
+                    "daily_token_limit",
+                    "A daily limit is a whole number of tokens, or empty for the default.",
+                )
+            })?),
+        };
+        Ok(crate::server::admin::UserChange {
             daily_token_limit: Some(limit),
             ..Default::default()
-        },
-    )
+        })
+    })
     .await
 }
 
+/// Checks the caller first, so nobody but an admin learns anything from the input's checks.
 #[cfg(feature = "ssr")]
 async fn change(
     id: String,
-    change: crate::server::admin::UserChange,
+    read: impl FnOnce() -> Result<crate::server::admin::UserChange, AppError>,
 ) -> Result<AdminUser, AppError> {
     respond(
         async {
             require_admin()?;
             let id = parse_path_id(&id, "account")?;
-            app_state()?.admin.change_user(id, change).await
+            app_state()?.admin.change_user(id, read()?).await
         }
         .await,
     )

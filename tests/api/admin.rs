@@ -64,6 +64,7 @@ on_both_engines! {
             ("GET", "/admin/invites"),
             ("POST", "/admin/invites"),
             ("DELETE", "/admin/invites/00000000-0000-0000-0000-000000000000"),
+            ("GET", "/admin/usage"),
         ] {
             let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
             let as_bob = bob.request(m.clone(), app.url(path)).json(&json!({})).send().await.unwrap();
@@ -454,9 +455,24 @@ async fn the_admin_page_is_for_admins_and_a_404_page_for_everyone_else() {
     let app = spawn_app_on(Engine::Sqlite, |_| {}).await.unwrap();
     let (owner, _) = account(&app, "owner").await;
     let (bob, _) = account(&app, "bob").await;
+    let page = owner
+        .get(app.url("/admin"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let listed = app.get(&owner, "/admin/users").await;
+    assert_eq!(listed.headers()["cache-control"], "no-store");
     let (status, html) = admin_page(&app, &owner).await;
     assert_eq!(status, 200);
-    for text in ["Administration", "Accounts", "Invites", "Usage per day"] {
+    for text in [
+        "Administration",
+        "Accounts",
+        "Invites",
+        "Usage per day",
+        "bob",
+    ] {
         assert!(html.contains(text), "{text} on the admin's page");
     }
     let (status, html) = admin_page(&app, &bob).await;

@@ -135,10 +135,12 @@ impl Accounts {
             Err(e) => return Err(e.into()),
         }
         if let Err(e) = self.memory.create_user_profile(&user).await {
-            // Undo the row so a failed registration leaves nothing behind.
-            let _ = self.memory.delete_user(user.id).await;
+            // Undo the row so a failed registration leaves nothing behind; its files only
+            // once the row is gone (a refused undo keeps the account whole).
             match self.store.delete_user(user.id).await {
-                Ok(AdminChange::Done) => {}
+                Ok(AdminChange::Done) => {
+                    let _ = self.memory.delete_user(user.id).await;
+                }
                 Ok(other) => {
                     tracing::error!("could not undo registration of {}: {other:?}", user.id)
                 }

@@ -25,6 +25,11 @@ pub fn routes() -> Router<AppState> {
         .route("/invites", get(list_invites).post(create_invite))
         .route("/invites/{id}", delete(delete_invite))
         .route("/usage", get(usage))
+        // Every account of the instance: kept by no cache.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static(super::security_headers::NO_STORE),
+        ))
 }
 
 /// Extractor: the signed-in admin; 404 for any other account, 401 for nobody.

@@ -86,7 +86,17 @@ pub fn set_page_policy() {
     if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, live_reload)) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
+    // One person's page (or the administration) is kept by no cache, not even for the back
+    // button after logging out on a shared computer.
+    let personal = use_context::<axum::http::request::Parts>()
+        .is_some_and(|p| crate::login_paths::needs_login(p.uri.path()));
+    if personal {
+        response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static(NO_STORE));
+    }
 }
+
+/// `Cache-Control` of personal pages and of the administration's answers.
+pub const NO_STORE: &str = "no-store";
 
 #[cfg(test)]
 mod tests {

@@ -86,7 +86,7 @@ impl Store {
     /// Sets the role, refusing to demote the last enabled admin.
     pub async fn set_role(&self, user_id: Uuid, role: AccountRole) -> StoreResult<AdminChange> {
         let mut tx = self.pool().begin().await?;
-        self.lock_admins(&mut tx).await?;
+        self.lock_admins(&mut tx, user_id).await?;
         let done = sqlx::query(&format!(
             "update users set role = $2 where id = $1 and ($2 = 'admin' or {LEAVES_AN_ADMIN})"
         ))
@@ -103,7 +103,7 @@ impl Store {
     /// cannot be disabled.
     pub async fn set_disabled(&self, user_id: Uuid, disabled: bool) -> StoreResult<AdminChange> {
         let mut tx = self.pool().begin().await?;
-        self.lock_admins(&mut tx).await?;
+        self.lock_admins(&mut tx, user_id).await?;
         let sql = if disabled {
             format!("update users set disabled = 1 where id = $1 and {LEAVES_AN_ADMIN}")
         } else {
@@ -125,19 +125,27 @@ impl Store {
         self.change_outcome(user_id, done.rows_affected()).await
     }
 
-    /// Two admins demoting or disabling each other at once must not both succeed. SQLite runs
-    /// one writer at a time, and each change counts the other admins inside its own write.
-    /// PostgreSQL runs them side by side, each counting in its own snapshot: there the enabled
-    /// admins' rows are locked first, so the second change waits for the first and counts
-    /// after it.
+    /// Two admins demoting, disabling or deleting each other at once must not both succeed.
+    /// SQLite runs one writer at a time, and each change counts the other admins inside its
+    /// own write. PostgreSQL runs them side by side, each counting in its own snapshot: there
+    /// a change to an enabled admin first locks the enabled admins' rows (in one order, and
+    /// `no key update`, so inserts that only reference a user are not held up), and the
+    /// second change waits for the first and counts after it.
     pub(super) async fn lock_admins(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        target: Uuid,
     ) -> StoreResult<()> {
         if self.engine() == super::Engine::Postgres {
-            sqlx::query("select id from users where role = 'admin' and disabled = 0 for update")
-                .fetch_all(&mut **tx)
-                .await?;
+            sqlx::query(
+                "select id from users where role = 'admin' and disabled = 0 \
+                   and exists (select 1 from users t \
+                     where t.id = $1 and t.role = 'admin' and t.disabled = 0) \
+                 order by id for no key update",
+            )
+            .bind(target.to_string())
+            .fetch_all(&mut **tx)
+            .await?;
         }
         Ok(())
     }

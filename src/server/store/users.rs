@@ -223,7 +223,7 @@ impl Store {
     /// the instance is empty again and its next account is the admin.
     pub async fn delete_user(&self, user_id: Uuid) -> StoreResult<AdminChange> {
         let mut tx = self.pool().begin().await?;
-        self.lock_admins(&mut tx).await?;
+        self.lock_admins(&mut tx, user_id).await?;
         let done = sqlx::query(&format!(
             "delete from users where id = $1 and ({LEAVES_AN_ADMIN} \
                or not exists (select 1 from users o where o.id <> $1))"

@@ -11,22 +11,30 @@ pub fn CopyField(
     /// The button's text before copying ("Copy", "Copy link").
     button: &'static str,
 ) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    // What the last press did, announced: copied, or (no clipboard over plain HTTP) how to
+    // copy by hand, with the text selected.
+    let said = RwSignal::new(None::<&'static str>);
+    let input = NodeRef::<leptos::html::Input>::new();
     let secret = value.clone();
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(window) = web_sys::window() {
             if window.is_secure_context() {
                 let _ = window.navigator().clipboard().write_text(&secret);
-                copied.set(true);
+                said.set(Some("Copied."));
+            } else {
+                if let Some(input) = input.get_untracked() {
+                    input.select();
+                }
+                said.set(Some("Selected: press Ctrl+C (⌘C) to copy."));
             }
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = &secret;
+        let _ = (&secret, input);
     };
     view! {
         <div class="copy-row">
-            <input class="key-value" readonly=true value=value aria-label=label on:focus=|ev| {
+            <input class="key-value" readonly=true value=value aria-label=label node_ref=input on:focus=|ev| {
                 #[cfg(feature = "hydrate")]
                 {
                     use wasm_bindgen::JsCast;
@@ -37,9 +45,8 @@ pub fn CopyField(
                 #[cfg(not(feature = "hydrate"))]
                 let _ = ev;
             }/>
-            <button type="button" class="button small" on:click=copy>
-                {move || if copied.get() { "Copied" } else { button }}
-            </button>
+            <button type="button" class="button small" on:click=copy>{button}</button>
         </div>
+        <p class="hint" role="status">{move || said.get()}</p>
     }
 }

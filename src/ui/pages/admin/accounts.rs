@@ -106,14 +106,24 @@ pub fn Accounts() -> impl IntoView {
 }
 
 /// The latest change's outcome: a status line, or an alert for a refusal (the last admin).
+/// Both stay in the page and only their text changes, so screen readers announce it; the
+/// outcome takes the focus, since the table it came from is rebuilt.
 #[component]
 fn Outcome(act: ChangeAction) -> impl IntoView {
     let value = act.value();
+    let line = NodeRef::<html::P>::new();
+    Effect::new(move |_| {
+        if value.get().is_some() {
+            if let Some(line) = line.get_untracked() {
+                let _ = line.focus();
+            }
+        }
+    });
     view! {
-        <p class="notice" role="status" hidden=move || !matches!(value.get(), Some(Ok(_)))>
+        <p class="outcome" role="status" tabindex="-1" node_ref=line>
             {move || value.get().and_then(Result::ok)}
         </p>
-        <p class="form-error" role="alert" hidden=move || !matches!(value.get(), Some(Err(_)))>
+        <p class="outcome error" role="alert">
             {move || value.get().and_then(Result::err).map(|e| e.to_string())}
         </p>
     }
@@ -121,10 +131,19 @@ fn Outcome(act: ChangeAction) -> impl IntoView {
 
 #[component]
 fn AccountsTable(page: AccountsPage, offset: RwSignal<i64>, act: ChangeAction) -> impl IntoView {
-    if page.data.is_empty() {
-        return view! { <p class="muted">"No account matches."</p> }.into_any();
-    }
     let first = offset.get_untracked();
+    if page.data.is_empty() {
+        // Past the end (the last row of the last page was deleted): a way back.
+        return view! {
+            <p class="muted">"No account matches."</p>
+            {(first > 0).then(|| view! {
+                <button type="button" class="button small secondary" on:click=move |_| offset.set(0)>
+                    "Back to the first page"
+                </button>
+            })}
+        }
+        .into_any();
+    }
     let shown = format!("Accounts {}–{}", first + 1, first + page.data.len() as i64);
     let has_previous = first > 0;
     let next = page.next_offset;
@@ -211,7 +230,7 @@ fn AccountRow(user: AdminUser, default_limit: Option<u64>, act: ChangeAction) ->
                 {if is_me {
                     view! { <span class="muted">"Your own account: see " <a href="/profile">"your profile"</a> "."</span> }.into_any()
                 } else {
-                    view! { <RowActions login role=user.role disabled=user.disabled act op/> }.into_any()
+                    view! { <RowActions id=user.id login role=user.role disabled=user.disabled act op/> }.into_any()
                 }}
             </td>
         </tr>
@@ -257,9 +276,11 @@ fn LimitForm(
     }
 }
 
-/// Role, disable or enable, delete; disabling and deleting ask first, in place.
+/// Role, disable or enable, delete; disabling and deleting ask first, in place. The question
+/// takes the focus; Cancel or Escape give it back to the button that asked.
 #[component]
 fn RowActions(
+    id: Uuid,
     login: String,
     role: AccountRole,
     disabled: bool,
@@ -268,8 +289,11 @@ fn RowActions(
 ) -> impl IntoView {
     // The change waiting for a yes (`Disable(true)` or `Delete`).
     let asking = RwSignal::new(None::<Change>);
+    // The button to focus again after a question was put away.
+    let back_to = RwSignal::new(None::<Change>);
     let yes = NodeRef::<html::Button>::new();
-    // The question takes the focus, so a keyboard user answers it next.
+    let disable_button = NodeRef::<html::Button>::new();
+    let delete_button = NodeRef::<html::Button>::new();
     Effect::new(move |_| {
         if asking.get().is_some() {
             if let Some(button) = yes.get() {
@@ -277,6 +301,22 @@ fn RowActions(
             }
         }
     });
+    Effect::new(move |_| {
+        let target = match back_to.get() {
+            Some(Change::Delete) => delete_button.get(),
+            Some(_) => disable_button.get(),
+            None => None,
+        };
+        // The ref holds the old button until the new one is in the page.
+        if let Some(button) = target.filter(|b| b.is_connected()) {
+            let _ = button.focus();
+            back_to.set(None);
+        }
+    });
+    let cancel = move || {
+        back_to.set(asking.get_untracked());
+        asking.set(None);
+    };
     let new_role = match role {
         AccountRole::Admin => AccountRole::User,
         AccountRole::User => AccountRole::Admin,
@@ -285,6 +325,7 @@ fn RowActions(
         AccountRole::Admin => "Make admin",
         AccountRole::User => "Make user",
     };
+    let question_id = format!("confirm-{id}");
     move || {
         let op = op.clone();
         let login = login.clone();
@@ -302,12 +343,23 @@ fn RowActions(
                     )
                 };
                 view! {
-                    <div class="confirm" role="group" aria-label=format!("Confirm for {login}")>
-                        <span>{question}</span>
+                    <div
+                        class="confirm"
+                        role="group"
+                        aria-label=format!("Confirm for {login}")
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            if ev.key() == "Escape" {
+                                ev.prevent_default();
+                                cancel();
+                            }
+                        }
+                    >
+                        <span id=question_id.clone()>{question}</span>
                         <button
                             type="button"
                             class="button small danger"
                             node_ref=yes
+                            aria-describedby=question_id.clone()
                             on:click=move |_| {
                                 asking.set(None);
                                 act.dispatch(op(change.clone()));
@@ -315,7 +367,7 @@ fn RowActions(
                         >
                             {answer}
                         </button>
-                        <button type="button" class="button small secondary" on:click=move |_| asking.set(None)>
+                        <button type="button" class="button small secondary" on:click=move |_| cancel()>
                             "Cancel"
                         </button>
                     </div>
@@ -351,6 +403,7 @@ fn RowActions(
                                 <button
                                     type="button"
                                     class="button small danger"
+                                    node_ref=disable_button
                                     aria-label=format!("Disable {login}")
                                     on:click=move |_| asking.set(Some(Change::Disable(true)))
                                 >
@@ -362,6 +415,7 @@ fn RowActions(
                         <button
                             type="button"
                             class="button small danger"
+                            node_ref=delete_button
                             aria-label=format!("Delete {login}")
                             on:click=move |_| asking.set(Some(Change::Delete))
                         >

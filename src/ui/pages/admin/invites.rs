@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::admin::{list_invites, CreateInvite, WithdrawInvite};
 use crate::api::auth::get_registration_info;
+use crate::error::AppError;
 use crate::model::{InviteInfo, NewInvite};
 use crate::ui::components::copy_field::CopyField;
 use crate::ui::components::field::{form_error, FormError};
@@ -43,13 +44,16 @@ pub fn Invites() -> impl IntoView {
                 </div>
             </ActionForm>
             {move || created.get().and_then(Result::ok).map(|invite| view! { <NewInviteLink invite/> })}
+            <p class="outcome error" role="alert">
+                {move || withdraw.value().get().and_then(Result::err).map(|e| e.to_string())}
+            </p>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match invites.await {
                         Ok(list) if list.is_empty() => view! { <p class="muted">"No invites yet."</p> }.into_any(),
                         Ok(list) => view! {
                             <ul class="rows">
-                                {list.into_iter().map(|invite| view! { <InviteRow invite withdraw/> }).collect_view()}
+                                {list.into_iter().map(|invite| view! { <InviteRow invite withdraw created/> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -83,14 +87,19 @@ fn NewInviteLink(invite: NewInvite) -> impl IntoView {
 }
 
 #[component]
-fn InviteRow(invite: InviteInfo, withdraw: ServerAction<WithdrawInvite>) -> impl IntoView {
+fn InviteRow(
+    invite: InviteInfo,
+    withdraw: ServerAction<WithdrawInvite>,
+    /// The link shown once: it goes away with its invite, so a dead link is not sent.
+    created: MappedSignal<Option<Result<NewInvite, AppError>>>,
+) -> impl IntoView {
     let now = chrono::Utc::now();
     let state = match invite.used_at {
         Some(t) => format!("used {}", format_time(t)),
         None if invite.expires_at <= now => "expired".into(),
         None => format!("open until {}", format_time(invite.expires_at)),
     };
-    let created = format_time(invite.created_at);
+    let made = format_time(invite.created_at);
     let button = if invite.used_at.is_none() && invite.expires_at > now {
         "Withdraw"
     } else {
@@ -99,14 +108,19 @@ fn InviteRow(invite: InviteInfo, withdraw: ServerAction<WithdrawInvite>) -> impl
     view! {
         <li class="row">
             <div class="row-main">
-                <span class="row-title">"Invite of " {created.clone()}</span>
+                <span class="row-title">"Invite of " {made.clone()}</span>
                 <span class="muted">{state}</span>
             </div>
             <button
                 type="button"
                 class="button small danger"
-                aria-label=format!("{button} the invite of {created}")
-                on:click=move |_| { withdraw.dispatch(WithdrawInvite { id: invite.id.to_string() }); }
+                aria-label=format!("{button} the invite of {made}")
+                on:click=move |_| {
+                    if created.with_untracked(|c| matches!(c, Some(Ok(new)) if new.id == invite.id)) {
+                        created.set(None);
+                    }
+                    withdraw.dispatch(WithdrawInvite { id: invite.id.to_string() });
+                }
             >
                 {button}
             </button>
