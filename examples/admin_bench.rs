@@ -6,15 +6,15 @@
 //! `cargo run --release --features ssr --example admin_bench [-- --accounts N]`.
 //! `DATABASE_URL` picks the engine (default: a fresh SQLite file in a temp directory).
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use maruntime::model::{Role, Usage, User};
-use maruntime::server::config::Config;
-use maruntime::server::startup::Application;
 use maruntime::server::store::RunUsage;
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+#[path = "support/bench_app.rs"]
+mod bench_app;
 
 const PASSWORD: &str = "plum-orbit-sailcloth-42";
 
@@ -61,20 +61,7 @@ async fn main() {
             other => panic!("unknown flag {other}"),
         }
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut values = HashMap::new();
-    values.insert("LEPTOS_SITE_ADDR".to_string(), "127.0.0.1:0".to_string());
-    values.insert(
-        "MARUNTIME_MEMORY_DIR".to_string(),
-        dir.path().join("memory").display().to_string(),
-    );
-    values.insert("RUST_LOG".to_string(), "error".to_string());
-    let url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    println!("engine: {}", url.split(':').next().unwrap_or("?"));
-    values.insert("DATABASE_URL".to_string(), url);
-    let config = Config::from_map(&values).expect("config");
-    let app = Application::build(config).await.expect("app");
+    let (app, _dir) = bench_app::build().await;
     let state = app.state().clone();
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));

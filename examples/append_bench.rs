@@ -3,14 +3,14 @@
 //! In process through the real services; `DATABASE_URL=postgres://…` runs it on PostgreSQL.
 //! Usage: scripts/bench.sh append
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use maruntime::model::{Role, User};
 use maruntime::server::auth::ClientInfo;
-use maruntime::server::config::Config;
-use maruntime::server::startup::Application;
 use maruntime::server::state::AppState;
+
+#[path = "support/bench_app.rs"]
+mod bench_app;
 
 const LONG_CHAT: usize = 5_000;
 const SAMPLES: usize = 500;
@@ -49,20 +49,7 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut values = HashMap::new();
-    values.insert("LEPTOS_SITE_ADDR".to_string(), "127.0.0.1:0".to_string());
-    values.insert(
-        "MARUNTIME_MEMORY_DIR".to_string(),
-        dir.path().join("memory").display().to_string(),
-    );
-    let url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    println!("engine: {}", url.split(':').next().unwrap_or("?"));
-    values.insert("DATABASE_URL".to_string(), url);
-    let app = Application::build(Config::from_map(&values).expect("config"))
-        .await
-        .expect("app");
+    let (app, _dir) = bench_app::build().await;
     let state = app.state().clone();
     let ann = register(&state, &format!("append{}", std::process::id())).await;
 

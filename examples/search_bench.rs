@@ -7,16 +7,16 @@
 //! `cargo run --release --features ssr --example search_bench [-- --chats N --per-chat M]`.
 //! `DATABASE_URL` picks the engine (default: a fresh SQLite file in a temp directory).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use maruntime::model::{Role, SearchScope, User};
 use maruntime::server::auth::ClientInfo;
-use maruntime::server::config::Config;
 use maruntime::server::search::{text::index_terms, SearchRequest};
-use maruntime::server::startup::Application;
 use maruntime::server::state::AppState;
+
+#[path = "support/bench_app.rs"]
+mod bench_app;
 
 const EN: &[&str] = &[
     "weather",
@@ -447,19 +447,7 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() {
     let args = args();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut values = HashMap::new();
-    values.insert("LEPTOS_SITE_ADDR".to_string(), "127.0.0.1:0".to_string());
-    values.insert(
-        "MARUNTIME_MEMORY_DIR".to_string(),
-        dir.path().join("memory").display().to_string(),
-    );
-    let url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    println!("engine: {}", url.split(':').next().unwrap_or("?"));
-    values.insert("DATABASE_URL".to_string(), url);
-    let config = Config::from_map(&values).expect("config");
-    let app = Application::build(config).await.expect("app");
+    let (app, dir) = bench_app::build().await;
     let state = app.state().clone();
 
     let ann = register(&state, "ann").await;
