@@ -238,12 +238,9 @@ on_both_engines! {
 
 /// The register page as a browser without JavaScript gets it: (status, HTML).
 async fn register_page(app: &TestApp, query: &str) -> (u16, String) {
-    let r = new_client()
-        .get(app.url(&format!("/register{query}")))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .get_page(&new_client(), &format!("/register{query}"))
+        .await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -441,12 +438,7 @@ async fn a_spent_daily_quota_refuses_new_runs_while_other_accounts_still_chat() 
 
 /// `/admin` as a browser without JavaScript gets it: (status, HTML).
 async fn admin_page(app: &TestApp, client: &reqwest::Client) -> (u16, String) {
-    let r = client
-        .get(app.url("/admin"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_page(client, "/admin").await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -455,12 +447,7 @@ async fn the_admin_page_is_for_admins_and_a_404_page_for_everyone_else() {
     let app = spawn_app_on(Engine::Sqlite, |_| {}).await.unwrap();
     let (owner, _) = account(&app, "owner").await;
     let (bob, _) = account(&app, "bob").await;
-    let page = owner
-        .get(app.url("/admin"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let page = app.get_page(&owner, "/admin").await;
     assert_eq!(page.headers()["cache-control"], "no-store");
     let listed = app.get(&owner, "/admin/users").await;
     assert_eq!(listed.headers()["cache-control"], "no-store");
@@ -481,12 +468,7 @@ async fn the_admin_page_is_for_admins_and_a_404_page_for_everyone_else() {
     for text in ["Administration", "Invites", "owner"] {
         assert!(!html.contains(text), "{text} on a user's page");
     }
-    let r = new_client()
-        .get(app.url("/admin"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_page(&new_client(), "/admin").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?next=/admin");
 }
@@ -499,14 +481,6 @@ async fn the_profile_page_shows_todays_tokens_and_the_limit() {
     .await
     .unwrap();
     let (ann, _) = account(&app, "ann").await;
-    let html = ann
-        .get(app.url("/profile"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_page(&ann, "/profile").await.text().await.unwrap();
     assert!(html.contains("0 of your 500 tokens used today"), "{html}");
 }

@@ -209,7 +209,7 @@ on_both_engines! {
         let chat = create_chat(&app, &app.client, json!({})).await;
         let id = chat["id"].as_str().unwrap();
         post(&app, &app.client, id, "Hello <b>there</b> & welcome").await;
-        let r = app.client.get(app.url(&format!("/chat/{id}"))).header("accept", "text/html").send().await.unwrap();
+        let r = app.get_page(&app.client, &format!("/chat/{id}")).await;
         assert_eq!(r.status(), 200);
         let html = r.text().await.unwrap();
         assert!(html.contains("Another chat"), "the sidebar is rendered");
@@ -218,12 +218,12 @@ on_both_engines! {
         // Nowhere in the page, hydration data included, can a message close a script.
         let evil = "</script><script>alert(1)</script>";
         post(&app, &app.client, id, evil).await;
-        let html = app.client.get(app.url(&format!("/chat/{id}"))).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
+        let html = app.get_page(&app.client, &format!("/chat/{id}")).await.text().await.unwrap();
         assert!(!html.contains("<script>alert(1)"), "{html}");
 
         // Nor can a title close the document's <title>.
         let titled = create_chat(&app, &app.client, json!({"title": "</title><script>alert(2)</script>"})).await;
-        let html = app.client.get(app.url(&format!("/chat/{}", titled["id"].as_str().unwrap()))).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
+        let html = app.get_page(&app.client, &format!("/chat/{}", titled["id"].as_str().unwrap())).await.text().await.unwrap();
         assert!(!html.contains("<script>alert(2)"), "{html}");
     }
 
@@ -234,13 +234,13 @@ on_both_engines! {
         let bob = app.other_client();
         app.register_with(&bob, "bob", STRONG_PASSWORD).await;
         for path in [format!("/chat/{id}"), "/chat/not-a-uuid".to_string()] {
-            let r = bob.get(app.url(&path)).header("accept", "text/html").send().await.unwrap();
+            let r = app.get_page(&bob, &path).await;
             assert_eq!(r.status(), 404, "{path}");
             let html = r.text().await.unwrap();
             assert!(!html.contains("Ann&#x27;s diary") && !html.contains("Ann's diary"));
             assert!(html.contains("This chat does not exist"));
         }
-        let logged_out = app.other_client().get(app.url(&format!("/chat/{id}"))).header("accept", "text/html").send().await.unwrap();
+        let logged_out = app.get_page(&app.other_client(), &format!("/chat/{id}")).await;
         assert_eq!(logged_out.status(), 303);
         assert_eq!(logged_out.headers()["location"], format!("/login?next=/chat/{id}"));
     }

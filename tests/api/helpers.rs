@@ -201,6 +201,16 @@ impl TestApp {
     pub async fn get(&self, client: &Client, path: &str) -> Response {
         client.get(self.url(path)).send().await.expect("request")
     }
+
+    /// A page, as a browser without JavaScript asks for it.
+    pub async fn get_page(&self, client: &Client, path: &str) -> Response {
+        client
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request")
+    }
 }
 
 pub const STRONG_PASSWORD: &str = "plum-orbit-sailcloth-42";

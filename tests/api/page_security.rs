@@ -3,16 +3,6 @@
 
 use crate::helpers::*;
 
-/// A GET as a browser without JavaScript sends it.
-async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> reqwest::Response {
-    client
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap()
-}
-
 on_both_engines! {
     async fn a_logged_out_page_request_is_a_303_to_the_login(app) {
         for (path, next) in [
@@ -21,19 +11,19 @@ on_both_engines! {
             ("/chat/0d8f5f4e-8a43-4c4e-9d7e-1a2b3c4d5e6f", "/chat/0d8f5f4e-8a43-4c4e-9d7e-1a2b3c4d5e6f"),
             ("/chat/abc?q=a%20b&x=1", "/chat/abc%3Fq%3Da%2520b%26x%3D1"),
         ] {
-            let r = page(&app, &app.client, path).await;
+            let r = app.get_page(&app.client, path).await;
             assert_eq!(r.status(), 303, "{path}");
             assert_eq!(r.headers()["location"], format!("/login?next={next}"), "{path}");
             assert!(r.text().await.unwrap().is_empty(), "no page body for {path}");
         }
         // Public pages render for anyone; a signed-in user gets the page itself.
-        assert_eq!(page(&app, &app.client, "/login").await.status(), 200);
+        assert_eq!(app.get_page(&app.client, "/login").await.status(), 200);
         app.register("ann").await;
-        assert_eq!(page(&app, &app.client, "/profile").await.status(), 200);
+        assert_eq!(app.get_page(&app.client, "/profile").await.status(), 200);
     }
 
     async fn pages_carry_a_nonce_policy_and_the_headers_browsers_enforce(app) {
-        let r = page(&app, &app.client, "/login").await;
+        let r = app.get_page(&app.client, "/login").await;
         assert_eq!(r.status(), 200);
         let headers = r.headers().clone();
         let policy = headers["content-security-policy"].to_str().unwrap().to_string();
@@ -58,7 +48,7 @@ on_both_engines! {
         });
         assert_eq!(without_nonce.count(), 0);
         // A new nonce for every answer.
-        let again = page(&app, &app.client, "/login").await;
+        let again = app.get_page(&app.client, "/login").await;
         assert_ne!(again.headers()["content-security-policy"].to_str().unwrap(), policy);
         // JSON answers get the plain headers too.
         let json = app.get(&app.client, "/healthz").await;

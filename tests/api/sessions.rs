@@ -81,12 +81,8 @@ on_both_engines! {
 
     async fn a_logged_out_visit_to_the_profile_page_redirects_to_login(app) {
         let response = app
-            .client
-            .get(app.url("/profile"))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .unwrap();
+            .get_page(&app.client, "/profile")
+            .await;
         assert_eq!(response.status(), 303);
         assert_eq!(response.headers()["location"], "/login?next=/profile");
         let body = response.text().await.unwrap();
@@ -95,7 +91,7 @@ on_both_engines! {
 
     async fn the_profile_page_renders_for_its_owner(app) {
         app.register("ann").await;
-        let response = app.client.get(app.url("/profile")).header("accept", "text/html").send().await.unwrap();
+        let response = app.get_page(&app.client, "/profile").await;
         assert_eq!(response.status(), 200);
         let html = response.text().await.unwrap();
         assert!(html.contains("ann name"));
