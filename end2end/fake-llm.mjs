@@ -3,6 +3,8 @@
 //   contains "fail"   -> HTTP 500 (every time)
 //   contains "slow"   -> a long answer, one word every 150 ms (to be stopped)
 //   contains "search" -> a chat_history_search tool call, then a short answer
+//   contains "weather", with a client tool get_weather offered -> a call to it, then
+//                        "The tool said: <its result>"
 //   otherwise         -> "You said: <message>", one word every 40 ms
 import http from "node:http";
 
@@ -36,8 +38,18 @@ http
       }
       res.writeHead(200, { "content-type": "text/event-stream" });
       if (last.role === "tool") {
-        const found = JSON.parse(last.content).results?.length ?? 0;
+        let found = null;
+        try {
+          found = JSON.parse(last.content).results?.length ?? null;
+        } catch {}
+        if (found === null) return streamWords(res, `The tool said: ${last.content}`.split(/(?<= )/), 20);
         return streamWords(res, ["I ", "searched ", "and ", `found ${found}.`], 20);
+      }
+      const offers = (name) => (request.tools ?? []).some((t) => t.function?.name === name);
+      if (lastUser.includes("weather") && offers("get_weather")) {
+        res.write(chunk({ tool_calls: [{ index: 0, id: "call_weather", type: "function", function: { name: "get_weather", arguments: "" } }] }));
+        res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city": "Paris"}' } }] }));
+        return res.end("data: [DONE]\n\n");
       }
       if (lastUser.includes("search") && request.tools) {
         const query = lastUser.replace(/.*search\s*/i, "") || lastUser;

@@ -206,7 +206,7 @@ pub struct AgentStep {
     pub duration_ms: u64,
 }
 
-/// What an assistant message keeps besides its text (`Message::data`).
+/// What an assistant or tool message keeps besides its text (`Message::data`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplyData {
     #[serde(default)]
@@ -220,6 +220,21 @@ pub struct ReplyData {
     /// The reply was cut at a limit (the longest reply or the longest run).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cut: bool,
+    /// Calls the model made to the gateway client's own tools: the client runs them and
+    /// sends their results back (a message of role `tool` holds these calls).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCallData>,
+    /// The call this message answers (a `tool` message holding a client tool's result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+}
+
+/// One tool call as OpenAI's clients see it: its id, the function's name, JSON arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCallData {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
 }
 
 /// Tokens one run used, from the model's own `usage` or estimated when it reports none.
@@ -273,7 +288,9 @@ pub enum RunEvent {
     Usage {
         usage: Usage,
     },
-    /// The reply is stored. `finish_reason` is `stop`, or `length` when a limit cut it.
+    /// The reply is stored. `finish_reason` is `stop`, `length` when a limit cut it, or
+    /// `tool_calls` when the model called the gateway client's tools (`message` is then the
+    /// `tool` message holding the calls).
     Finished {
         message: Message,
         finish_reason: String,

@@ -75,6 +75,7 @@ pub async fn retry_reply(chat_id: String) -> Result<uuid::Uuid, AppError> {
                     chat_id: Some(id),
                     input: TurnInput::Retry,
                     agent: None,
+                    options: Default::default(),
                 })
                 .await?;
             Ok(turn.run.id)
@@ -107,6 +108,7 @@ pub async fn edit_message(
                         content,
                     },
                     agent: None,
+                    options: Default::default(),
                 })
                 .await?;
             Ok(turn.run.id)

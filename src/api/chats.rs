@@ -171,6 +171,7 @@ pub async fn send_message(chat_id: Option<String>, content: String) -> Result<Se
                     chat_id,
                     input: TurnInput::Message(content),
                     agent: None,
+                    options: Default::default(),
                 })
                 .await?;
             Ok(Sent {

@@ -2,7 +2,9 @@
 //! that works without a model, and the runner that ties them together.
 
 pub mod agents;
+mod history;
 pub mod llm;
+pub mod options;
 pub mod recall;
 pub mod runner;
 pub mod runs;
@@ -12,6 +14,7 @@ pub mod turn;
 
 pub use agents::AgentCatalog;
 pub use llm::LlmClient;
+pub use options::{ClientTool, RunOptions};
 pub use runner::AgentRunner;
 pub use runs::{Run, RunRegistry};
 pub use turn::{Turn, TurnInput, TurnRequest};

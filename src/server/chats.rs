@@ -11,7 +11,7 @@ use super::memory::{header, ChatDocuments};
 use super::search::text::index_terms;
 use super::store::{now, ChatCursor, MessageWindow, NewMessage, RunUsage, Store};
 use crate::error::AppError;
-use crate::model::{Chat, Message, Page, Role, User};
+use crate::model::{Chat, Message, Page, ReplyData, Role, ToolCallData, User};
 use crate::validation::{
     title_from_message, validate_message, validate_title, DEFAULT_AGENT, DEFAULT_TITLE,
 };
@@ -217,6 +217,57 @@ impl ChatService {
         Ok(messages.remove(0))
     }
 
+    /// Stores the model's calls to a gateway client's tools (`tool` role, the calls in
+    /// `data`) with the usage of the run that made them. Not a document entry: the document
+    /// keeps what people and agents said.
+    pub async fn append_tool_message(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        content: &str,
+        data: Option<&str>,
+        usage: Option<&RunUsage>,
+    ) -> Result<Message, AppError> {
+        let (_, mut messages) = self
+            .append_with_usage(user, chat_id, &[(Role::Tool, content, data)], usage)
+            .await?;
+        Ok(messages.remove(0))
+    }
+
+    /// The client tool calls of the chat's latest turn that have no result yet.
+    pub async fn pending_tool_calls(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+    ) -> Result<Vec<ToolCallData>, AppError> {
+        let recent = self
+            .store
+            .list_messages(user.id, chat_id, MessageWindow::Before(i64::MAX), 50)
+            .await?;
+        if recent.is_empty() {
+            self.get_chat(user.id, chat_id).await?;
+        }
+        let mut answered = Vec::new();
+        for message in recent.iter().rev() {
+            if message.role != Role::Tool {
+                break;
+            }
+            let data: ReplyData = message
+                .data
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
+            if let Some(id) = data.tool_call_id {
+                answered.push(id);
+            } else if !data.tool_calls.is_empty() {
+                let mut calls = data.tool_calls;
+                calls.retain(|c| !answered.contains(&c.id));
+                return Ok(calls);
+            }
+        }
+        Ok(Vec::new())
+    }
+
     /// Stores several messages in order, in one transaction and one document write (a new
     /// gateway chat's history). Each is checked as [`Self::append_message`] checks one.
     pub async fn append_messages(
@@ -245,7 +296,7 @@ impl ChatService {
             // People's messages have a size limit; an agent's reply is kept whole.
             if *role == Role::User {
                 validate_message(content)?;
-            } else if content.trim().is_empty() {
+            } else if *role != Role::Tool && content.trim().is_empty() {
                 return Err(AppError::validation("content", "Message is empty."));
             }
         }

@@ -647,6 +647,7 @@ async fn a_stopped_run_keeps_what_arrived_and_says_so() {
             chat_id: Some(chat_id),
             input: maruntime::server::agent::TurnInput::Retry,
             agent: None,
+            options: Default::default(),
         })
         .await
         .unwrap();

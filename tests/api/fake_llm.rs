@@ -22,6 +22,10 @@ pub enum Script {
         name: String,
         argument_pieces: Vec<String>,
     },
+    /// Streams several tool calls at once (id, name, arguments), as a parallel call.
+    ToolCalls(Vec<(String, String, String)>),
+    /// Answers "tool said: " and the content of the request's last `tool` message.
+    EchoTool,
     /// Answers with this status and an OpenAI error body.
     Status(u16),
     /// Sends headers and one delta, then goes silent.
@@ -49,6 +53,11 @@ pub enum Script {
 }
 
 impl Script {
+    /// One call to a client's tool, `id` chosen by the test.
+    pub fn client_call(id: &str, name: &str, arguments: &str) -> Self {
+        Script::ToolCalls(vec![(id.into(), name.into(), arguments.into())])
+    }
+
     pub fn text(pieces: &[&str]) -> Self {
         Script::Text(pieces.iter().map(|s| s.to_string()).collect())
     }
@@ -187,6 +196,12 @@ async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Respon
         .and_then(|m| m["content"].as_str())
         .unwrap_or_default()
         .to_string();
+    let last_tool = body["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "tool"))
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_string();
     shared.requests.lock().unwrap().push(body);
     let script = shared
         .scripts
@@ -227,6 +242,27 @@ async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Respon
             parts.push(done);
             sse(parts, Duration::ZERO, false)
         }
+        Script::ToolCalls(calls) => {
+            let mut parts = Vec::new();
+            for (index, (id, name, arguments)) in calls.into_iter().enumerate() {
+                parts.push(chunk(
+                    json!({"tool_calls": [{"index": index, "id": id, "type": "function", "function": {"name": name, "arguments": ""}}]}),
+                ));
+                parts.push(chunk(
+                    json!({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]}),
+                ));
+            }
+            parts.push(done);
+            sse(parts, Duration::ZERO, false)
+        }
+        Script::EchoTool => sse(
+            vec![
+                chunk(json!({"content": format!("tool said: {last_tool}")})),
+                done,
+            ],
+            Duration::ZERO,
+            false,
+        ),
         Script::Status(code) => (
             StatusCode::from_u16(code).unwrap(),
             Json(json!({"error": {"message": format!("fake error {code}"), "type": "fake"}})),

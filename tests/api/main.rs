@@ -11,6 +11,7 @@ mod chat_documents;
 mod chats;
 mod csrf_and_limits;
 mod foundation;
+mod gateway_dialect;
 mod hardening;
 mod keys_and_sessions;
 mod login_limits;

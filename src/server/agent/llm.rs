@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::options::RunOptions;
 use super::sse::SseParser;
 use crate::server::config::{LlmConfig, RunLimits};
 
@@ -143,19 +144,16 @@ impl LlmClient {
 
     /// Starts a streamed completion. Errors before the first byte (including one retry on
     /// 429/5xx or a failed connection) come back here; later ones arrive in the stream.
+    /// `options` are the request's own (the gateway client's parameters and tool choice);
+    /// `first` says whether this is the run's first call.
     pub async fn stream(
         &self,
         messages: &[WireMessage],
         tools: &[Value],
+        options: &RunOptions,
+        first: bool,
     ) -> Result<ChunkStream, LlmError> {
-        let mut body = json!({
-            "model": self.model, "messages": messages, "stream": true,
-            "max_tokens": self.max_tokens,
-            "stream_options": {"include_usage": true},
-        });
-        if !tools.is_empty() {
-            body["tools"] = json!(tools);
-        }
+        let body = self.body(messages, tools, options, first);
         let response = self.send_with_retry(&body).await?;
         let (tx, rx) = mpsc::channel(64);
         let (idle, max_event) = (self.idle_timeout, self.max_event_bytes);
@@ -165,6 +163,24 @@ impl LlmClient {
             }
         });
         Ok(ChunkStream { rx, reader })
+    }
+
+    fn body(
+        &self,
+        messages: &[WireMessage],
+        tools: &[Value],
+        options: &RunOptions,
+        first: bool,
+    ) -> Value {
+        let mut body = json!({"model": self.model, "messages": messages});
+        options.apply(&mut body, !tools.is_empty(), first, self.max_tokens);
+        if !tools.is_empty() {
+            body["tools"] = json!(tools);
+        }
+        // Ours whatever the client asked: the reply streams in and reports its usage.
+        body["stream"] = json!(true);
+        body["stream_options"] = json!({"include_usage": true});
+        body
     }
 
     async fn send_with_retry(&self, body: &Value) -> Result<reqwest::Response, LlmError> {

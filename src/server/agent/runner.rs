@@ -11,12 +11,16 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::agents::{Agent, AgentCatalog};
-use super::llm::{Chunk, LlmClient, WireMessage};
+use super::history::wire_history;
+use super::llm::{Chunk, LlmClient, ToolCall, WireMessage};
+use super::options::RunOptions;
 use super::recall;
 use super::runs::{Run, RunRegistry, RunSlot};
 use super::tools::{self, ToolEnv};
 use crate::error::AppError;
-use crate::model::{AgentStep, Chat, Message, ReplyData, Role, RunEvent, Usage, User};
+use crate::model::{
+    AgentStep, Chat, Message, ReplyData, Role, RunEvent, ToolCallData, Usage, User,
+};
 use crate::server::chats::{ChatService, MessageQuery};
 use crate::server::memory::UserMemory;
 use crate::server::search::ChatSearch;
@@ -51,6 +55,8 @@ enum Outcome {
     Cut,
     Stopped,
     Failed(String),
+    /// The model called the gateway client's own tools: the client runs them.
+    ClientTools(Vec<ToolCall>),
 }
 
 /// How a stored reply ended, besides its text.
@@ -92,6 +98,8 @@ pub struct RunPlan {
     pub chat: Chat,
     /// The user message answered.
     pub question: Message,
+    /// The gateway request's own tools and parameters (none from the web UI).
+    pub options: RunOptions,
 }
 
 impl AgentRunner {
@@ -142,6 +150,7 @@ impl AgentRunner {
             user,
             chat,
             question,
+            options,
         } = plan;
         run.emit(RunEvent::Started {
             run_id: run.id,
@@ -149,7 +158,9 @@ impl AgentRunner {
             question,
         });
         let mut progress = Progress::default();
-        let outcome = self.answer(&user, &chat, run, &mut progress).await;
+        let outcome = self
+            .answer(&user, &chat, run, &options, &mut progress)
+            .await;
         // Recall mode spends no tokens; a model run records what it spent, with its reply.
         let usage = self.llm.is_some().then_some(RunUsage {
             run_id: run.id,
@@ -182,6 +193,24 @@ impl AgentRunner {
                     }
                 };
                 RunEvent::Failed { error, message }
+            }
+            Outcome::ClientTools(calls) => {
+                match self
+                    .store_client_calls(&user, &chat, progress, calls, usage.as_ref())
+                    .await
+                {
+                    Ok(message) => RunEvent::Finished {
+                        message,
+                        finish_reason: "tool_calls".into(),
+                    },
+                    Err(e) => {
+                        self.record_usage(&user, &chat, usage.as_ref()).await;
+                        RunEvent::Failed {
+                            error: e.to_string(),
+                            message: None,
+                        }
+                    }
+                }
             }
             outcome => {
                 let reply = Reply {
@@ -234,6 +263,7 @@ impl AgentRunner {
         user: &User,
         chat: &Chat,
         run: &Run,
+        options: &RunOptions,
         progress: &mut Progress,
     ) -> Outcome {
         let agent = self
@@ -262,7 +292,10 @@ impl AgentRunner {
         };
         let limits = self.registry.limits();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(limits.run_timeout_secs);
-        let max_chars = limits.max_reply_tokens as usize * CUT_CHARS_PER_TOKEN;
+        let max_tokens = options
+            .max_tokens
+            .map_or(limits.max_reply_tokens, |m| m.min(limits.max_reply_tokens));
+        let max_chars = max_tokens as usize * CUT_CHARS_PER_TOKEN;
         let mut bounds = Bounds {
             stop: run.stop_signal(),
             deadline,
@@ -302,6 +335,7 @@ impl AgentRunner {
                     env: &env,
                     run,
                     bounds: &mut bounds,
+                    options,
                 };
                 call.run(self, user, &history, progress).await
             }
@@ -330,10 +364,39 @@ impl AgentRunner {
             stopped: reply.stopped,
             failed: reply.failed,
             cut: reply.cut,
+            ..ReplyData::default()
         })
         .ok();
         self.chats
             .append_reply(user, chat.id, &content, data.as_deref(), usage)
+            .await
+    }
+
+    /// Stores the model's calls to the client's tools as a `tool` message (with the text
+    /// and server steps before them, and the run's usage); no document entry.
+    async fn store_client_calls(
+        &self,
+        user: &User,
+        chat: &Chat,
+        progress: Progress,
+        calls: Vec<ToolCall>,
+        usage: Option<&RunUsage>,
+    ) -> Result<Message, AppError> {
+        let data = serde_json::to_string(&ReplyData {
+            steps: progress.steps,
+            tool_calls: calls
+                .into_iter()
+                .map(|c| ToolCallData {
+                    id: c.id,
+                    name: c.name,
+                    arguments: c.arguments,
+                })
+                .collect(),
+            ..ReplyData::default()
+        })
+        .ok();
+        self.chats
+            .append_tool_message(user, chat.id, &progress.text, data.as_deref(), usage)
             .await
     }
 
@@ -366,6 +429,7 @@ struct ModelCall<'a> {
     env: &'a ToolEnv<'a>,
     run: &'a Run,
     bounds: &'a mut Bounds,
+    options: &'a RunOptions,
 }
 
 impl ModelCall<'_> {
@@ -378,8 +442,15 @@ impl ModelCall<'_> {
     ) -> Outcome {
         let system = runner.system_prompt(self.agent, user).await;
         let mut messages = vec![WireMessage::text("system", system)];
-        messages.extend(trim_history(history, runner.context_chars));
-        let specs = tools::specs(&self.agent.tools);
+        messages.extend(
+            self.options
+                .instructions
+                .iter()
+                .map(|text| WireMessage::text("system", text.clone())),
+        );
+        messages.extend(wire_history(history, runner.context_chars));
+        let mut specs = tools::specs(&self.agent.tools);
+        specs.extend(self.options.client_tools.iter().map(|t| t.spec.clone()));
         let mut stop_open = true;
         for step in 0..=self.agent.max_steps {
             // The last call is made without tools, so the model has to answer.
@@ -393,7 +464,7 @@ impl ModelCall<'_> {
                 .map(|m| m.content.as_ref().map_or(0, |c| c.chars().count()))
                 .sum();
             let started = tokio::select! {
-                started = self.llm.stream(&messages, offer) => started,
+                started = self.llm.stream(&messages, offer, self.options, step == 0) => started,
                 _ = tokio::time::sleep_until(self.bounds.deadline) => return Outcome::Cut,
                 _ = wait_for_stop(&mut self.bounds.stop) => return Outcome::Stopped,
             };
@@ -459,6 +530,25 @@ impl ModelCall<'_> {
             if calls.is_empty() || offer.is_empty() {
                 return Outcome::Done;
             }
+            // Calls to the client's tools end the run: the client runs them and comes back
+            // with their results. Server tools of the same answer run first, shown as steps.
+            let (client, calls): (Vec<_>, Vec<_>) = calls
+                .into_iter()
+                .partition(|c| self.options.is_client_tool(&c.name));
+            if !client.is_empty() {
+                for call in &calls {
+                    if let Err(outcome) = self.server_tool(call, progress).await {
+                        return outcome;
+                    }
+                }
+                for call in &client {
+                    self.run.emit(RunEvent::ToolCall {
+                        tool: call.name.clone(),
+                        arguments: call.arguments.clone(),
+                    });
+                }
+                return Outcome::ClientTools(client);
+            }
             messages.push(WireMessage {
                 role: "assistant",
                 content: (!step_text.is_empty()).then_some(step_text),
@@ -466,50 +556,63 @@ impl ModelCall<'_> {
                 tool_call_id: None,
             });
             for call in calls {
-                self.run.emit(RunEvent::ToolCall {
-                    tool: call.name.clone(),
-                    arguments: call.arguments.clone(),
-                });
-                let started = Instant::now();
-                let outcome = if self.agent.tools.contains(&call.name) {
-                    // A tool is bounded like the model: by Stop and the run's deadline.
-                    tokio::select! {
-                        outcome = tools::run(&call.name, &call.arguments, self.env) => outcome,
-                        _ = tokio::time::sleep_until(self.bounds.deadline) => return Outcome::Cut,
-                        _ = wait_for_stop(&mut self.bounds.stop) => return Outcome::Stopped,
-                    }
-                } else {
-                    Err(format!(
-                        "the tool {} is not available to this agent",
-                        call.name
-                    ))
-                };
-                let (for_model, summary, ok) = match outcome {
-                    Ok(o) => (o.for_model, o.summary, true),
-                    Err(e) => (
-                        format!("error: {e}"),
-                        format!("{} failed: {e}", call.name),
-                        false,
-                    ),
-                };
-                let step = AgentStep {
-                    tool: call.name.clone(),
-                    arguments: call.arguments.clone(),
-                    summary,
-                    ok,
-                    duration_ms: started.elapsed().as_millis() as u64,
-                };
-                self.run.emit(RunEvent::Step { step: step.clone() });
-                progress.steps.push(step);
-                messages.push(WireMessage {
-                    role: "tool",
-                    content: Some(for_model),
-                    tool_calls: Vec::new(),
-                    tool_call_id: Some(call.id),
-                });
+                match self.server_tool(&call, progress).await {
+                    Ok(for_model) => messages.push(WireMessage {
+                        role: "tool",
+                        content: Some(for_model),
+                        tool_calls: Vec::new(),
+                        tool_call_id: Some(call.id),
+                    }),
+                    Err(outcome) => return outcome,
+                }
             }
         }
         Outcome::Done
+    }
+
+    /// Runs one of the agent's own tools (or refuses one it does not have), bounded like
+    /// the model by Stop and the run's deadline; records the step and returns what the
+    /// model is told, or how the run ended meanwhile.
+    async fn server_tool(
+        &mut self,
+        call: &ToolCall,
+        progress: &mut Progress,
+    ) -> Result<String, Outcome> {
+        self.run.emit(RunEvent::ToolCall {
+            tool: call.name.clone(),
+            arguments: call.arguments.clone(),
+        });
+        let started = Instant::now();
+        let outcome = if self.agent.tools.contains(&call.name) {
+            tokio::select! {
+                outcome = tools::run(&call.name, &call.arguments, self.env) => outcome,
+                _ = tokio::time::sleep_until(self.bounds.deadline) => return Err(Outcome::Cut),
+                _ = wait_for_stop(&mut self.bounds.stop) => return Err(Outcome::Stopped),
+            }
+        } else {
+            Err(format!(
+                "the tool {} is not available to this agent",
+                call.name
+            ))
+        };
+        let (for_model, summary, ok) = match outcome {
+            Ok(o) => (o.for_model, o.summary, true),
+            Err(e) => (
+                format!("error: {e}"),
+                format!("{} failed: {e}", call.name),
+                false,
+            ),
+        };
+        let step = AgentStep {
+            tool: call.name.clone(),
+            arguments: call.arguments.clone(),
+            summary,
+            ok,
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
+        self.run.emit(RunEvent::Step { step: step.clone() });
+        progress.steps.push(step);
+        Ok(for_model)
     }
 }
 
@@ -520,58 +623,9 @@ async fn wait_for_stop(stop: &mut watch::Receiver<bool>) {
     }
 }
 
-/// The chat's user and assistant messages, newest kept first within `budget` characters
-/// (the latest message always), in chronological order.
-fn trim_history(history: &[Message], budget: usize) -> Vec<WireMessage> {
-    let mut kept = Vec::new();
-    let mut used = 0;
-    for m in history.iter().rev() {
-        let role = match m.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-            _ => continue,
-        };
-        let len = m.content.chars().count();
-        if !kept.is_empty() && used + len > budget {
-            break;
-        }
-        used += len;
-        kept.push(WireMessage::text(role, m.content.clone()));
-    }
-    kept.reverse();
-    kept
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uuid::Uuid;
-
-    fn msg(role: Role, content: &str) -> Message {
-        Message {
-            id: Uuid::new_v4(),
-            role,
-            content: content.into(),
-            created_at: chrono::Utc::now(),
-            data: None,
-            cursor: "0".into(),
-        }
-    }
-
-    #[test]
-    fn history_is_trimmed_from_the_oldest() {
-        let history = vec![
-            msg(Role::User, "aaaaaaaaaa"),
-            msg(Role::Assistant, "bbbbbbbbbb"),
-            msg(Role::Tool, "ignored"),
-            msg(Role::User, "cccccccccc"),
-        ];
-        let kept = trim_history(&history, 20);
-        let texts: Vec<_> = kept.iter().map(|m| m.content.clone().unwrap()).collect();
-        assert_eq!(texts, ["bbbbbbbbbb", "cccccccccc"]);
-        // The latest message stays even when it alone is over budget.
-        assert_eq!(trim_history(&history, 3).len(), 1);
-    }
 
     #[test]
     fn usage_is_the_models_own_or_marked_estimated() {

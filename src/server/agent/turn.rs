@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+use super::options::RunOptions;
 use super::runner::{AgentRunner, RunPlan};
 use super::runs::Run;
 use crate::error::AppError;
-use crate::model::{Chat, Message, Role, User};
+use crate::model::{Chat, Message, ReplyData, Role, User};
 use crate::validation::validate_message;
 
 /// What a turn brings to the chat.
@@ -17,9 +18,13 @@ use crate::validation::validate_message;
 pub enum TurnInput {
     /// A person's new message, to be answered.
     Message(String),
-    /// The history a new chat starts with (user and assistant messages, oldest first), as
-    /// an OpenAI client sends it; its last user message is answered.
-    History(Vec<(Role, String)>),
+    /// The history a new chat starts with (oldest first), as an OpenAI client sends it:
+    /// user and assistant text, and tool calls and results as `tool` messages with their
+    /// [`crate::model::ReplyData`] (JSON) beside them. The run goes on from its end.
+    History(Vec<(Role, String, Option<String>)>),
+    /// Results of the client tool calls the chat's latest run ended with (call id, result),
+    /// as an OpenAI client sends them back; the run goes on with them.
+    ToolResults(Vec<(String, String)>),
     /// Answer the latest user message again: replies after it (a failed or stopped one, or
     /// the answer being regenerated) are replaced, the user's message is not repeated.
     Retry,
@@ -35,6 +40,8 @@ pub struct TurnRequest {
     pub input: TurnInput,
     /// The agent of a new chat (ignored for an existing one).
     pub agent: Option<String>,
+    /// The gateway request's own tools and model parameters (the default elsewhere).
+    pub options: RunOptions,
 }
 
 /// A started turn: the run (follow it, stop it), the chat, and the user message answered.
@@ -87,34 +94,53 @@ impl AgentRunner {
             chat_id,
             input,
             agent,
+            options,
         } = request;
         match &input {
             TurnInput::Message(content) | TurnInput::Edit { content, .. } => {
                 validate_message(content)?;
             }
             TurnInput::History(history) => {
-                if !history.iter().any(|(role, _)| *role == Role::User) {
+                if !history.iter().any(|(role, ..)| *role == Role::User) {
                     return Err(AppError::validation(
                         "messages",
                         "There must be a user message with content to answer.",
                     ));
                 }
                 // Checked before the chat exists, so a refused history leaves nothing behind.
-                for (role, content) in history {
+                for (role, content, _) in history {
                     if *role == Role::User {
                         validate_message(content)?;
                     }
                 }
             }
+            TurnInput::ToolResults(results) => {
+                if results.is_empty() || chat_id.is_none() {
+                    return Err(AppError::validation(
+                        "messages",
+                        "Tool results continue a chat whose answer called your tools.",
+                    ));
+                }
+            }
             TurnInput::Retry => {}
         }
-        let (chat_id, existing) = match chat_id {
-            Some(id) => (id, Some(self.chats.get_chat(user.id, id).await?)),
+        let (chat_id, existing, agent_id) = match chat_id {
+            Some(id) => {
+                let chat = self.chats.get_chat(user.id, id).await?;
+                let agent_id = chat.agent.clone();
+                (id, Some(chat), agent_id)
+            }
             None => {
-                self.chats.check_agent(agent.as_deref())?;
-                (Uuid::new_v4(), None)
+                let agent_id = self.chats.check_agent(agent.as_deref())?;
+                (Uuid::new_v4(), None, agent_id)
             }
         };
+        let agent_tools = self
+            .catalog()
+            .get(&agent_id)
+            .map(|a| a.tools.clone())
+            .unwrap_or_default();
+        options.check_against(&agent_tools)?;
         // Edit and Retry are checked before waiting too (and again once the turn is theirs).
         if existing.is_some() {
             match &input {
@@ -128,6 +154,9 @@ impl AgentRunner {
                         .check_latest_user_message(&user, chat_id, None)
                         .await?;
                 }
+                TurnInput::ToolResults(results) => {
+                    self.check_tool_results(&user, chat_id, results).await?;
+                }
                 _ => {}
             }
         }
@@ -139,7 +168,7 @@ impl AgentRunner {
         let new_chat = existing.is_none();
         tokio::spawn(async move {
             runner
-                .store_and_run(user, chat_id, new_chat, input, agent, slot)
+                .store_and_run(user, chat_id, new_chat, input, agent, options, slot)
                 .await
         })
         .await
@@ -149,7 +178,30 @@ impl AgentRunner {
         })?
     }
 
+    /// Tool results must answer calls of the chat's latest run that have none yet.
+    async fn check_tool_results(
+        &self,
+        user: &User,
+        chat_id: Uuid,
+        results: &[(String, String)],
+    ) -> Result<(), AppError> {
+        let pending = self.chats.pending_tool_calls(user, chat_id).await?;
+        for (id, _) in results {
+            if !pending.iter().any(|c| c.id == *id) {
+                return Err(AppError::validation(
+                    "messages",
+                    format!(
+                        "The tool result for `{id}` answers no open tool call of this chat \
+                         (its latest answer did not make that call, or it was answered already)."
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Stores what the turn brings (the chat too, when new) and starts its run.
+    #[allow(clippy::too_many_arguments)]
     async fn store_and_run(
         &self,
         user: User,
@@ -157,6 +209,7 @@ impl AgentRunner {
         new_chat: bool,
         input: TurnInput,
         agent: Option<String>,
+        options: RunOptions,
         slot: super::runs::RunSlot,
     ) -> Result<Turn, AppError> {
         let (chat, message) = match self
@@ -179,6 +232,7 @@ impl AgentRunner {
                 user,
                 chat: chat.clone(),
                 question: message.clone(),
+                options,
             },
             slot,
         );
@@ -207,7 +261,7 @@ impl AgentRunner {
             TurnInput::History(history) => {
                 let rows: Vec<(Role, &str, Option<&str>)> = history
                     .iter()
-                    .map(|(role, content)| (*role, content.as_str(), None))
+                    .map(|(role, content, data)| (*role, content.as_str(), data.as_deref()))
                     .collect();
                 let (chat, stored) = self.chats.append_messages(user, chat_id, &rows).await?;
                 let question = stored
@@ -227,6 +281,31 @@ impl AgentRunner {
                 self.chats
                     .append_message(user, chat_id, Role::User, &content, None)
                     .await?
+            }
+            TurnInput::ToolResults(results) => {
+                // Checked again now that the turn is ours: another may have answered them.
+                self.check_tool_results(user, chat_id, &results).await?;
+                let data: Vec<String> = results
+                    .iter()
+                    .map(|(id, _)| {
+                        serde_json::to_string(&ReplyData {
+                            tool_call_id: Some(id.clone()),
+                            ..ReplyData::default()
+                        })
+                        .expect("reply data serialises")
+                    })
+                    .collect();
+                let rows: Vec<(Role, &str, Option<&str>)> = results
+                    .iter()
+                    .zip(&data)
+                    .map(|((_, content), data)| (Role::Tool, content.as_str(), Some(data.as_str())))
+                    .collect();
+                let (chat, _) = self.chats.append_messages(user, chat_id, &rows).await?;
+                let question = self
+                    .chats
+                    .check_latest_user_message(user, chat_id, None)
+                    .await?;
+                (chat, question)
             }
             TurnInput::Retry => {
                 let question = self.chats.reopen_last_turn(user, chat_id).await?;

@@ -114,6 +114,7 @@ async fn accept_turn(
             chat_id: Some(id),
             input,
             agent: None,
+            options: Default::default(),
         })
         .await?;
     Ok((

@@ -219,15 +219,17 @@ fn MessageItem(
     run: AgentRun,
     messages: RwSignal<Vec<Message>>,
 ) -> impl IntoView {
+    let reply = reply_data(&message);
     let (class, who) = match message.role {
         Role::User => ("message user", "You".to_string()),
         Role::Assistant => ("message assistant", agent),
-        Role::Tool => ("message tool", "Tool".to_string()),
+        // The model's calls to a gateway client's own tools are the agent's words.
+        Role::Tool if !reply.tool_calls.is_empty() => ("message tool-calls", agent),
+        Role::Tool => ("message tool", "Tool result".to_string()),
         Role::System => ("message system", "System".to_string()),
     };
     let time = message.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
     let iso = message.created_at.to_rfc3339();
-    let reply = reply_data(&message);
     let id = message.id;
     let role = message.role;
     // Only the latest user message can be edited, and only the latest answer regenerated,
@@ -291,6 +293,32 @@ fn MessageItem(
                         })}
                     }.into_any()
                 }}
+            }
+            .into_any()
+        }
+        Role::Tool if !reply.tool_calls.is_empty() => view! {
+            <Steps steps=reply.steps/>
+            {(!message.content.trim().is_empty()).then(|| view! { <Markdown source=message.content.clone()/> })}
+            <ul class="steps">
+                {reply.tool_calls.into_iter().map(|call| view! {
+                    <li class="step client-call">
+                        <details>
+                            <summary>{format!("Asked the client to run {}", call.name)}</summary>
+                            <p class="muted">{format!("call {}", call.id)}</p>
+                            <pre><code>{call.arguments}</code></pre>
+                        </details>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+        Role::Tool => {
+            let call = reply.tool_call_id.unwrap_or_default();
+            view! {
+                <details class="tool-result">
+                    <summary>{format!("The client's result for call {call}")}</summary>
+                    <pre><code>{message.content.clone()}</code></pre>
+                </details>
             }
             .into_any()
         }
