@@ -187,6 +187,16 @@ pub struct Message {
     pub cursor: String,
 }
 
+impl Message {
+    /// What the message keeps besides its text (empty when it keeps nothing readable).
+    pub fn reply_data(&self) -> ReplyData {
+        self.data
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default()
+    }
+}
+
 /// One page of a list, with the cursor for the next page (`None` at the end).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {

@@ -11,7 +11,7 @@ use super::memory::{header, ChatDocuments};
 use super::search::text::index_terms;
 use super::store::{now, ChatCursor, MessageWindow, NewMessage, RunUsage, Store};
 use crate::error::AppError;
-use crate::model::{Chat, Message, Page, ReplyData, Role, ToolCallData, User};
+use crate::model::{Chat, Message, Page, Role, ToolCallData, User};
 use crate::validation::{
     title_from_message, validate_message, validate_title, DEFAULT_AGENT, DEFAULT_TITLE,
 };
@@ -201,35 +201,21 @@ impl ChatService {
         Ok((chat, messages.remove(0)))
     }
 
-    /// Stores an agent's reply together with the usage of the run that wrote it (one
-    /// transaction), then appends it to the document.
+    /// Stores what a run ended with, together with its usage (one transaction): an agent's
+    /// reply (`Role::Assistant`, appended to the document), or its calls to a gateway
+    /// client's tools (`Role::Tool`, the calls in `data`; not a document entry, which keeps
+    /// what people and agents said).
     pub async fn append_reply(
         &self,
         user: &User,
         chat_id: Uuid,
+        role: Role,
         content: &str,
         data: Option<&str>,
         usage: Option<&RunUsage>,
     ) -> Result<Message, AppError> {
         let (_, mut messages) = self
-            .append_with_usage(user, chat_id, &[(Role::Assistant, content, data)], usage)
-            .await?;
-        Ok(messages.remove(0))
-    }
-
-    /// Stores the model's calls to a gateway client's tools (`tool` role, the calls in
-    /// `data`) with the usage of the run that made them. Not a document entry: the document
-    /// keeps what people and agents said.
-    pub async fn append_tool_message(
-        &self,
-        user: &User,
-        chat_id: Uuid,
-        content: &str,
-        data: Option<&str>,
-        usage: Option<&RunUsage>,
-    ) -> Result<Message, AppError> {
-        let (_, mut messages) = self
-            .append_with_usage(user, chat_id, &[(Role::Tool, content, data)], usage)
+            .append_with_usage(user, chat_id, &[(role, content, data)], usage)
             .await?;
         Ok(messages.remove(0))
     }
@@ -252,11 +238,7 @@ impl ChatService {
             if message.role != Role::Tool {
                 break;
             }
-            let data: ReplyData = message
-                .data
-                .as_deref()
-                .and_then(|d| serde_json::from_str(d).ok())
-                .unwrap_or_default();
+            let data = message.reply_data();
             if let Some(id) = data.tool_call_id {
                 answered.push(id);
             } else if !data.tool_calls.is_empty() {

@@ -4,7 +4,7 @@
 //! follows the call it answers and every call offered has its result, so calls nobody
 //! answered (the client moved on) are left out, and trimming drops a call with its results.
 
-use crate::model::{Message, ReplyData, Role};
+use crate::model::{Message, Role};
 
 use super::llm::WireMessage;
 
@@ -30,14 +30,6 @@ pub fn wire_history(history: &[Message], budget: usize) -> Vec<WireMessage> {
     kept.into_iter().rev().flat_map(|u| u.messages).collect()
 }
 
-fn data(message: &Message) -> ReplyData {
-    message
-        .data
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or_default()
-}
-
 fn units(history: &[Message]) -> Vec<Unit> {
     let mut units = Vec::new();
     let mut i = 0;
@@ -48,14 +40,14 @@ fn units(history: &[Message]) -> Vec<Unit> {
             Role::User => "user",
             Role::Assistant => "assistant",
             Role::Tool => {
-                let calls = data(message).tool_calls;
+                let calls = message.reply_data().tool_calls;
                 if calls.is_empty() {
                     continue; // a result with no call before it
                 }
                 // The results that follow this call message, in the order they came.
                 let mut results = Vec::new();
                 while i < history.len() && history[i].role == Role::Tool {
-                    let answered = data(&history[i]).tool_call_id;
+                    let answered = history[i].reply_data().tool_call_id;
                     if answered.is_none() {
                         break; // the next call message
                     }
@@ -119,7 +111,7 @@ fn units(history: &[Message]) -> Vec<Unit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ToolCallData;
+    use crate::model::{ReplyData, ToolCallData};
     use uuid::Uuid;
 
     fn msg(role: Role, content: &str, data: Option<ReplyData>) -> Message {

@@ -368,7 +368,14 @@ impl AgentRunner {
         })
         .ok();
         self.chats
-            .append_reply(user, chat.id, &content, data.as_deref(), usage)
+            .append_reply(
+                user,
+                chat.id,
+                Role::Assistant,
+                &content,
+                data.as_deref(),
+                usage,
+            )
             .await
     }
 
@@ -396,7 +403,14 @@ impl AgentRunner {
         })
         .ok();
         self.chats
-            .append_tool_message(user, chat.id, &progress.text, data.as_deref(), usage)
+            .append_reply(
+                user,
+                chat.id,
+                Role::Tool,
+                &progress.text,
+                data.as_deref(),
+                usage,
+            )
             .await
     }
 

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use super::markdown::Markdown;
 use crate::api::chats::older_messages;
-use crate::model::{AgentStep, Message, ReplyData, Role};
+use crate::model::{AgentStep, Message, Role};
 use crate::ui::agent_run::AgentRun;
 
 #[component]
@@ -136,7 +136,7 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
         messages.with(|m| {
             m.last()
                 .filter(|last| last.role == Role::Assistant)
-                .and_then(|last| reply_data(last).failed)
+                .and_then(|last| last.reply_data().failed)
         })
     };
     move || {
@@ -183,14 +183,6 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
     }
 }
 
-fn reply_data(message: &Message) -> ReplyData {
-    message
-        .data
-        .as_deref()
-        .and_then(|d| serde_json::from_str(d).ok())
-        .unwrap_or_default()
-}
-
 /// The agent's steps, one expandable line each.
 #[component]
 fn Steps(steps: Vec<AgentStep>) -> impl IntoView {
@@ -219,7 +211,7 @@ fn MessageItem(
     run: AgentRun,
     messages: RwSignal<Vec<Message>>,
 ) -> impl IntoView {
-    let reply = reply_data(&message);
+    let reply = message.reply_data();
     let (class, who) = match message.role {
         Role::User => ("message user", "You".to_string()),
         Role::Assistant => ("message assistant", agent),
@@ -341,6 +333,6 @@ fn reply_data_ok(messages: RwSignal<Vec<Message>>, id: uuid::Uuid) -> bool {
     messages.with(|list| {
         list.iter()
             .find(|m| m.id == id)
-            .is_some_and(|m| reply_data(m).failed.is_none())
+            .is_some_and(|m| m.reply_data().failed.is_none())
     })
 }

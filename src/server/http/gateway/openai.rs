@@ -10,7 +10,7 @@ use futures::StreamExt;
 use serde_json::{json, Value};
 
 use crate::error::AppError;
-use crate::model::{Message, ReplyData, RunEvent, ToolCallData, Usage};
+use crate::model::{Message, RunEvent, ToolCallData, Usage};
 
 /// An error as OpenAI sends it: `{"error":{"message","type","param","code"}}`.
 #[derive(Debug)]
@@ -129,12 +129,7 @@ pub(super) fn usage_json(usage: &Usage) -> Value {
 }
 
 fn client_calls(message: &Message) -> Vec<ToolCallData> {
-    message
-        .data
-        .as_deref()
-        .and_then(|d| serde_json::from_str::<ReplyData>(d).ok())
-        .map(|d| d.tool_calls)
-        .unwrap_or_default()
+    message.reply_data().tool_calls
 }
 
 fn call_json(call: &ToolCallData) -> Value {
