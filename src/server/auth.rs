@@ -10,6 +10,7 @@ mod common_passwords;
 mod credentials;
 mod devices;
 mod identity;
+mod limiter;
 mod login_sessions;
 mod password;
 mod rate_limit;
@@ -58,6 +59,7 @@ impl AuthService {
             KnownDevices::new(&device_key),
             login_limit,
             register_limit,
+            Some(&store),
         );
         let sessions = LoginSessions::new(store.clone(), credentials.clone());
         Ok(AuthService {
@@ -77,8 +79,19 @@ impl AuthService {
 
     /// Housekeeping run every few minutes: old counters out of memory, expired sessions out
     /// of the database.
-    pub async fn housekeeping(&self) -> Result<u64, AppError> {
+    /// Forgets expired failed-attempt counters (this process's own).
+    pub fn prune_limiters(&self) {
         self.credentials.prune();
+    }
+
+    /// Deletes failed-attempt counters that every limit's window has passed (the shared
+    /// ones, on PostgreSQL; one process does it).
+    pub async fn purge_old_attempts(&self) -> Result<u64, AppError> {
+        self.credentials.purge_old_attempts().await
+    }
+
+    /// Deletes expired sessions (for the whole instance: one process does it).
+    pub async fn purge_expired_sessions(&self) -> Result<u64, AppError> {
         self.sessions.purge_expired().await
     }
 }

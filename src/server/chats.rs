@@ -105,7 +105,7 @@ impl ChatService {
             created_at: now,
             updated_at: now,
         };
-        let _guard = self.documents.memory().lock(chat.id).await;
+        let _guard = self.documents.lock(chat.id).await?;
         self.store
             .insert_chat(user.id, &user.display_name, &chat)
             .await?;
@@ -169,7 +169,7 @@ impl ChatService {
 
     /// Deletes the chat, its messages (and their index entries, by cascade) and its document.
     pub async fn delete_chat(&self, user_id: Uuid, chat_id: Uuid) -> Result<(), AppError> {
-        let _guard = self.documents.memory().lock(chat_id).await;
+        let _guard = self.documents.lock(chat_id).await?;
         if !self.store.delete_chat(user_id, chat_id).await? {
             return Err(not_found());
         }
@@ -292,7 +292,7 @@ impl ChatService {
                 matches!(role, Role::User | Role::Assistant).then(|| index_terms(content))
             })
             .collect();
-        let _guard = self.documents.memory().lock(chat_id).await;
+        let _guard = self.documents.lock(chat_id).await?;
         let agent_name = if messages.iter().any(|(role, ..)| *role != Role::User) {
             let chat = self.get_chat(user.id, chat_id).await?;
             self.documents.agent_name(&chat.agent)
@@ -357,7 +357,7 @@ impl ChatService {
     /// the database, the search index and the document. Returns that user message; 422 when
     /// the chat has none.
     pub async fn reopen_last_turn(&self, user: &User, chat_id: Uuid) -> Result<Message, AppError> {
-        let _guard = self.documents.memory().lock(chat_id).await;
+        let _guard = self.documents.lock(chat_id).await?;
         let question = self.check_latest_user_message(user, chat_id, None).await?;
         let seq = parse_seq(&question.cursor)?;
         self.drop_messages_after(user, chat_id, seq).await?;
@@ -428,7 +428,7 @@ impl ChatService {
         chat_id: Uuid,
         message_id: Uuid,
     ) -> Result<(), AppError> {
-        let _guard = self.documents.memory().lock(chat_id).await;
+        let _guard = self.documents.lock(chat_id).await?;
         let latest = self
             .check_latest_user_message(user, chat_id, Some(message_id))
             .await?;
@@ -443,7 +443,7 @@ impl ChatService {
         chat_id: Uuid,
     ) -> Result<(Chat, String), AppError> {
         let chat = self.get_chat(user_id, chat_id).await?;
-        let _guard = self.documents.memory().lock(chat_id).await;
+        let _guard = self.documents.lock(chat_id).await?;
         let stored = self
             .documents
             .memory()

@@ -104,6 +104,9 @@ pub struct Config {
     pub runs: RunLimits,
     /// Who may create an account (`MARUNTIME_REGISTRATION`).
     pub registration: Registration,
+    /// How long a stopping server lets its runs finish before it stops them and stores what
+    /// arrived (`MARUNTIME_SHUTDOWN_GRACE_SECS`, default 30).
+    pub drain_secs: std::time::Duration,
 }
 
 /// Who may register. The first account of an empty instance always may (it becomes admin).
@@ -260,6 +263,11 @@ impl Config {
             agents_file: get("MARUNTIME_AGENTS_FILE").map(PathBuf::from),
             context_chars: parse_count(&get, "MARUNTIME_CONTEXT_CHARS", 24_000)? as usize,
             runs: run_limits(&get)?,
+            drain_secs: std::time::Duration::from_secs(parse_count(
+                &get,
+                "MARUNTIME_SHUTDOWN_GRACE_SECS",
+                30,
+            )? as u64),
             registration: match get("MARUNTIME_REGISTRATION").as_deref() {
                 None | Some("open") => Registration::Open,
                 Some("invite") => Registration::Invite,

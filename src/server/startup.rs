@@ -4,12 +4,10 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::{middleware, Router};
-use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -27,16 +25,13 @@ use super::http;
 use super::memory::{ChatDocuments, ChatMemory, UserMemory};
 use super::search::ChatSearch;
 use super::state::{AppState, Services};
+use super::store::serving_lock::{self, ServingLock};
 use super::store::Store;
 use super::usage::UsageService;
 use crate::app::{shell, App};
 
 /// Largest request body accepted anywhere (413 beyond).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Limiter counters and expired sessions are cleared this often (the limiters' window is
-/// five minutes, so their memory follows recent activity closely).
-const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3 * 60);
-
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("database: {0}")]
@@ -52,6 +47,10 @@ pub enum StartupError {
     Hasher(#[from] super::auth::HashError),
     #[error("MARUNTIME_AGENTS_FILE {path}: {problem}")]
     Agents { path: String, problem: String },
+    #[error("{0}")]
+    Site(String),
+    #[error("{0}")]
+    Serving(String),
 }
 
 /// A built, bound, not yet serving application.
@@ -59,11 +58,15 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// SQLite's one serving process (none on PostgreSQL), held until serving ends.
+    serving: Option<ServingLock>,
 }
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        // After connecting, which makes the SQLite file's folder.
         let store = Store::connect(&config.database_url).await?;
+        let serving = serving_lock::claim(&config.database_url).map_err(StartupError::Serving)?;
         tokio::fs::create_dir_all(&config.memory_dir)
             .await
             .map_err(|source| StartupError::MemoryDir {
@@ -86,7 +89,6 @@ impl Application {
         .await?;
         let catalog = load_agents(&config)?;
         let documents = chat_documents(chat_memory, &store, &catalog);
-        reindex_if_missing(&store);
         let chats = ChatService::new(store.clone(), catalog.ids(), documents);
         let search = ChatSearch::new(store.clone());
         let agents = AgentRunner::new(
@@ -102,7 +104,7 @@ impl Application {
         let listener = TcpListener::bind(config.site_addr)
             .await
             .map_err(StartupError::Bind)?;
-        let mut leptos_options = leptos_options();
+        let mut leptos_options = super::site::options().map_err(StartupError::Site)?;
         leptos_options.site_addr = listener.local_addr().map_err(StartupError::Bind)?;
         let usage = UsageService::new(store.clone());
         let admin = AdminService::new(store.clone(), auth.accounts.clone());
@@ -123,6 +125,7 @@ impl Application {
             listener,
             router,
             state,
+            serving,
         })
     }
 
@@ -140,18 +143,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let auth = self.state.auth.clone();
-        let housekeeping = tokio::spawn(async move {
-            let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
-            loop {
-                every.tick().await;
-                match auth.housekeeping().await {
-                    Ok(n) if n > 0 => tracing::info!("purged {n} expired sessions"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("session purge failed: {e}"),
-                }
-            }
-        });
+        let jobs = super::jobs::spawn(self.state.store.clone(), self.state.auth.clone());
         let served = axum::serve(
             self.listener,
             self.router
@@ -159,29 +151,22 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
-        housekeeping.abort();
+        jobs.abort();
+        // Runs go on in the background after their requests: let them finish (or stop and
+        // store them) before the database closes.
+        let stopped = self
+            .state
+            .agents
+            .registry()
+            .drain(self.state.config.drain_secs)
+            .await;
+        if stopped > 0 {
+            tracing::warn!("{stopped} runs were stopped at shutdown; their replies are stored");
+        }
         self.state.store.close().await;
+        drop(self.serving);
         served
     }
-}
-
-/// A database from before the search index has messages but no index entries: index them in
-/// the background (search finds more as it goes; new messages are indexed as they come).
-fn reindex_if_missing(store: &Store) {
-    let store = store.clone();
-    tokio::spawn(async move {
-        match store.index_is_missing().await {
-            Ok(false) => {}
-            Ok(true) => {
-                tracing::info!("indexing stored messages for search (first start with the index)");
-                match store.reindex(super::search::text::index_terms, 2_000).await {
-                    Ok(n) => tracing::info!("indexed {n} messages"),
-                    Err(e) => tracing::error!("indexing stored messages: {e}"),
-                }
-            }
-            Err(e) => tracing::error!("checking the search index: {e}"),
-        }
-    });
 }
 
 /// The chat documents under the memory directory, signed with the catalog's agent names.
@@ -205,19 +190,6 @@ pub fn load_agents(config: &Config) -> Result<AgentCatalog, StartupError> {
     };
     let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
     AgentCatalog::with_file(&text).map_err(bad)
-}
-
-/// Leptos's settings as cargo-leptos passes them (`LEPTOS_*`), or the same defaults when the
-/// binary runs without it (tests, `cargo run`).
-fn leptos_options() -> LeptosOptions {
-    let mut options = match get_configuration(None) {
-        Ok(conf) => conf.leptos_options,
-        Err(_) => LeptosOptions::builder().output_name("maruntime").build(),
-    };
-    if options.output_name.is_empty() {
-        options.output_name = "maruntime".into();
-    }
-    options
 }
 
 fn router(state: AppState) -> Router {

@@ -7,17 +7,23 @@
 
 mod admin;
 mod api_keys;
+mod attempts;
 mod auth_sessions;
+mod chat_locks;
 mod chats;
 mod instance_secrets;
+mod leases;
 mod messages;
 mod search;
+pub mod serving_lock;
 mod usage;
 mod users;
 
 pub use admin::{AdminChange, InviteState};
 pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
+pub use chat_locks::ChatWriteLock;
 pub use chats::{ChatCursor, DocumentChat};
+pub use leases::{Job, Lease};
 pub use messages::{DocumentMessage, MessageWindow, NewMessage};
 pub use search::{Column, SearchExpr, SearchRow};
 pub use usage::{RunUsage, UsageDayRow};
@@ -73,6 +79,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// Bounds the chat write locks one process holds at once (see `chat_locks`).
+    chat_lock_permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
@@ -89,11 +97,12 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url)?
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let pool_size = match engine {
+            Engine::Sqlite => 8,
+            Engine::Postgres => 16,
+        };
         let pool = AnyPoolOptions::new()
-            .max_connections(match engine {
-                Engine::Sqlite => 8,
-                Engine::Postgres => 16,
-            })
+            .max_connections(pool_size)
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -110,7 +119,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, engine };
+        let store = Store {
+            pool,
+            engine,
+            chat_lock_permits: chat_locks::lock_permits(pool_size),
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -167,3 +167,23 @@ async fn a_memory_directory_that_cannot_be_made_is_named_at_start_up() {
     assert!(error.starts_with("MARUNTIME_MEMORY_DIR "), "{error}");
     assert!(error.contains(&file.display().to_string()), "{error}");
 }
+
+#[tokio::test]
+async fn a_second_server_on_one_sqlite_file_is_refused_with_the_reason() {
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut values = base_values(&dir);
+    values.insert("DATABASE_URL".into(), app.database_url.clone());
+    let config = maruntime::server::config::Config::from_map(&values).unwrap();
+    let error = match maruntime::server::startup::Application::build(config).await {
+        Ok(_) => panic!("two servers on one SQLite file"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        error.contains("already serving the SQLite database"),
+        "{error}"
+    );
+    assert!(error.contains("PostgreSQL"), "{error}");
+    // The first one goes on serving.
+    assert_eq!(app.get(&app.client, "/healthz").await.status(), 200);
+}

@@ -146,6 +146,37 @@ pub async fn spawn_app_on(
     })
 }
 
+impl TestApp {
+    /// Another server on this app's database and memory directory, as a second process
+    /// would be: it shares nothing in memory with the first (which must outlive it).
+    pub async fn sibling(&self, tweak: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut values = base_values(&dir);
+        values.insert("DATABASE_URL".into(), self.database_url.clone());
+        values.insert(
+            "MARUNTIME_MEMORY_DIR".into(),
+            self.memory_dir.display().to_string(),
+        );
+        tweak(&mut values);
+        let config = Config::from_map(&values).expect("test config is valid");
+        let app = Application::build(config)
+            .await
+            .expect("the sibling builds");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        TestApp {
+            addr,
+            client: new_client(),
+            state,
+            memory_dir: self.memory_dir.clone(),
+            database_url: self.database_url.clone(),
+            _dir: dir,
+            _pg: None,
+        }
+    }
+}
+
 pub async fn spawn_app(engine: Engine) -> Option<TestApp> {
     spawn_app_on(engine, |_| {}).await
 }

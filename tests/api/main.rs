@@ -20,4 +20,5 @@ mod profile_document;
 mod runs;
 mod search;
 mod sessions;
+mod several_processes;
 mod storage_contract;

@@ -20,6 +20,8 @@ use crate::server::config::RunLimits;
 /// How long a finished run stays replayable by its id (a page that learned the id just before
 /// the end still sees the end). Short: under load, finished runs' events are held this long.
 const LINGER: Duration = Duration::from_secs(15);
+/// How long stopped runs get to store their replies at shutdown.
+const STOPPED_RUNS_STORE_WITHIN: Duration = Duration::from_secs(5);
 /// What a refused client is told to wait before trying again.
 const RETRY_AFTER_SECS: u64 = 5;
 
@@ -329,6 +331,37 @@ impl RunRegistry {
         )
     }
 
+    /// At shutdown: waits up to `grace` for the runs going to finish, then stops those still
+    /// going (each stores what arrived, marked stopped) and waits a little for that. Returns
+    /// how many were stopped.
+    pub async fn drain(&self, grace: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + grace;
+        while self.inner.lock().expect("registry").running_total > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                let going: Vec<Arc<Run>> = {
+                    let reg = self.inner.lock().expect("registry");
+                    reg.chats
+                        .values()
+                        .filter_map(|t| t.current.clone())
+                        .collect()
+                };
+                tracing::warn!("stopping {} runs still going at shutdown", going.len());
+                for run in &going {
+                    run.stop();
+                }
+                let stopped_by = tokio::time::Instant::now() + STOPPED_RUNS_STORE_WITHIN;
+                while self.inner.lock().expect("registry").running_total > 0
+                    && tokio::time::Instant::now() < stopped_by
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                return going.len();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        0
+    }
+
     /// Stops counting a run (once), keeping it replayable by id for a few seconds.
     fn release(&self, run: &Arc<Run>) {
         {
@@ -444,5 +477,34 @@ mod tests {
             .unwrap();
         drop(a);
         registry.begin(user, Uuid::new_v4()).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn shutdown_lets_runs_finish_then_stops_the_rest() {
+        let registry = RunRegistry::new(limits());
+        let slot = registry
+            .begin(Uuid::new_v4(), Uuid::new_v4())
+            .await
+            .unwrap();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            slot.end(RunEvent::Usage {
+                usage: Default::default(),
+            });
+        });
+        assert_eq!(registry.drain(Duration::from_secs(5)).await, 0);
+        assert_eq!(registry.running(Uuid::new_v4()).0, 0);
+        // A run that only ends when stopped is stopped once the grace is over.
+        let slot = registry
+            .begin(Uuid::new_v4(), Uuid::new_v4())
+            .await
+            .unwrap();
+        let mut stop = slot.run().stop_signal();
+        tokio::spawn(async move {
+            let _ = stop.wait_for(|on| *on).await;
+            drop(slot);
+        });
+        assert_eq!(registry.drain(Duration::from_millis(100)).await, 1);
+        assert_eq!(registry.running(Uuid::new_v4()).0, 0);
     }
 }

@@ -107,7 +107,7 @@ impl Accounts {
         self.credentials
             .check_new_password("password", password, login)?;
         self.check_admission(invite).await?;
-        self.credentials.reserve_registration(client)?;
+        self.credentials.reserve_registration(client).await?;
 
         let key = login_key(login);
         if self.store.user_by_login_key(&key).await?.is_some() {

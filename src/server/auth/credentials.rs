@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use super::devices::KnownDevices;
 use super::identity::ClientInfo;
+use super::limiter::{Held, Limiter};
 use super::password::PasswordHasherPool;
-use super::rate_limit::{RateLimiter, Reservation};
 use super::CommonPasswords;
 use crate::error::AppError;
-use crate::server::store::UserRow;
+use crate::server::store::{Store, UserRow};
 use crate::validation::{validate_password_length, PASSWORD_MAX};
 
 const LOGIN_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -27,34 +27,37 @@ pub struct Credentials {
     hasher: PasswordHasherPool,
     common: CommonPasswords,
     /// Failed logins: per login and per address for strangers, per device for known devices.
-    login_failures: RateLimiter,
+    login_failures: Limiter,
     /// Failed password confirmations of a signed-in user (password change, account delete,
     /// new API key), per account: only someone already signed in can fill it.
-    confirmations: RateLimiter,
-    registrations: RateLimiter,
+    confirmations: Limiter,
+    registrations: Limiter,
     devices: KnownDevices,
 }
 
 /// How a login attempt was counted, so it can be released or kept.
 struct LoginAttempt {
-    reservation: Reservation,
+    reservation: Held,
     /// The login's bucket (strangers only), cleared by a success.
     login_bucket: Option<String>,
 }
 
 impl Credentials {
+    /// Counts failures in `store` when it is PostgreSQL (several processes may serve it),
+    /// in memory otherwise.
     pub fn new(
         hasher: PasswordHasherPool,
         devices: KnownDevices,
         login_limit: u32,
         register_limit: u32,
+        store: Option<&Store>,
     ) -> Self {
         Credentials {
             hasher,
             common: CommonPasswords::load(),
-            login_failures: RateLimiter::new(login_limit, LOGIN_WINDOW),
-            confirmations: RateLimiter::new(login_limit, LOGIN_WINDOW),
-            registrations: RateLimiter::new(register_limit, REGISTER_WINDOW),
+            login_failures: Limiter::new(store, login_limit, LOGIN_WINDOW),
+            confirmations: Limiter::new(store, login_limit, LOGIN_WINDOW),
+            registrations: Limiter::new(store, register_limit, REGISTER_WINDOW),
             devices,
         }
     }
@@ -91,12 +94,9 @@ impl Credentials {
     }
 
     /// Counts one registration from this address (successful or not), or refuses it.
-    pub fn reserve_registration(&self, client: &ClientInfo) -> Result<(), AppError> {
+    pub async fn reserve_registration(&self, client: &ClientInfo) -> Result<(), AppError> {
         let bucket = format!("register:{}", client.ip_text());
-        let _counted = self
-            .registrations
-            .reserve(&[&bucket])
-            .map_err(rate_limited)?;
+        let _counted = self.registrations.reserve(&[&bucket]).await?;
         Ok(())
     }
 
@@ -110,7 +110,7 @@ impl Credentials {
         password: &str,
         client: &ClientInfo,
     ) -> Result<bool, AppError> {
-        let attempt = self.reserve_login(login_key, row, client)?;
+        let attempt = self.reserve_login(login_key, row, client).await?;
         let verified = if password.chars().count() > PASSWORD_MAX {
             Ok(false)
         } else {
@@ -120,9 +120,9 @@ impl Credentials {
         };
         match verified {
             Ok(true) => {
-                self.login_failures.release(attempt.reservation);
+                self.login_failures.release(attempt.reservation).await;
                 if let Some(bucket) = attempt.login_bucket {
-                    self.login_failures.clear(&bucket);
+                    self.login_failures.clear(&bucket).await;
                 }
                 Ok(true)
             }
@@ -130,13 +130,13 @@ impl Credentials {
             Ok(false) => Ok(false),
             Err(e) => {
                 // Never checked (the queue was full, or hashing failed): not a failure.
-                self.login_failures.release(attempt.reservation);
+                self.login_failures.release(attempt.reservation).await;
                 Err(e.into())
             }
         }
     }
 
-    fn reserve_login(
+    async fn reserve_login(
         &self,
         login_key: Option<&str>,
         row: Option<&UserRow>,
@@ -149,10 +149,7 @@ impl Credentials {
             .filter(|d| row.is_some_and(|r| r.user.id == d.user_id));
         if let Some(device) = device {
             let bucket = format!("device:{}", device.nonce);
-            let reservation = self
-                .login_failures
-                .reserve(&[&bucket])
-                .map_err(rate_limited)?;
+            let reservation = self.login_failures.reserve(&[&bucket]).await?;
             return Ok(LoginAttempt {
                 reservation,
                 login_bucket: None,
@@ -162,10 +159,7 @@ impl Credentials {
         let login_bucket = login_key.map(|k| format!("login:{k}"));
         let mut buckets = vec![ip_bucket.as_str()];
         buckets.extend(login_bucket.as_deref());
-        let reservation = self
-            .login_failures
-            .reserve(&buckets)
-            .map_err(rate_limited)?;
+        let reservation = self.login_failures.reserve(&buckets).await?;
         Ok(LoginAttempt {
             reservation,
             login_bucket,
@@ -181,10 +175,7 @@ impl Credentials {
         wrong: &str,
     ) -> Result<(), AppError> {
         let bucket = format!("confirm:{user_id}");
-        let reservation = self
-            .confirmations
-            .reserve(&[&bucket])
-            .map_err(rate_limited)?;
+        let reservation = self.confirmations.reserve(&[&bucket]).await?;
         let verified = if password.chars().count() > PASSWORD_MAX {
             Ok(false)
         } else {
@@ -192,15 +183,22 @@ impl Credentials {
         };
         match verified {
             Ok(true) => {
-                self.confirmations.release(reservation);
+                self.confirmations.release(reservation).await;
                 Ok(())
             }
             Ok(false) => Err(AppError::Forbidden(wrong.into())),
             Err(e) => {
-                self.confirmations.release(reservation);
+                self.confirmations.release(reservation).await;
                 Err(e.into())
             }
         }
+    }
+
+    /// Shared counters older than the longest window out of the database (one process
+    /// does it for the instance).
+    pub async fn purge_old_attempts(&self) -> Result<u64, AppError> {
+        // Every limiter shares the table; the registrations' window is the longest.
+        self.registrations.purge_older_than(REGISTER_WINDOW).await
     }
 
     /// Old counters out of memory (run every few minutes).
@@ -209,10 +207,6 @@ impl Credentials {
         self.confirmations.prune();
         self.registrations.prune();
     }
-}
-
-fn rate_limited(retry_after_secs: u64) -> AppError {
-    AppError::RateLimited { retry_after_secs }
 }
 
 #[cfg(test)]
@@ -226,17 +220,17 @@ mod tests {
             KnownDevices::new("key"),
             10,
             10,
+            None,
         );
         let client = ClientInfo::default();
         assert!(!credentials
             .verify_login(None, None, "guess", &client)
             .await
             .unwrap());
-        assert_eq!(
-            credentials.login_failures.len(),
-            1,
-            "only the address's bucket"
-        );
-        assert!(credentials.login_failures.reserve(&["ip:unknown"]).is_ok());
+        let Limiter::Local(failures) = &credentials.login_failures else {
+            panic!("no store: counted in memory")
+        };
+        assert_eq!(failures.len(), 1, "only the address's bucket");
+        assert!(failures.reserve(&["ip:unknown"]).is_ok());
     }
 }

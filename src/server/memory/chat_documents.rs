@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::chat_document::{render_document, Entry};
 use super::chat_memory::{header, ChatMemory, ChatMemoryError};
 use crate::model::Role;
-use crate::server::store::{DocumentChat, Store, StoreError};
+use crate::server::store::{ChatWriteLock, DocumentChat, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentsError {
@@ -36,6 +36,13 @@ pub struct Finding {
     pub problem: Problem,
 }
 
+/// A chat's write lock (see [`ChatDocuments::lock`]), released when dropped.
+pub struct ChatGuard<'a> {
+    /// Declared first: the instance-wide lock goes before the process's own.
+    _shared: ChatWriteLock,
+    _local: tokio::sync::MutexGuard<'a, ()>,
+}
+
 #[derive(Clone, Debug)]
 pub struct ChatDocuments {
     store: Store,
@@ -55,6 +62,18 @@ impl ChatDocuments {
 
     pub fn memory(&self) -> &ChatMemory {
         &self.memory
+    }
+
+    /// The lock every writer of one chat holds across its database change and document
+    /// write: this process's own first, then (on PostgreSQL) the instance-wide one, so
+    /// documents follow the database's order whichever process writes.
+    pub async fn lock(&self, chat_id: Uuid) -> Result<ChatGuard<'_>, StoreError> {
+        let local = self.memory.lock(chat_id).await;
+        let shared = self.store.lock_chat_writes(chat_id).await?;
+        Ok(ChatGuard {
+            _shared: shared,
+            _local: local,
+        })
     }
 
     /// The name an agent signs its entries with (its id, if it is no longer configured).
@@ -136,15 +155,15 @@ impl ChatDocuments {
     /// of chats that no longer exist. Returns how many documents were written.
     pub async fn rebuild(&self, user_id: Option<Uuid>) -> Result<usize, DocumentsError> {
         let chats = self.store.document_chats(user_id).await?;
-        // Locks order this against the running server's own writes only when called in the
-        // server process; the `memory rebuild` command is meant for a stopped server.
+        // On PostgreSQL the instance-wide chat locks order this against running servers'
+        // writes; on SQLite only within the server process (the command is for a stopped one).
         for chat in &chats {
-            let _guard = self.memory.lock(chat.id).await;
+            let _guard = self.lock(chat.id).await?;
             let text = self.render(chat).await?;
             self.memory.write(chat.user_id, chat.id, &text).await?;
         }
         for orphan in self.orphans(user_id, &chats).await? {
-            let _guard = self.memory.lock(orphan.chat_id).await;
+            let _guard = self.lock(orphan.chat_id).await?;
             self.memory
                 .delete_chat_document(orphan.user_id, orphan.chat_id)
                 .await?;

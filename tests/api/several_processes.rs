@@ -1,0 +1,249 @@
+//! Several servers on one PostgreSQL database: what they must agree on goes through the
+//! database, not through one process's memory. Each server here is a separate app sharing
+//! nothing in memory with the other, as a second process would.
+
+use serde_json::json;
+
+use crate::helpers::*;
+use maruntime::server::store::Job;
+
+/// Two servers on one fresh PostgreSQL database, or `None` (after saying why) without one.
+async fn two_on_postgres(
+    tweak: impl Fn(&mut std::collections::HashMap<String, String>) + Clone,
+) -> Option<(TestApp, TestApp)> {
+    let first = spawn_app_on(Engine::Postgres, tweak.clone()).await?;
+    let second = first.sibling(tweak).await;
+    Some((first, second))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failed_login_limit_holds_across_servers() {
+    let Some((a, b)) = two_on_postgres(|v| {
+        v.insert("MARUNTIME_LOGIN_LIMIT".into(), "4".into());
+    })
+    .await
+    else {
+        return;
+    };
+    a.register("ann").await;
+    // Four wrong passwords, alternating between the servers, use up the login's limit...
+    for (i, app) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let r = app
+            .login_with(&app.other_client(), "ann", "wrong-password-here")
+            .await;
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    // ...on both: the fifth is refused wherever it goes, even with the right password.
+    for app in [&a, &b] {
+        let r = app
+            .login_with(&app.other_client(), "ann", STRONG_PASSWORD)
+            .await;
+        assert_eq!(r.status(), 429);
+        assert!(r.headers().contains_key("retry-after"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correct_login_on_one_server_is_not_counted_on_the_other() {
+    let Some((a, b)) = two_on_postgres(|v| {
+        v.insert("MARUNTIME_LOGIN_LIMIT".into(), "3".into());
+    })
+    .await
+    else {
+        return;
+    };
+    a.register("bob").await;
+    let wrong = |app: &TestApp| {
+        let (app_url, client) = (app.url("/auth/login"), app.other_client());
+        async move {
+            client
+                .post(app_url)
+                .json(&json!({"login": "bob", "password": "wrong-password-here"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(wrong(&a).await, 401);
+    // A success gives its count back (its address's count is shared by both servers).
+    assert_eq!(
+        b.login_with(&b.other_client(), "bob", STRONG_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(wrong(&a).await, 401);
+    assert_eq!(wrong(&b).await, 401);
+    // Now the address has its three failures, on both servers.
+    assert_eq!(wrong(&a).await, 429);
+    assert_eq!(wrong(&b).await, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_made_on_one_server_works_on_the_other() {
+    let Some((a, b)) = two_on_postgres(|_| {}).await else {
+        return;
+    };
+    let client = a.other_client();
+    assert_eq!(
+        a.register_with(&client, "cat", STRONG_PASSWORD)
+            .await
+            .status(),
+        201
+    );
+    let chat = client
+        .post(a.url("/v1/chats"))
+        .json(&json!({"title": "Shared"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chat.status(), 201);
+    // The same cookie, sent to the other server.
+    let me = client.get(b.url("/auth/me")).send().await.unwrap();
+    // (Cookies belong to a host, not a port: the client sends the session to both.)
+    assert_eq!(me.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_holds_the_background_job_lease() {
+    let Some((a, b)) = two_on_postgres(|_| {}).await else {
+        return;
+    };
+    // Each server tries for the lease as it starts serving: one holds it, the other waits.
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&a.database_url)
+        .await
+        .unwrap();
+    let holders = || {
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from pg_locks where locktype = 'advisory' and granted \
+             and database = (select oid from pg_database where datname = current_database()) \
+             and ((classid::bigint << 32) | objid::bigint) = $1",
+        )
+        .bind(Job::Housekeeping.key())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while holders().fetch_one(&mut conn).await.unwrap() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nobody took the lease"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(holders().fetch_one(&mut conn).await.unwrap(), 1);
+    for app in [&a, &b] {
+        assert!(app
+            .state
+            .store
+            .try_lease(Job::Housekeeping)
+            .await
+            .unwrap()
+            .is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_started_at_once_on_an_empty_database_all_come_up() {
+    let Some(admin) = postgres_admin_url() else {
+        report_postgres_skipped();
+        return;
+    };
+    let db = PgDatabase::create(&admin).await;
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let builds = dirs.iter().map(|dir| {
+        let mut values = base_values(dir);
+        values.insert("DATABASE_URL".into(), db.url.clone());
+        let config = maruntime::server::config::Config::from_map(&values).unwrap();
+        maruntime::server::startup::Application::build(config)
+    });
+    // Migrations, the instance's secrets: whoever comes first makes them, the others agree.
+    let apps: Vec<_> = futures::future::join_all(builds)
+        .await
+        .into_iter()
+        .map(|built| built.expect("every server comes up"))
+        .collect();
+    let urls: Vec<String> = apps
+        .into_iter()
+        .map(|app| {
+            let url = format!("http://{}", app.local_addr());
+            tokio::spawn(app.run_until_stopped(std::future::pending()));
+            url
+        })
+        .collect();
+    let client = new_client();
+    let register = client
+        .post(format!("{}/auth/register", urls[0]))
+        .json(&json!({"login": "dan", "password": STRONG_PASSWORD, "display_name": "Dan"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(register.status(), 201);
+    let login = client
+        .post(format!("{}/auth/login", urls[2]))
+        .json(&json!({"login": "dan", "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let me: serde_json::Value = client
+        .get(format!("{}/auth/me", urls[1]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // The first account is the instance's admin, whichever server it came through.
+    assert_eq!(me["role"], "admin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_sent_through_both_servers_keep_one_order_in_database_and_document() {
+    let Some((a, b)) = two_on_postgres(|v| {
+        v.insert("MARUNTIME_REGISTER_LIMIT".into(), "100".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let client = a.other_client();
+    assert_eq!(
+        a.register_with(&client, "eve", STRONG_PASSWORD)
+            .await
+            .status(),
+        201
+    );
+    let chat = create_chat_titled(&a, &client, Some("Busy")).await;
+    let sends = (0..80).map(|i| {
+        let (app, client, chat) = (
+            if i % 2 == 0 { &a } else { &b },
+            client.clone(),
+            chat.clone(),
+        );
+        async move {
+            let r = client
+                .post(app.url(&format!("/v1/chats/{chat}/messages")))
+                .json(&json!({"content": format!("message {i}")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "message {i}");
+        }
+    });
+    futures::future::join_all(sends).await;
+    let stored: serde_json::Value = client
+        .get(a.url(&format!("/v1/chats/{chat}/messages?limit=200")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["data"].as_array().unwrap().len(), 80);
+    // The document holds the same 80 entries in the database's order, whichever server
+    // wrote each one (`memory verify` compares it with a rendering from the database).
+    for app in [&a, &b] {
+        let findings = app.state.chats.documents().verify(None).await.unwrap();
+        assert!(findings.is_empty(), "{findings:?}");
+    }
+}
