@@ -19,6 +19,7 @@ mod page_security;
 mod profile_document;
 mod runs;
 mod search;
+mod server_processes;
 mod sessions;
-mod several_processes;
+mod shared_database;
 mod storage_contract;

@@ -1,6 +1,6 @@
-//! Several servers on one PostgreSQL database: what they must agree on goes through the
-//! database, not through one process's memory. Each server here is a separate app sharing
-//! nothing in memory with the other, as a second process would.
+//! Several servers on one PostgreSQL database, in this test process: what they must agree on
+//! goes through the database, not through one server's memory (each app shares nothing in
+//! memory with the other, as a second process would). Real processes: `server_processes`.
 
 use serde_json::json;
 
