@@ -144,6 +144,20 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let jobs = super::jobs::spawn(self.state.store.clone(), self.state.auth.clone());
+        // Runs go on in the background after their requests. When the signal comes they get
+        // the grace to finish, then are stopped (storing what arrived), which also ends the
+        // streams following them, so the graceful shutdown below cannot wait for ever.
+        let (registry, grace) = (
+            self.state.agents.registry().clone(),
+            self.state.config.drain_secs,
+        );
+        let (drained_tx, drained) = tokio::sync::oneshot::channel();
+        let shutdown = async move {
+            shutdown.await;
+            tokio::spawn(async move {
+                let _ = drained_tx.send(registry.drain(grace).await);
+            });
+        };
         let served = axum::serve(
             self.listener,
             self.router
@@ -152,16 +166,11 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         jobs.abort();
-        // Runs go on in the background after their requests: let them finish (or stop and
-        // store them) before the database closes.
-        let stopped = self
-            .state
-            .agents
-            .registry()
-            .drain(self.state.config.drain_secs)
-            .await;
-        if stopped > 0 {
-            tracing::warn!("{stopped} runs were stopped at shutdown; their replies are stored");
+        // Without a signal (the server failed) there is no drain to wait for.
+        if let Ok(stopped) = drained.await {
+            if stopped > 0 {
+                tracing::warn!("{stopped} runs were stopped at shutdown; their replies are stored");
+            }
         }
         self.state.store.close().await;
         drop(self.serving);

@@ -22,6 +22,15 @@ impl ServerProcess {
     /// Starts the binary on `database_url` and `memory_dir` at a free port; waits until it
     /// listens.
     pub fn start(database_url: &str, memory_dir: &std::path::Path) -> ServerProcess {
+        Self::start_with(database_url, memory_dir, &[])
+    }
+
+    /// As [`Self::start`], with more settings.
+    pub fn start_with(
+        database_url: &str,
+        memory_dir: &std::path::Path,
+        settings: &[(&str, &str)],
+    ) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_maruntime"))
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -31,6 +40,7 @@ impl ServerProcess {
             .env("MARUNTIME_COOKIE_SECURE", "false")
             .env("RUST_LOG", "info,tower_http=warn,sqlx=warn")
             .env("NO_COLOR", "1")
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -77,6 +87,27 @@ impl ServerProcess {
 
     pub fn logged(&self, text: &str) -> bool {
         self.lines.lock().unwrap().iter().any(|l| l.contains(text))
+    }
+
+    /// SIGTERM, as a rolling restart sends it.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit; panics after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "still running after {timeout:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGKILL: the process ends at once, with no chance to clean up.
@@ -183,4 +214,114 @@ async fn two_processes_serve_one_account_and_one_chat_in_one_order() {
         .await
         .unwrap();
     assert_eq!(document.matches("message ").count(), 80, "{document}");
+}
+
+/// The stored replies of a SQLite database, oldest first, with their data.
+async fn stored_replies(database_url: &str) -> Vec<(String, Option<String>)> {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(database_url)
+        .await
+        .unwrap();
+    sqlx::query("select content, data from messages where role = 'assistant' order by seq")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("content"), r.get("data")))
+        .collect()
+}
+
+/// Registers an account through `server` and starts a streamed completion; returns the
+/// response once its first bytes arrived.
+async fn streaming_completion(server: &ServerProcess) -> reqwest::Response {
+    let client = new_client();
+    let r = client
+        .post(format!("{}/auth/register", server.url))
+        .json(&json!({"login": "gus", "password": STRONG_PASSWORD, "display_name": "Gus"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mut response = client
+        .post(format!("{}/v1/chat/completions", server.url))
+        .json(&json!({"model": "memory-agent", "stream": true,
+                      "messages": [{"role": "user", "content": "tell me a long story"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let first = response.chunk().await.unwrap().unwrap();
+    assert!(!first.is_empty());
+    response
+}
+
+async fn rest_of(mut response: reqwest::Response) -> String {
+    let mut body = String::new();
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        body.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_running_answer_finish_and_store() {
+    let fake = crate::fake_llm::FakeLlm::start(vec![crate::fake_llm::Script::Slow(
+        (0..8).map(|i| format!("part{i} ")).collect(),
+    )])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    let mut server = ServerProcess::start_with(
+        &db,
+        &dir.path().join("memory"),
+        &[("MARUNTIME_LLM_BASE_URL", &fake.base_url)],
+    );
+    let response = streaming_completion(&server).await;
+    server.terminate();
+    // The answer streams to its end (8 parts, 200 ms apart), then the process exits.
+    let body = rest_of(response).await;
+    assert!(
+        body.contains("part7") && body.contains("data: [DONE]"),
+        "{body}"
+    );
+    assert!(server.wait_exit(Duration::from_secs(20)).success());
+    let replies = stored_replies(&db).await;
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].0.ends_with("part7 "), "{replies:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_an_answer_past_the_grace_and_stores_what_arrived() {
+    let fake =
+        crate::fake_llm::FakeLlm::start(vec![crate::fake_llm::Script::Endless { delay_ms: 50 }])
+            .await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+    let mut server = ServerProcess::start_with(
+        &db,
+        &dir.path().join("memory"),
+        &[
+            ("MARUNTIME_LLM_BASE_URL", &fake.base_url),
+            ("MARUNTIME_SHUTDOWN_GRACE_SECS", "1"),
+        ],
+    );
+    let response = streaming_completion(&server).await;
+    let stopping = Instant::now();
+    server.terminate();
+    let body = rest_of(response).await;
+    assert!(body.contains("\"finish_reason\":\"stop\""), "{body}");
+    assert!(server.wait_exit(Duration::from_secs(20)).success());
+    assert!(stopping.elapsed() < Duration::from_secs(10));
+    let replies = stored_replies(&db).await;
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].0.starts_with("la la"), "{replies:?}");
+    assert!(
+        replies[0]
+            .1
+            .as_deref()
+            .unwrap_or_default()
+            .contains("\"stopped\":true"),
+        "{replies:?}"
+    );
 }
