@@ -357,3 +357,25 @@ pub async fn post_message(app: &TestApp, client: &Client, chat: &str, content: &
     assert_eq!(r.status(), 201, "posting {content:?}");
     r.json().await.expect("message JSON")
 }
+
+/// Sends `count` messages ("message 0", "message 1", …) into `chat` at once, each through the
+/// next of `base_urls` in turn (servers sharing one database), and checks each is stored.
+pub async fn send_through_in_turn(client: &Client, base_urls: &[String], chat: &str, count: usize) {
+    let sends = (0..count).map(|i| {
+        let url = format!(
+            "{}/v1/chats/{chat}/messages",
+            base_urls[i % base_urls.len()]
+        );
+        let client = client.clone();
+        async move {
+            let r = client
+                .post(url)
+                .json(&serde_json::json!({"content": format!("message {i}")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "message {i}");
+        }
+    });
+    futures::future::join_all(sends).await;
+}

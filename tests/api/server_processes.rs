@@ -123,16 +123,26 @@ impl Drop for ServerProcess {
     }
 }
 
+/// A fresh PostgreSQL database and an empty memory directory for servers to share, or `None`
+/// (after saying why) without PostgreSQL.
+async fn fresh_postgres() -> Option<(PgDatabase, tempfile::TempDir)> {
+    let Some(admin) = postgres_admin_url() else {
+        report_postgres_skipped();
+        return None;
+    };
+    Some((
+        PgDatabase::create(&admin).await,
+        tempfile::tempdir().unwrap(),
+    ))
+}
+
 const JOBS_LINE: &str = "this process runs the instance's background jobs";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_background_jobs_move_on_when_their_process_is_killed() {
-    let Some(admin) = postgres_admin_url() else {
-        report_postgres_skipped();
+    let Some((db, memory)) = fresh_postgres().await else {
         return;
     };
-    let db = PgDatabase::create(&admin).await;
-    let memory = tempfile::tempdir().unwrap();
     let mut first = ServerProcess::start(&db.url, memory.path());
     first.wait_for_line(JOBS_LINE, Duration::from_secs(30));
     let second = ServerProcess::start(&db.url, memory.path());
@@ -150,12 +160,9 @@ async fn the_background_jobs_move_on_when_their_process_is_killed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_serve_one_account_and_one_chat_in_one_order() {
-    let Some(admin) = postgres_admin_url() else {
-        report_postgres_skipped();
+    let Some((db, memory)) = fresh_postgres().await else {
         return;
     };
-    let db = PgDatabase::create(&admin).await;
-    let memory = tempfile::tempdir().unwrap();
     let a = ServerProcess::start(&db.url, memory.path());
     let b = ServerProcess::start(&db.url, memory.path());
     let client = new_client();
@@ -177,23 +184,7 @@ async fn two_processes_serve_one_account_and_one_chat_in_one_order() {
         .await
         .unwrap();
     let chat = chat["id"].as_str().unwrap().to_string();
-    let sends = (0..80).map(|i| {
-        let (url, client, chat) = (
-            if i % 2 == 0 { &a.url } else { &b.url },
-            client.clone(),
-            chat.clone(),
-        );
-        async move {
-            let r = client
-                .post(format!("{url}/v1/chats/{chat}/messages"))
-                .json(&json!({"content": format!("message {i}")}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201, "message {i}");
-        }
-    });
-    futures::future::join_all(sends).await;
+    send_through_in_turn(&client, &[a.url.clone(), b.url.clone()], &chat, 80).await;
     // `maruntime memory verify`, as an operator runs it: the document holds the database's
     // 80 messages in the database's order.
     let out = Command::new(env!("CARGO_BIN_EXE_maruntime"))

@@ -214,23 +214,7 @@ async fn messages_sent_through_both_servers_keep_one_order_in_database_and_docum
         201
     );
     let chat = create_chat_titled(&a, &client, Some("Busy")).await;
-    let sends = (0..80).map(|i| {
-        let (app, client, chat) = (
-            if i % 2 == 0 { &a } else { &b },
-            client.clone(),
-            chat.clone(),
-        );
-        async move {
-            let r = client
-                .post(app.url(&format!("/v1/chats/{chat}/messages")))
-                .json(&json!({"content": format!("message {i}")}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201, "message {i}");
-        }
-    });
-    futures::future::join_all(sends).await;
+    send_through_in_turn(&client, &[a.url(""), b.url("")], &chat, 80).await;
     let stored: serde_json::Value = client
         .get(a.url(&format!("/v1/chats/{chat}/messages?limit=200")))
         .send()
