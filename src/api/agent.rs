@@ -27,10 +27,11 @@ pub async fn follow_run(
             let registry = app_state()?.agents.registry().clone();
             let run = match run_id.as_deref().map(uuid::Uuid::parse_str) {
                 Some(Ok(run_id)) => registry
-                    .get(who.user.id, run_id)
-                    .filter(|run| run.chat_id == id),
+                    .find(who.user.id, run_id)
+                    .await?
+                    .filter(|run| run.chat_id() == id),
                 Some(Err(_)) => return Err(AppError::NotFound("No such run.".into())),
-                None => registry.current(who.user.id, id),
+                None => registry.find_current(who.user.id, id).await?,
             };
             let lines = futures::stream::iter(run)
                 .flat_map(|run| run.follow())
@@ -52,7 +53,8 @@ pub async fn stop_agent(chat_id: String) -> Result<bool, AppError> {
             Ok(app_state()?
                 .agents
                 .registry()
-                .stop(who.user.id, id)
+                .stop_anywhere(who.user.id, id)
+                .await?
                 .is_some())
         }
         .await,

@@ -68,8 +68,9 @@ pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatVie
             let run = app_state()?
                 .agents
                 .registry()
-                .current(who.user.id, id)
-                .map(|r| r.id);
+                .find_current(who.user.id, id)
+                .await?
+                .map(|r| r.id());
             // A stale or foreign message id just opens the chat as usual.
             let around = around.and_then(|m| uuid::Uuid::parse_str(&m).ok());
             let position = match around {
@@ -208,7 +209,11 @@ pub async fn delete_chat(id: String) -> Result<(), AppError> {
             let state = app_state()?;
             state.chats.delete_chat(who.user.id, id).await?;
             // A run in the chat stops spending on a chat that is gone.
-            state.agents.registry().stop(who.user.id, id);
+            state
+                .agents
+                .registry()
+                .stop_anywhere(who.user.id, id)
+                .await?;
             Ok(())
         }
         .await,

@@ -8,6 +8,7 @@ pub mod options;
 pub mod recall;
 pub mod runner;
 pub mod runs;
+pub mod shared_runs;
 mod sse;
 pub mod tools;
 pub mod turn;

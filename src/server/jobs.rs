@@ -55,6 +55,10 @@ pub fn spawn(store: Store, auth: AuthService) -> tokio::task::JoinHandle<()> {
                     Ok(_) => {}
                     Err(e) => tracing::warn!("session purge failed: {e}"),
                 }
+                let ended_before = crate::server::store::now().timestamp_millis() - 60_000;
+                if let Err(e) = store.purge_ended_runs(ended_before).await {
+                    tracing::warn!("purging ended runs failed: {e}");
+                }
                 if let Err(e) = auth.purge_old_attempts().await {
                     tracing::warn!("purging old failed-attempt counters failed: {e}");
                 }

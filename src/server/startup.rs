@@ -98,7 +98,7 @@ impl Application {
             LlmClient::from_config(&config.llm, &config.runs),
             catalog,
             config.context_chars,
-            RunRegistry::new(config.runs.clone()),
+            RunRegistry::new(config.runs.clone()).shared_through(&store),
             store.clone(),
         );
         let listener = TcpListener::bind(config.site_addr)

@@ -16,6 +16,7 @@ mod leases;
 mod messages;
 mod search;
 pub mod serving_lock;
+mod shared_runs;
 mod usage;
 mod users;
 
@@ -26,6 +27,7 @@ pub use chats::{ChatCursor, DocumentChat};
 pub use leases::{Job, Lease};
 pub use messages::{DocumentMessage, MessageWindow, NewMessage};
 pub use search::{Column, SearchExpr, SearchRow};
+pub use shared_runs::SharedRunRow;
 pub use usage::{RunUsage, UsageDayRow};
 pub use users::{Admission, Refusal, UserRow};
 

@@ -231,3 +231,155 @@ async fn messages_sent_through_both_servers_keep_one_order_in_database_and_docum
         assert!(findings.is_empty(), "{findings:?}");
     }
 }
+
+/// Two servers on one PostgreSQL database, both answering with the fake model.
+async fn two_with_model(fake: &crate::fake_llm::FakeLlm) -> Option<(TestApp, TestApp)> {
+    let url = fake.base_url.clone();
+    two_on_postgres(move |v| {
+        v.insert("MARUNTIME_LLM_BASE_URL".into(), url.clone());
+        v.insert("MARUNTIME_LLM_MODEL".into(), "fake-model".into());
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_started_on_one_server_is_followed_and_stopped_from_the_other() {
+    use crate::fake_llm::{FakeLlm, Script};
+    let fake = FakeLlm::start(vec![Script::Endless { delay_ms: 30 }]).await;
+    let Some((a, b)) = two_with_model(&fake).await else {
+        return;
+    };
+    let client = a.other_client();
+    assert_eq!(
+        a.register_with(&client, "hal", STRONG_PASSWORD)
+            .await
+            .status(),
+        201
+    );
+    let mut answer = client
+        .post(a.url("/v1/chat/completions"))
+        .json(&json!({"model": "memory-agent", "stream": true,
+                      "messages": [{"role": "user", "content": "sing"}]}))
+        .send()
+        .await
+        .unwrap();
+    let chat = answer.headers()["x-chat-id"].to_str().unwrap().to_string();
+    answer.chunk().await.unwrap();
+    // The other server follows the run from its start...
+    let mut follow = client
+        .get(b.url(&format!("/v1/chats/{chat}/run")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(follow.status(), 200);
+    let mut seen = String::new();
+    while !seen.contains("\"type\":\"delta\"") {
+        seen.push_str(&String::from_utf8_lossy(
+            &follow.chunk().await.unwrap().unwrap(),
+        ));
+    }
+    assert!(seen.starts_with("data: {\"type\":\"started\""), "{seen}");
+    // ...and stops it.
+    let stopped: serde_json::Value = client
+        .post(b.url(&format!("/v1/chats/{chat}/stop")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stopped["stopped"], true, "{stopped}");
+    let mut rest = String::new();
+    while let Some(chunk) = answer.chunk().await.unwrap() {
+        rest.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(rest.contains("\"finish_reason\":\"stop\""), "{rest}");
+    while let Some(chunk) = follow.chunk().await.unwrap() {
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("\"type\":\"stopped\""), "{seen}");
+    // Nothing runs any more, on either server.
+    for app in [&a, &b] {
+        let r = client
+            .get(app.url(&format!("/v1/chats/{chat}/run")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turns_sent_through_both_servers_take_turns_in_one_chat() {
+    use crate::fake_llm::{FakeLlm, Script};
+    let fake = FakeLlm::start(vec![Script::Slow(vec!["first ".into(), "answer".into()])]).await;
+    let Some((a, b)) = two_with_model(&fake).await else {
+        return;
+    };
+    let client = a.other_client();
+    assert_eq!(
+        a.register_with(&client, "ivy", STRONG_PASSWORD)
+            .await
+            .status(),
+        201
+    );
+    let first = client
+        .post(a.url("/v1/chat/completions"))
+        .json(&json!({"model": "memory-agent", "messages": [{"role": "user", "content": "q0"}]}))
+        .send()
+        .await
+        .unwrap();
+    let chat = first.headers()["x-chat-id"].to_str().unwrap().to_string();
+    assert_eq!(first.status(), 200);
+    for _ in 0..6 {
+        fake.push(Script::Slow(vec!["echo ".into(), "back".into()]));
+    }
+    // Six turns at once, alternating between the servers: each waits for the one before.
+    let turns = (1..=6).map(|i| {
+        let (url, client, chat) = (
+            if i % 2 == 0 { a.url("") } else { b.url("") },
+            client.clone(),
+            chat.clone(),
+        );
+        async move {
+            let r = client
+                .post(format!("{url}/v1/chat/completions"))
+                .json(&json!({"model": "memory-agent", "chat_id": chat,
+                              "messages": [{"role": "user", "content": format!("q{i}")}]}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "turn {i}");
+        }
+    });
+    futures::future::join_all(turns).await;
+    let stored: serde_json::Value = client
+        .get(a.url(&format!("/v1/chats/{chat}/messages?limit=100")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let roles: Vec<&str> = stored["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    // Question, answer, question, answer: never two runs at once in the chat.
+    assert_eq!(roles.len(), 14, "{roles:?}");
+    for pair in roles.chunks(2) {
+        assert_eq!(pair, ["user", "assistant"], "{roles:?}");
+    }
+    // The last turn's model saw the whole history, whichever server stored each part.
+    let last = fake.requests().last().unwrap()["messages"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(last, 1 + 13, "the system prompt and thirteen messages");
+    for app in [&a, &b] {
+        let findings = app.state.chats.documents().verify(None).await.unwrap();
+        assert!(findings.is_empty(), "{findings:?}");
+    }
+}

@@ -16,6 +16,9 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::model::RunEvent;
 use crate::server::config::RunLimits;
+use crate::server::store::{Engine, Store};
+
+use super::shared_runs::{FoundRun, SharedRuns};
 
 /// How long a finished run stays replayable by its id (a page that learned the id just before
 /// the end still sees the end). Short: under load, finished runs' events are held this long.
@@ -55,6 +58,23 @@ impl Run {
             log.events.len()
         };
         self.progress.send_replace(count);
+    }
+
+    /// A receiver that wakes on every event.
+    pub fn progress_signal(&self) -> watch::Receiver<usize> {
+        self.progress.subscribe()
+    }
+
+    /// The events from index `from` on, and whether the run has ended.
+    pub fn events_from(&self, from: usize) -> (Vec<RunEvent>, bool) {
+        let log = self.log.lock().expect("run log");
+        (
+            log.events
+                .get(from..)
+                .map(<[RunEvent]>::to_vec)
+                .unwrap_or_default(),
+            log.ended,
+        )
     }
 
     pub fn is_running(&self) -> bool {
@@ -158,6 +178,8 @@ impl Registry {
 pub struct RunRegistry {
     inner: Arc<Mutex<Registry>>,
     limits: Arc<RunLimits>,
+    /// Runs shared with the other processes on the database (PostgreSQL only).
+    shared: Option<SharedRuns>,
 }
 
 /// The right to run in a chat, held for the whole run: ending or dropping it lets the next
@@ -217,7 +239,17 @@ impl RunRegistry {
         RunRegistry {
             inner: Arc::default(),
             limits: Arc::new(limits),
+            shared: None,
         }
+    }
+
+    /// Shares runs through `store` when several processes may serve it (PostgreSQL): a chat's
+    /// turns queue across processes, and runs are followed and stopped from any of them.
+    pub fn shared_through(mut self, store: &Store) -> Self {
+        if store.engine() == Engine::Postgres {
+            self.shared = Some(SharedRuns::new(store.clone()));
+        }
+        self
     }
 
     pub fn limits(&self) -> &RunLimits {
@@ -252,6 +284,11 @@ impl RunRegistry {
             chat_id,
         };
         let guard = turn.lock_owned().await;
+        // Then the chat's turn across processes (waiting behind a run on another one).
+        let run_id = Uuid::new_v4();
+        if let Some(shared) = &self.shared {
+            shared.claim(run_id, chat_id, owner).await?;
+        }
         let mut reg = self.inner.lock().expect("registry");
         let user_runs = reg.running_by_user.get(&owner).copied().unwrap_or(0);
         let refusal = if user_runs >= self.limits.runs_per_user {
@@ -265,6 +302,9 @@ impl RunRegistry {
         };
         if let Some(message) = refusal {
             drop(reg);
+            if let Some(shared) = &self.shared {
+                shared.abandon(run_id);
+            }
             drop(guard);
             drop(waiting);
             return Err(AppError::Busy {
@@ -273,7 +313,7 @@ impl RunRegistry {
             });
         }
         let run = Arc::new(Run {
-            id: Uuid::new_v4(),
+            id: run_id,
             chat_id,
             owner,
             log: Mutex::default(),
@@ -287,6 +327,9 @@ impl RunRegistry {
         drop(reg);
         // Counted as running now; `Waiting`'s drop takes it off the queue.
         drop(waiting);
+        if let Some(shared) = &self.shared {
+            shared.publish(run.clone());
+        }
         Ok(RunSlot {
             registry: self.clone(),
             run,
@@ -307,6 +350,56 @@ impl RunRegistry {
     pub fn get(&self, owner: Uuid, run_id: Uuid) -> Option<Arc<Run>> {
         let reg = self.inner.lock().expect("registry");
         reg.runs.get(&run_id).filter(|r| r.owner == owner).cloned()
+    }
+
+    /// The run going in the owner's chat, on this process or another.
+    pub async fn find_current(
+        &self,
+        owner: Uuid,
+        chat_id: Uuid,
+    ) -> Result<Option<FoundRun>, AppError> {
+        if let Some(run) = self.current(owner, chat_id) {
+            return Ok(Some(FoundRun::Here(run)));
+        }
+        let Some(shared) = &self.shared else {
+            return Ok(None);
+        };
+        // A run of this process that just ended can still look live in the database for the
+        // moment its publisher takes to write the end: this process knows better.
+        Ok(shared
+            .live_run(owner, chat_id)
+            .await?
+            .filter(|found| self.get(owner, found.id()).is_none()))
+    }
+
+    /// A run of the owner's by id, on this process or another (while it runs and a while
+    /// after).
+    pub async fn find(&self, owner: Uuid, run_id: Uuid) -> Result<Option<FoundRun>, AppError> {
+        if let Some(run) = self.get(owner, run_id) {
+            return Ok(Some(FoundRun::Here(run)));
+        }
+        match &self.shared {
+            Some(shared) => shared.run(owner, run_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Stops the run going in the owner's chat, on this process or another.
+    pub async fn stop_anywhere(
+        &self,
+        owner: Uuid,
+        chat_id: Uuid,
+    ) -> Result<Option<Uuid>, AppError> {
+        if let Some(id) = self.stop(owner, chat_id) {
+            return Ok(Some(id));
+        }
+        if self.find_current(owner, chat_id).await?.is_none() {
+            return Ok(None);
+        }
+        match &self.shared {
+            Some(shared) => shared.stop(owner, chat_id).await,
+            None => Ok(None),
+        }
     }
 
     /// Stops the run going in the owner's chat (not the turns waiting behind it).

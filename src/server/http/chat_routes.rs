@@ -127,7 +127,11 @@ async fn delete_chat(
     let id = chat_id(&id)?;
     state.chats.delete_chat(who.user.id, id).await?;
     // A run in the chat stops spending on a chat that is gone.
-    state.agents.registry().stop(who.user.id, id);
+    state
+        .agents
+        .registry()
+        .stop_anywhere(who.user.id, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

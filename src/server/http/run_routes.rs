@@ -16,7 +16,8 @@ use serde_json::json;
 use super::session_layer::RequireUser;
 use crate::error::AppError;
 use crate::model::UsageDay;
-use crate::server::agent::{Run, TurnInput, TurnRequest};
+use crate::server::agent::shared_runs::FoundRun;
+use crate::server::agent::{TurnInput, TurnRequest};
 use crate::server::state::AppState;
 
 /// Routes under `/v1/chats`.
@@ -41,7 +42,7 @@ fn chat_id(id: &str) -> Result<uuid::Uuid, AppError> {
 
 /// The run's events as SSE (`data: {event JSON}`), every event from the start, ending after
 /// the final one. Shared with the web UI's follow stream.
-pub fn run_sse(run: &std::sync::Arc<Run>) -> Response {
+pub fn run_sse(run: &FoundRun) -> Response {
     let events = run.follow().map(|event| {
         let json = serde_json::to_string(&event).expect("events serialize");
         Ok::<_, Infallible>(Bytes::from(format!("data: {json}\n\n")))
@@ -56,7 +57,7 @@ pub fn run_sse(run: &std::sync::Arc<Run>) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert(
         "x-run-id",
-        HeaderValue::from_str(&run.id.to_string()).expect("uuid is a valid header"),
+        HeaderValue::from_str(&run.id().to_string()).expect("uuid is a valid header"),
     );
     response
 }
@@ -70,7 +71,12 @@ async fn follow_run(
     let id = chat_id(&id)?;
     // Someone else's chat is a 404, running or not.
     state.chats.get_chat(who.user.id, id).await?;
-    match state.agents.registry().current(who.user.id, id) {
+    match state
+        .agents
+        .registry()
+        .find_current(who.user.id, id)
+        .await?
+    {
         Some(run) => Ok(run_sse(&run)),
         None => Ok(StatusCode::NO_CONTENT.into_response()),
     }
@@ -84,7 +90,11 @@ async fn stop_run(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let id = chat_id(&id)?;
     state.chats.get_chat(who.user.id, id).await?;
-    let stopped = state.agents.registry().stop(who.user.id, id);
+    let stopped = state
+        .agents
+        .registry()
+        .stop_anywhere(who.user.id, id)
+        .await?;
     Ok(Json(
         json!({"stopped": stopped.is_some(), "run_id": stopped}),
     ))
