@@ -316,3 +316,59 @@ async fn sigterm_stops_an_answer_past_the_grace_and_stores_what_arrived() {
         "{replies:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_process_is_killed_ends_for_its_followers_and_the_chat_goes_on() {
+    use crate::fake_llm::{FakeLlm, Script};
+    let Some((db, memory)) = fresh_postgres().await else {
+        return;
+    };
+    let fake = FakeLlm::start(vec![Script::Endless { delay_ms: 30 }]).await;
+    let settings = [("MARUNTIME_LLM_BASE_URL", fake.base_url.as_str())];
+    let mut a = ServerProcess::start_with(&db.url, memory.path(), &settings);
+    let b = ServerProcess::start_with(&db.url, memory.path(), &settings);
+    let mut answer = streaming_completion(&a).await;
+    let chat = answer.headers()["x-chat-id"].to_str().unwrap().to_string();
+    answer.chunk().await.unwrap();
+    let client = new_client();
+    let login = client
+        .post(format!("{}/auth/login", b.url))
+        .json(&json!({"login": "gus", "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let mut follow = client
+        .get(format!("{}/v1/chats/{chat}/run", b.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(follow.status(), 200);
+    let killed = Instant::now();
+    a.kill();
+    let mut seen = String::new();
+    while let Some(chunk) = follow.chunk().await.unwrap() {
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("\"type\":\"failed\""), "{seen}");
+    println!(
+        "a killed process's run ended for its follower after {:.1} s",
+        killed.elapsed().as_secs_f64()
+    );
+    // The chat's next turn goes through the other process.
+    fake.push(Script::text(&["still here"]));
+    let next: serde_json::Value = client
+        .post(format!("{}/v1/chat/completions", b.url))
+        .json(&json!({"model": "memory-agent", "chat_id": chat,
+                      "messages": [{"role": "user", "content": "are you there?"}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        next["choices"][0]["message"]["content"], "still here",
+        "{next}"
+    );
+}
