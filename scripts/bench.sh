@@ -6,6 +6,8 @@
 #        DATABASE_URL=postgres://… to run it on PostgreSQL)
 #        scripts/bench.sh admin [--accounts N]   (GET /admin/users with 10,000 accounts, in
 #        process over HTTP; DATABASE_URL as for search)
+#        scripts/bench.sh processes   (two processes on PostgreSQL behind nginx: completions/s,
+#        answers lost when one is killed; see scripts/bench-processes.sh)
 #        scripts/bench.sh append   (appends into a chat of 5,000 messages and into new chats,
 #        in process; DATABASE_URL as for search)
 set -euo pipefail
@@ -21,6 +23,10 @@ if [ "$what" = admin ]; then
   shift
   cargo build --release --example admin_bench --features ssr -q
   exec target/release/examples/admin_bench "$@"
+fi
+if [ "$what" = processes ]; then
+  cargo build --release --example bench --features ssr -q
+  exec scripts/bench-processes.sh
 fi
 if [ "$what" = append ]; then
   cargo build --release --example append_bench --features ssr -q
