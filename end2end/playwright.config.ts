@@ -10,6 +10,9 @@ const llmPort = port + 1;
 export const recallPort = port + 2;
 // A third app, empty and by invite only, whose first account is its admin.
 export const ownerPort = port + 3;
+// Two servers on one PostgreSQL database (only when MARUNTIME_TEST_POSTGRES_URL is set).
+export const pairPorts = [port + 4, port + 5];
+export const postgres = process.env.MARUNTIME_TEST_POSTGRES_URL;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "maruntime-e2e-"));
 
 export default defineConfig({
@@ -105,5 +108,24 @@ export default defineConfig({
       RUST_LOG: "warn",
     },
   },
+  ...(postgres
+    ? [
+        {
+          command: `./serve-pair.sh ${pairPorts[0]} ${pairPorts[1]}`,
+          url: `http://127.0.0.1:${pairPorts[1]}/healthz`,
+          reuseExistingServer: false,
+          timeout: 60_000,
+          stdout: "ignore" as const,
+          stderr: "pipe" as const,
+          env: {
+            MARUNTIME_TEST_POSTGRES_URL: postgres,
+            MARUNTIME_COOKIE_SECURE: "false",
+            MARUNTIME_LLM_BASE_URL: `http://127.0.0.1:${llmPort}/v1`,
+            MARUNTIME_LLM_MODEL: "fake",
+            RUST_LOG: "warn",
+          },
+        },
+      ]
+    : []),
   ],
 });

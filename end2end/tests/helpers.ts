@@ -28,8 +28,8 @@ export function uniqueLogin(prefix: string): string {
 
 export const PASSWORD = "plum-orbit-sailcloth-42";
 
-export async function register(page: Page, login: string, displayName: string, password = PASSWORD) {
-  await page.goto("/register");
+export async function register(page: Page, login: string, displayName: string, password = PASSWORD, origin = "") {
+  await page.goto(`${origin}/register`);
   await waitForHydration(page);
   await page.getByLabel("Login").fill(login);
   await page.getByLabel("Display name").fill(displayName);
