@@ -16,6 +16,19 @@ async fn two_on_postgres(
     Some((first, second))
 }
 
+/// A new account registered through `app`, and the client holding its session (cookies
+/// belong to the host, not the port: the session goes to every server).
+async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
+    let client = app.other_client();
+    assert_eq!(
+        app.register_with(&client, login, STRONG_PASSWORD)
+            .await
+            .status(),
+        201
+    );
+    client
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_failed_login_limit_holds_across_servers() {
     let Some((a, b)) = two_on_postgres(|v| {
@@ -85,13 +98,7 @@ async fn a_session_made_on_one_server_works_on_the_other() {
     let Some((a, b)) = two_on_postgres(|_| {}).await else {
         return;
     };
-    let client = a.other_client();
-    assert_eq!(
-        a.register_with(&client, "cat", STRONG_PASSWORD)
-            .await
-            .status(),
-        201
-    );
+    let client = signed_in(&a, "cat").await;
     let chat = client
         .post(a.url("/v1/chats"))
         .json(&json!({"title": "Shared"}))
@@ -206,13 +213,7 @@ async fn messages_sent_through_both_servers_keep_one_order_in_database_and_docum
     else {
         return;
     };
-    let client = a.other_client();
-    assert_eq!(
-        a.register_with(&client, "eve", STRONG_PASSWORD)
-            .await
-            .status(),
-        201
-    );
+    let client = signed_in(&a, "eve").await;
     let chat = create_chat_titled(&a, &client, Some("Busy")).await;
     send_through_in_turn(&client, &[a.url(""), b.url("")], &chat, 80).await;
     let stored: serde_json::Value = client
@@ -249,13 +250,7 @@ async fn a_run_started_on_one_server_is_followed_and_stopped_from_the_other() {
     let Some((a, b)) = two_with_model(&fake).await else {
         return;
     };
-    let client = a.other_client();
-    assert_eq!(
-        a.register_with(&client, "hal", STRONG_PASSWORD)
-            .await
-            .status(),
-        201
-    );
+    let client = signed_in(&a, "hal").await;
     let mut answer = client
         .post(a.url("/v1/chat/completions"))
         .json(&json!({"model": "memory-agent", "stream": true,
@@ -316,13 +311,7 @@ async fn turns_sent_through_both_servers_take_turns_in_one_chat() {
     let Some((a, b)) = two_with_model(&fake).await else {
         return;
     };
-    let client = a.other_client();
-    assert_eq!(
-        a.register_with(&client, "ivy", STRONG_PASSWORD)
-            .await
-            .status(),
-        201
-    );
+    let client = signed_in(&a, "ivy").await;
     let first = client
         .post(a.url("/v1/chat/completions"))
         .json(&json!({"model": "memory-agent", "messages": [{"role": "user", "content": "q0"}]}))
