@@ -15,6 +15,9 @@ pub struct SharedRunRow {
     pub ended: bool,
 }
 
+/// What [`run_row`] reads.
+const RUN_COLUMNS: &str = "id, chat_id, heartbeat_at, ended_at";
+
 fn run_row(row: &sqlx::any::AnyRow) -> StoreResult<SharedRunRow> {
     Ok(SharedRunRow {
         id: parse_id(&row.try_get::<String, _>("id")?)?,
@@ -107,10 +110,9 @@ impl Store {
 
     /// The owner's live run in a chat, on whichever process it runs.
     pub async fn live_run(&self, owner: Uuid, chat_id: Uuid) -> StoreResult<Option<SharedRunRow>> {
-        sqlx::query(
-            "select id, chat_id, heartbeat_at, ended_at from runs \
-             where chat_id = $1 and owner = $2 and ended_at is null",
-        )
+        sqlx::query(&format!(
+            "select {RUN_COLUMNS} from runs where chat_id = $1 and owner = $2 and ended_at is null"
+        ))
         .bind(chat_id.to_string())
         .bind(owner.to_string())
         .fetch_optional(self.pool())
@@ -122,9 +124,9 @@ impl Store {
 
     /// One of the owner's runs by id (live, or ended and not yet purged).
     pub async fn shared_run(&self, owner: Uuid, run_id: Uuid) -> StoreResult<Option<SharedRunRow>> {
-        sqlx::query(
-            "select id, chat_id, heartbeat_at, ended_at from runs where id = $1 and owner = $2",
-        )
+        sqlx::query(&format!(
+            "select {RUN_COLUMNS} from runs where id = $1 and owner = $2"
+        ))
         .bind(run_id.to_string())
         .bind(owner.to_string())
         .fetch_optional(self.pool())
@@ -136,7 +138,7 @@ impl Store {
 
     /// A run by id, whoever owns it (for its followers, who were checked when they found it).
     pub async fn shared_run_any(&self, run_id: Uuid) -> StoreResult<Option<SharedRunRow>> {
-        sqlx::query("select id, chat_id, heartbeat_at, ended_at from runs where id = $1")
+        sqlx::query(&format!("select {RUN_COLUMNS} from runs where id = $1"))
             .bind(run_id.to_string())
             .fetch_optional(self.pool())
             .await?
