@@ -1,18 +1,24 @@
 //! History search figures for the closing notes: a generated corpus of one user with 2,000
-//! chats and 100,000 messages, searched through the real services in process (no HTTP), against
-//! a plain scan of the same markdown files (the plan's grep) in the same run; then a second user
-//! with as many messages, to show that scoping costs nothing; append latency; reindex time.
+//! chats and 100,000 messages, searched through the real services in process and over HTTP
+//! (`GET /v1/chats/search` on the same app), against a plain scan of the same markdown files
+//! (the plan's grep) in the same run; then a second user with as many messages, to show that
+//! scoping costs nothing; the index's size on disk; append latency; reindex time.
 //!
-//! Usage: `scripts/bench.sh search` (release build), or
-//! `cargo run --release --features ssr --example search_bench [-- --chats N --per-chat M]`.
+//! Two corpora: `uniform` draws every content word from ~100 per language alike (each in about
+//! one message in ten); `zipf` draws from 6,000 words per language by Zipf's law, 14 content
+//! words a message, so the most common word is in about half of the messages, as in real text.
+//!
+//! Usage: `scripts/bench.sh search [--corpus zipf|uniform] [--chats N --per-chat M]` (release
+//! build), or `cargo run --release --features ssr --example search_bench -- ...`.
 //! `DATABASE_URL` picks the engine (default: a fresh SQLite file in a temp directory).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use maruntime::model::{Role, SearchScope, User};
 use maruntime::server::auth::ClientInfo;
-use maruntime::server::search::{text::index_terms, SearchRequest};
+use maruntime::server::search::{terms_to_index, SearchRequest};
 use maruntime::server::state::AppState;
 
 #[path = "support/bench_app.rs"]
@@ -256,6 +262,176 @@ impl Rng {
     fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
         words[self.below(words.len())]
     }
+    /// A number in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Words of one language ranked by frequency, with Zipf's law over the ranks.
+struct Zipf {
+    words: Vec<String>,
+    /// Cumulative weights, ending at 1.
+    cumulative: Vec<f64>,
+}
+
+/// Words per language in the Zipf corpus, and content words per message.
+const ZIPF_WORDS: usize = 6_000;
+const ZIPF_PER_MESSAGE: usize = 14;
+
+impl Zipf {
+    /// The language's real words first (the most common), then made-up words of two to four
+    /// syllables; the exponent is set so that the top word is in `top_share` of messages.
+    fn new(russian: bool, top_share: f64) -> Zipf {
+        let (real, consonants, vowels): (&[&str], &[&str], &[&str]) = if russian {
+            (
+                RU,
+                &[
+                    "б", "в", "г", "д", "з", "к", "л", "м", "н", "п", "р", "с", "т", "ф",
+                ],
+                &["а", "е", "и", "о", "у", "я"],
+            )
+        } else {
+            (
+                EN,
+                &[
+                    "b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
+                ],
+                &["a", "e", "i", "o", "u"],
+            )
+        };
+        let mut words: Vec<String> = real.iter().map(|w| w.to_string()).collect();
+        let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
+        let mut rng = Rng(if russian { 77 } else { 55 });
+        while words.len() < ZIPF_WORDS {
+            let syllables = 2 + rng.below(3);
+            let word: String = (0..syllables)
+                .map(|_| format!("{}{}", rng.pick(consonants), rng.pick(vowels)))
+                .collect();
+            if seen.insert(word.clone()) {
+                words.push(word);
+            }
+        }
+        // P(top word in a message) = 1 - (1 - p1)^n, so p1 = 1 - (1 - share)^(1/n), and the
+        // exponent s makes 1 / H(s) = p1, found by bisection.
+        let p1 = 1.0 - (1.0 - top_share).powf(1.0 / ZIPF_PER_MESSAGE as f64);
+        let harmonic = |s: f64| (1..=ZIPF_WORDS).map(|r| (r as f64).powf(-s)).sum::<f64>();
+        let (mut lo, mut hi) = (0.1, 3.0);
+        for _ in 0..60 {
+            let mid = (lo + hi) / 2.0;
+            if 1.0 / harmonic(mid) < p1 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let s = (lo + hi) / 2.0;
+        let total = harmonic(s);
+        let mut acc = 0.0;
+        let cumulative = (1..=ZIPF_WORDS)
+            .map(|r| {
+                acc += (r as f64).powf(-s) / total;
+                acc
+            })
+            .collect();
+        Zipf { words, cumulative }
+    }
+
+    fn draw(&self, rng: &mut Rng) -> &str {
+        let u = rng.unit();
+        let i = self.cumulative.partition_point(|c| *c < u);
+        &self.words[i.min(self.words.len() - 1)]
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Corpus {
+    Uniform,
+    Zipf,
+}
+
+/// What one message is made of.
+struct Writer {
+    corpus: Corpus,
+    zipf: Option<(Zipf, Zipf)>,
+}
+
+impl Writer {
+    fn new(corpus: Corpus) -> Writer {
+        // Nine chats in ten are English: the most common English word is then in about half of
+        // all messages (0.9 × 0.55), the most common Russian word in half of the Russian ones.
+        let zipf = (corpus == Corpus::Zipf).then(|| (Zipf::new(false, 0.55), Zipf::new(true, 0.5)));
+        Writer { corpus, zipf }
+    }
+
+    fn russian_chat(&self, chat: usize) -> bool {
+        match self.corpus {
+            Corpus::Uniform => chat % 2 == 1,
+            Corpus::Zipf => chat % 10 == 9,
+        }
+    }
+
+    fn sentence(&self, rng: &mut Rng, russian: bool) -> String {
+        let Some((en, ru)) = &self.zipf else {
+            return sentence(rng, russian);
+        };
+        let (zipf, glue) = if russian {
+            (ru, RU_GLUE)
+        } else {
+            (en, EN_GLUE)
+        };
+        let mut words: Vec<&str> = (0..ZIPF_PER_MESSAGE).map(|_| zipf.draw(rng)).collect();
+        for _ in 0..4 {
+            let at = rng.below(words.len() + 1);
+            words.insert(at, rng.pick(glue));
+        }
+        capitalized(words.join(" ") + ".")
+    }
+
+    /// `n` queries of `words` distinct words each, drawn as the corpus draws them.
+    fn queries(&self, rng: &mut Rng, words: usize, russian: bool, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let mut picked: Vec<String> = Vec::new();
+                while picked.len() < words {
+                    let w = match &self.zipf {
+                        Some((en, ru)) => (if russian { ru } else { en }).draw(rng).to_string(),
+                        None => rng.pick(if russian { RU } else { EN }).to_string(),
+                    };
+                    if !picked.contains(&w) {
+                        picked.push(w);
+                    }
+                }
+                picked.join(" ")
+            })
+            .collect()
+    }
+
+    /// The query classes measured: 1, 2 and 3 words in each language, and (Zipf) the most
+    /// common word alone.
+    fn classes(&self, rng: &mut Rng) -> Vec<(String, Vec<String>)> {
+        let mut classes = Vec::new();
+        for russian in [false, true] {
+            let lang = if russian { "RU" } else { "EN" };
+            for words in 1..=3 {
+                let label = format!("{words} word{} {lang}", if words > 1 { "s" } else { "" });
+                classes.push((label, self.queries(rng, words, russian, 200)));
+            }
+            if let Some((en, ru)) = &self.zipf {
+                let top = (if russian { ru } else { en }).words[0].clone();
+                classes.push((format!("top word {lang}"), vec![top; 200]));
+            }
+        }
+        classes
+    }
+}
+
+fn capitalized(s: String) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn sentence(rng: &mut Rng, russian: bool) -> String {
@@ -273,64 +449,64 @@ fn sentence(rng: &mut Rng, russian: bool) -> String {
             rng.pick(content)
         });
     }
-    let mut s = words.join(" ");
-    s.push('.');
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    capitalized(words.join(" ") + ".")
 }
 
 struct Args {
     chats: usize,
     per_chat: usize,
+    corpus: Corpus,
 }
 
 fn args() -> Args {
     let mut a = Args {
         chats: 2_000,
         per_chat: 50,
+        corpus: Corpus::Uniform,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .and_then(|v| v.parse().ok())
-            .expect("a number after the flag");
+        let value = it.next().expect("a value after the flag");
         match flag.as_str() {
-            "--chats" => a.chats = value,
-            "--per-chat" => a.per_chat = value,
+            "--chats" => a.chats = value.parse().expect("a number"),
+            "--per-chat" => a.per_chat = value.parse().expect("a number"),
+            "--corpus" => {
+                a.corpus = match value.as_str() {
+                    "zipf" => Corpus::Zipf,
+                    "uniform" => Corpus::Uniform,
+                    other => panic!("unknown corpus {other} (zipf or uniform)"),
+                }
+            }
             other => panic!("unknown flag {other}"),
         }
     }
     a
 }
 
-async fn register(state: &AppState, login: &str) -> User {
+async fn register(state: &AppState, login: &str) -> (User, String) {
     let client = ClientInfo::default();
-    state
+    let done = state
         .auth
         .accounts
         .register(login, "plum-orbit-sailcloth-42", login, None, None, &client)
         .await
-        .expect("register")
-        .user
+        .expect("register");
+    (done.user, done.token)
 }
 
 /// Fills `chats` chats of `per_chat` messages for `user` through the real append path
 /// (database, index and document), four writers at a time.
-async fn generate(state: &AppState, user: &User, seed: u64, args: &Args) {
+async fn generate(state: &AppState, user: &User, seed: u64, args: &Args, writer: &Arc<Writer>) {
     let started = Instant::now();
     let writers = 4;
     let mut tasks = Vec::new();
     for w in 0..writers {
-        let (state, user) = (state.clone(), user.clone());
+        let (state, user, writer) = (state.clone(), user.clone(), writer.clone());
         let (chats, per_chat) = (args.chats, args.per_chat);
         tasks.push(tokio::spawn(async move {
             let mut rng = Rng(seed * 7919 + w as u64 + 1);
             for c in (w..chats).step_by(writers) {
-                let russian = c % 2 == 1;
+                let russian = writer.russian_chat(c);
                 let chat = state
                     .chats
                     .start_chat(&user, None, None)
@@ -342,7 +518,7 @@ async fn generate(state: &AppState, user: &User, seed: u64, args: &Args) {
                     } else {
                         Role::Assistant
                     };
-                    let text = sentence(&mut rng, russian);
+                    let text = writer.sentence(&mut rng, russian);
                     state
                         .chats
                         .append_message(&user, chat.id, role, &text, None)
@@ -368,20 +544,38 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn queries(rng: &mut Rng, words: usize, russian: bool, n: usize) -> Vec<String> {
-    let vocabulary = if russian { RU } else { EN };
-    (0..n)
-        .map(|_| {
-            (0..words)
-                .map(|_| rng.pick(vocabulary))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+/// p50, p95 and max of a sorted sample.
+struct Spread {
+    p50: Duration,
+    p95: Duration,
+    max: Duration,
 }
 
-/// p50 and p95 of the index search, and how many results the median query had.
-async fn time_search(state: &AppState, user: &User, qs: &[String]) -> (Duration, Duration, usize) {
+impl Spread {
+    fn of(mut times: Vec<Duration>) -> Spread {
+        times.sort();
+        Spread {
+            p50: percentile(&times, 0.5),
+            p95: percentile(&times, 0.95),
+            max: *times.last().unwrap(),
+        }
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:>8} {:>8} {:>8}",
+            ms(self.p50),
+            ms(self.p95),
+            ms(self.max)
+        )
+    }
+}
+
+/// The index search in process, and how many results the median query had.
+async fn time_search(state: &AppState, user: &User, qs: &[String]) -> (Spread, usize) {
     let mut times = Vec::new();
     let mut counts = Vec::new();
     for q in qs {
@@ -395,19 +589,34 @@ async fn time_search(state: &AppState, user: &User, qs: &[String]) -> (Duration,
                 current_chat_id: None,
                 limit: 10,
                 exclude: None,
+                filters: Default::default(),
             })
             .await
             .expect("search");
         times.push(started.elapsed());
         counts.push(found.len());
     }
-    times.sort();
     counts.sort();
-    (
-        percentile(&times, 0.5),
-        percentile(&times, 0.95),
-        counts[counts.len() / 2],
-    )
+    (Spread::of(times), counts[counts.len() / 2])
+}
+
+/// The same searches as a client makes them: `GET /v1/chats/search` with the session cookie.
+async fn time_http(http: &reqwest::Client, base: &str, token: &str, qs: &[String]) -> Spread {
+    let mut times = Vec::new();
+    for q in qs {
+        let started = Instant::now();
+        let response = http
+            .get(format!("{base}/v1/chats/search"))
+            .query(&[("q", q.as_str()), ("limit", "10")])
+            .header("cookie", format!("session_token={token}"))
+            .send()
+            .await
+            .expect("search over HTTP");
+        assert!(response.status().is_success(), "{}", response.status());
+        std::hint::black_box(response.bytes().await.expect("body"));
+        times.push(started.elapsed());
+    }
+    Spread::of(times)
 }
 
 /// The plan's grep: read every markdown file of the user and keep the lines containing every
@@ -427,21 +636,20 @@ fn scan(dir: &Path, query: &str) -> usize {
     hits
 }
 
-fn time_scan(dir: &Path, qs: &[String]) -> (Duration, Duration) {
-    let mut times: Vec<Duration> = qs
-        .iter()
-        .map(|q| {
-            let started = Instant::now();
-            std::hint::black_box(scan(dir, q));
-            started.elapsed()
-        })
-        .collect();
-    times.sort();
-    (percentile(&times, 0.5), percentile(&times, 0.95))
+fn time_scan(dir: &Path, qs: &[String]) -> Spread {
+    Spread::of(
+        qs.iter()
+            .map(|q| {
+                let started = Instant::now();
+                std::hint::black_box(scan(dir, q));
+                started.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+    format!("{:.2}", d.as_secs_f64() * 1e3)
 }
 
 #[tokio::main]
@@ -449,73 +657,70 @@ async fn main() {
     let args = args();
     let (app, dir) = bench_app::build().await;
     let state = app.state().clone();
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let http = reqwest::Client::new();
+    let writer = Arc::new(Writer::new(args.corpus));
 
-    let ann = register(&state, "ann").await;
-    generate(&state, &ann, 1, &args).await;
+    let (ann, token) = register(&state, "ann").await;
+    generate(&state, &ann, 1, &args, &writer).await;
     let ann_dir = dir.path().join("memory/chats").join(ann.id.to_string());
 
     let mut rng = Rng(42);
-    let mut classes = Vec::new();
-    for russian in [false, true] {
-        for words in 1..=3 {
-            classes.push((words, russian, queries(&mut rng, words, russian, 200)));
+    let classes = writer.classes(&mut rng);
+    if let Some((en, ru)) = &writer.zipf {
+        for (lang, zipf) in [("EN", en), ("RU", ru)] {
+            let top = &zipf.words[0];
+            let found = scan(&ann_dir, top);
+            println!("most common {lang} word \"{top}\": on {found} lines of the documents");
         }
     }
     // Warm the caches for both sides alike.
-    time_search(&state, &ann, &classes[0].2[..20]).await;
-    time_scan(&ann_dir, &classes[0].2[..2]);
+    time_search(&state, &ann, &classes[0].1[..20]).await;
+    time_http(&http, &base, &token, &classes[0].1[..20]).await;
+    time_scan(&ann_dir, &classes[0].1[..2]);
 
     println!(
-        "\nsearch, one user with {} messages (p50 / p95; results of the median query):",
+        "\nsearch, one user with {} messages, milliseconds (p50 p95 max; results of the median query):",
         args.chats * args.per_chat
     );
     println!(
-        "{:<14} {:>22} {:>22} {:>9}",
-        "query", "index", "markdown scan", "speed-up"
+        "{:<12} {:>26} {:>26} {:>26}",
+        "query", "in process", "HTTP", "markdown scan (grep -l)"
     );
     let mut alone = Vec::new();
-    for (words, russian, qs) in &classes {
-        let (p50, p95, n) = time_search(&state, &ann, qs).await;
-        // The scan takes far longer; 20 queries per class are enough for its median.
-        let (s50, s95) = time_scan(&ann_dir, &qs[..20]);
-        let label = format!(
-            "{words} word{} {}",
-            if *words > 1 { "s" } else { "" },
-            if *russian { "RU" } else { "EN" }
-        );
-        println!(
-            "{label:<14} {:>10} / {:>9} {:>10} / {:>9} {:>8.0}x   ({n} results)",
-            ms(p50),
-            ms(p95),
-            ms(s50),
-            ms(s95),
-            s50.as_secs_f64() / p50.as_secs_f64()
-        );
-        alone.push((label, p50, p95));
+    for (label, qs) in &classes {
+        let (inside, n) = time_search(&state, &ann, qs).await;
+        let outside = time_http(&http, &base, &token, qs).await;
+        // The scan takes far longer; 20 queries per class are enough for its spread.
+        let scanned = time_scan(&ann_dir, &qs[..20]);
+        println!("{label:<12} {inside}   {outside}   {scanned}   ({n} results)");
+        alone.push(outside);
     }
 
-    let bob = register(&state, "bob").await;
-    generate(&state, &bob, 2, &args).await;
+    let (bob, _) = register(&state, "bob").await;
+    generate(&state, &bob, 2, &args, &writer).await;
     println!(
-        "\nthe same searches for ann with bob's {} messages also stored:",
+        "\nthe same searches for ann over HTTP with bob's {} messages also stored:",
         args.chats * args.per_chat
     );
-    for ((_, _, qs), (label, before50, before95)) in classes.iter().zip(&alone) {
-        let (p50, p95, _) = time_search(&state, &ann, qs).await;
-        println!(
-            "{label:<14} {:>10} / {:>9}   (alone: {} / {})",
-            ms(p50),
-            ms(p95),
-            ms(*before50),
-            ms(*before95)
-        );
+    for ((label, qs), before) in classes.iter().zip(&alone) {
+        let after = time_http(&http, &base, &token, qs).await;
+        println!("{label:<12} {after}   (alone: {before})");
     }
+    let (index, vocabulary) = state.store.index_size_bytes().await.expect("index size");
+    println!(
+        "\nindex on disk for {} messages: {:.1} MB messages' terms, {:.1} MB vocabulary",
+        2 * args.chats * args.per_chat,
+        index as f64 / 1e6,
+        vocabulary as f64 / 1e6
+    );
 
     // Appending: a user message into an existing chat (database, index, document).
     let chat = state.chats.start_chat(&ann, None, None).await.unwrap();
     let mut times = Vec::new();
     for i in 0..500 {
-        let text = sentence(&mut rng, i % 2 == 0);
+        let text = writer.sentence(&mut rng, i % 2 == 0);
         let started = Instant::now();
         state
             .chats
@@ -526,13 +731,13 @@ async fn main() {
     }
     times.sort();
     println!(
-        "\nappend one message (database + index + document), n=500: p50 {}, p99 {}",
+        "\nappend one message (database + index + document), n=500: p50 {} ms, p99 {} ms",
         ms(percentile(&times, 0.5)),
         ms(percentile(&times, 0.99))
     );
 
     let started = Instant::now();
-    let n = state.store.reindex(index_terms, 2_000).await.unwrap();
+    let n = state.store.reindex(terms_to_index, 2_000).await.unwrap();
     println!(
         "reindex: {n} messages in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -2,8 +2,8 @@
 # Measures the figures in the closing notes against the release build, with a fresh SQLite
 # database: start-up time, idle memory, release WASM size, and the load benchmarks.
 # Usage: scripts/bench.sh [auth|chats|flood|agent|all]   (needs `cargo leptos build --release` first)
-#        scripts/bench.sh search [--chats N --per-chat M]   (history search, in process; set
-#        DATABASE_URL=postgres://… to run it on PostgreSQL)
+#        scripts/bench.sh search [--corpus zipf|uniform] [--chats N --per-chat M]   (history
+#        search, in process and over HTTP; set DATABASE_URL=postgres://… for PostgreSQL)
 #        scripts/bench.sh admin [--accounts N]   (GET /admin/users with 10,000 accounts, in
 #        process over HTTP; DATABASE_URL as for search)
 #        scripts/bench.sh processes   (two processes on PostgreSQL behind nginx: completions/s,

@@ -237,6 +237,10 @@ pub struct ReplyData {
     /// The call this message answers (a `tool` message holding a client tool's result).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
+    /// The reply is the recall agent's list of search hits (no model was connected): it quotes
+    /// other messages, so it is kept out of the search index.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recall: bool,
 }
 
 /// One tool call as OpenAI's clients see it: its id, the function's name, JSON arguments.

@@ -127,6 +127,7 @@ pub async fn search_chats(query: String) -> Result<Vec<crate::model::SearchResul
                     current_chat_id: None,
                     limit: 20,
                     exclude: None,
+                    filters: Default::default(),
                 })
                 .await
         }

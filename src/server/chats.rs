@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::errors::internal;
 use super::memory::chat_document::Entry;
 use super::memory::{header, ChatDocuments};
-use super::search::text::index_terms;
+use super::search::terms_to_index;
 use super::store::{now, ChatCursor, MessageWindow, NewMessage, RunUsage, Store};
 use crate::error::AppError;
 use crate::model::{Chat, Message, Page, Role, ToolCallData, User};
@@ -288,9 +288,7 @@ impl ChatService {
             .map(|(_, content, _)| title_from_message(content));
         let terms: Vec<_> = messages
             .iter()
-            .map(|(role, content, _)| {
-                matches!(role, Role::User | Role::Assistant).then(|| index_terms(content))
-            })
+            .map(|(role, content, data)| terms_to_index(*role, content, *data))
             .collect();
         let _guard = self.documents.lock(chat_id).await?;
         let agent_name = if messages.iter().any(|(role, ..)| *role != Role::User) {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::config::Config;
 use super::memory::{ChatMemory, Problem};
-use super::search::text::index_terms;
+use super::search::terms_to_index;
 use super::startup::{chat_documents, load_agents};
 use super::store::{AdminChange, Store};
 use crate::model::AccountRole;
@@ -124,7 +124,7 @@ async fn execute(command: Command, config: &Config) -> Result<ExitCode, String> 
         Command::SetRole(login, role) => set_role(&store, &login, role).await?,
         Command::Reindex => {
             let n = store
-                .reindex(index_terms, REINDEX_BATCH)
+                .reindex(terms_to_index, REINDEX_BATCH)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(

@@ -69,17 +69,23 @@ pub fn spawn(store: Store, auth: AuthService) -> tokio::task::JoinHandle<()> {
 }
 
 /// A database from before the search index has messages but no index entries: index them
-/// (search finds more as it goes; new messages are indexed as they come).
+/// (search finds more as it goes; new messages are indexed as they come). Titles from before
+/// titles were searchable get their words.
 async fn index_if_missing(store: &Store) {
     match store.index_is_missing().await {
         Ok(false) => {}
         Ok(true) => {
             tracing::info!("indexing stored messages for search (first start with the index)");
-            match store.reindex(super::search::text::index_terms, 2_000).await {
+            match store.reindex(super::search::terms_to_index, 2_000).await {
                 Ok(n) => tracing::info!("indexed {n} messages"),
                 Err(e) => tracing::error!("indexing stored messages: {e}"),
             }
         }
         Err(e) => tracing::error!("checking the search index: {e}"),
+    }
+    match store.fill_title_words(500).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("made {n} chat titles searchable"),
+        Err(e) => tracing::error!("making chat titles searchable: {e}"),
     }
 }

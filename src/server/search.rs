@@ -5,7 +5,7 @@
 //! word (and quoted phrase) first, then any of them, and only when neither finds anything,
 //! partial words and near spellings. Results are the owner's only, always.
 
-mod query;
+pub mod query;
 mod snippet;
 pub mod stopwords;
 pub mod text;
@@ -14,16 +14,30 @@ use std::collections::HashSet;
 
 use uuid::Uuid;
 
-use self::query::ParsedQuery;
+use self::query::{Filters, ParsedQuery};
 use self::snippet::{snippet, Matcher};
-use super::store::{Column, SearchExpr, SearchRow, Store};
+use self::text::IndexTerms;
+use super::store::{Column, SearchExpr, SearchFilter, SearchRow, Store};
 use crate::error::AppError;
-use crate::model::{SearchResult, SearchScope};
+use crate::model::{ReplyData, Role, SearchResult, SearchScope};
+
+/// What the index holds of a message: the words of people's messages and the agent's answers,
+/// but not the recall agent's lists of hits (they quote other messages, and a search that found
+/// them would quote the quotes).
+pub fn terms_to_index(role: Role, content: &str, data: Option<&str>) -> Option<IndexTerms> {
+    let recall = || {
+        data.and_then(|d| serde_json::from_str::<ReplyData>(d).ok())
+            .is_some_and(|d| d.recall)
+    };
+    (matches!(role, Role::User | Role::Assistant) && !recall()).then(|| text::index_terms(content))
+}
 
 pub const DEFAULT_LIMIT: i64 = 10;
 pub const MAX_LIMIT: i64 = 50;
 /// Longest query looked at, in characters.
 pub const MAX_QUERY: usize = 500;
+/// Chats found by their title, at most, ahead of the messages.
+const TITLE_HITS: i64 = 3;
 /// Near spellings tried per word when nothing matches as typed.
 const CORRECTIONS_PER_WORD: usize = 3;
 
@@ -38,6 +52,9 @@ pub struct SearchRequest<'a> {
     pub limit: i64,
     /// A message never to return (the question the agent is answering).
     pub exclude: Option<Uuid>,
+    /// Filters given beside the query (`/v1/chats/search`'s parameters); each one set here
+    /// wins over the same filter written in the query.
+    pub filters: Filters,
 }
 
 #[derive(Clone, Debug)]
@@ -76,36 +93,62 @@ impl ChatSearch {
         if parsed.is_empty() {
             return Ok(Vec::new());
         }
+        let filter = store_filter(chat, &parsed.filters, &req.filters);
         let mut found: Vec<SearchResult> = Vec::new();
         let mut seen: HashSet<Uuid> = req.exclude.into_iter().collect();
         let mut matcher = Matcher {
             stems: parsed.all_stems(),
             prefixes: Vec::new(),
         };
-        // Tier 2: every word and phrase; tier 1: some of them.
-        let mut tiers = vec![(2.0, parsed.all())];
-        if parsed.len() > 1 {
-            tiers.push((1.0, parsed.any()));
+        // Tier 3: chats named by every word (a title is how people know a chat), the most
+        // recent few, each shown by its first message; only when no filter looks at messages.
+        if filter == (SearchFilter::default()) {
+            let rows = self
+                .store
+                .search_titles(req.user_id, &parsed.all_stems(), TITLE_HITS.min(req.limit))
+                .await?;
+            collect(rows, 3.0, 1, &matcher, &mut seen, &mut found, req.limit);
         }
-        for (base, expr) in tiers {
+        // Tier 2: every word and phrase; tier 1: some of them, more of them first.
+        let mut tiers = vec![(2.0, vec![parsed.all()])];
+        if parsed.len() > 1 {
+            tiers.push((1.0, parsed.parts()));
+        }
+        for (base, parts) in tiers {
             let wanted = req.limit - found.len() as i64;
             if wanted <= 0 {
                 break;
             }
             let rows = self
-                .run(req.user_id, chat, &expr, wanted + seen.len() as i64)
+                .run(req.user_id, &filter, &parts, wanted + seen.len() as i64)
                 .await?;
-            collect(rows, base, &matcher, &mut seen, &mut found, req.limit);
+            collect(
+                rows,
+                base,
+                parts.len(),
+                &matcher,
+                &mut seen,
+                &mut found,
+                req.limit,
+            );
         }
         if found.is_empty() {
             // Tier 0: nothing matched as typed, so partial words and near spellings.
-            let (expr, fallback) = self.fallback(req.user_id, &parsed).await?;
-            if let Some(expr) = expr {
+            let (parts, fallback) = self.fallback(req.user_id, &parsed).await?;
+            if !parts.is_empty() {
                 matcher = fallback;
                 let rows = self
-                    .run(req.user_id, chat, &expr, req.limit + seen.len() as i64)
+                    .run(req.user_id, &filter, &parts, req.limit + seen.len() as i64)
                     .await?;
-                collect(rows, 0.0, &matcher, &mut seen, &mut found, req.limit);
+                collect(
+                    rows,
+                    0.0,
+                    parts.len(),
+                    &matcher,
+                    &mut seen,
+                    &mut found,
+                    req.limit,
+                );
             }
         }
         Ok(found)
@@ -114,13 +157,13 @@ impl ChatSearch {
     async fn run(
         &self,
         user_id: Uuid,
-        chat: Option<Uuid>,
-        expr: &SearchExpr,
+        filter: &SearchFilter,
+        parts: &[SearchExpr],
         limit: i64,
     ) -> Result<Vec<SearchRow>, AppError> {
         Ok(self
             .store
-            .search_messages(user_id, chat, expr, limit)
+            .search_messages(user_id, filter, parts, limit)
             .await?)
     }
 
@@ -130,7 +173,7 @@ impl ChatSearch {
         &self,
         user_id: Uuid,
         parsed: &ParsedQuery,
-    ) -> Result<(Option<SearchExpr>, Matcher), AppError> {
+    ) -> Result<(Vec<SearchExpr>, Matcher), AppError> {
         let mut parts = Vec::new();
         let mut matcher = Matcher::default();
         for word in parsed.plain_words() {
@@ -169,16 +212,30 @@ impl ChatSearch {
                 }
             }
         }
-        Ok((
-            (!parts.is_empty()).then_some(SearchExpr::Or(parts)),
-            matcher,
-        ))
+        Ok((parts, matcher))
     }
 }
 
+/// The store's filter: the scope's chat, and each filter from the request's own parameters
+/// or else from the query text; days are UTC.
+fn store_filter(chat: Option<Uuid>, written: &Filters, given: &Filters) -> SearchFilter {
+    let start_of = |day: chrono::NaiveDate| {
+        day.and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis())
+    };
+    SearchFilter {
+        chat,
+        role: given.from.or(written.from),
+        after_ms: given.after.or(written.after).and_then(start_of),
+        before_ms: given.before.or(written.before).and_then(start_of),
+    }
+}
+
+/// Adds new rows to `found`; `parts` is how many parts the tier searched for.
 fn collect(
     rows: Vec<SearchRow>,
     base: f64,
+    parts: usize,
     matcher: &Matcher,
     seen: &mut HashSet<Uuid>,
     found: &mut Vec<SearchResult>,
@@ -192,6 +249,9 @@ fn collect(
             continue;
         }
         let relevance = row.relevance.max(0.0);
+        // Within a tier, more parts matched first, then relevance; every tier above the next.
+        let within =
+            (row.matched.max(1) as f64 - 1.0 + relevance / (1.0 + relevance)) / parts.max(1) as f64;
         found.push(SearchResult {
             chat_id: row.chat_id,
             chat_title: row.chat_title,
@@ -199,8 +259,7 @@ fn collect(
             role: row.role,
             created_at: row.created_at,
             snippet: snippet(&row.content, matcher),
-            // Within a tier by relevance; every tier above the next.
-            score: base + relevance / (1.0 + relevance),
+            score: base + within,
         });
     }
 }

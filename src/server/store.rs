@@ -26,7 +26,7 @@ pub use chat_locks::ChatWriteLock;
 pub use chats::{ChatCursor, DocumentChat};
 pub use leases::{Job, Lease};
 pub use messages::{DocumentMessage, MessageWindow, NewMessage};
-pub use search::{Column, SearchExpr, SearchRow};
+pub use search::{Column, SearchExpr, SearchFilter, SearchRow};
 pub use shared_runs::SharedRunRow;
 pub use usage::{RunUsage, UsageDayRow};
 pub use users::{Admission, Refusal, UserRow};

@@ -601,6 +601,15 @@ on_both_engines! {
         let text = reply_text(&app, &ann, ask("Anything about zeppelins?")).await;
         assert!(text.contains("found nothing about"), "{text}");
 
+        // Asked again, it quotes the chats (and the earlier question), never its own answers.
+        let text = reply_text(&app, &ann, ask("What did we say about Atlas?")).await;
+        assert_eq!(text.matches("here is what I found").count(), 1, "{text}");
+        assert_eq!(text.matches("No language model is connected").count(), 1, "{text}");
+        assert!(!text.contains("found nothing"), "{text}");
+        assert!(text.contains("“The **Atlas** launch is on Friday at 10:00”"), "{text}");
+        // The message and the first question; the first answer (which quoted it) is not a hit.
+        assert_eq!(text.matches("[Open the chat]").count(), 2, "{text}");
+
         // Another user's chats are not searched.
         let (bob, _) = key_client(&app, "bob").await;
         assert!(reply_text(&app, &bob, ask("What did we say about Atlas?")).await.contains("found nothing"));

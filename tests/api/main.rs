@@ -19,6 +19,7 @@ mod page_security;
 mod profile_document;
 mod runs;
 mod search;
+mod search_quality;
 mod server_processes;
 mod sessions;
 mod shared_database;

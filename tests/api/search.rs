@@ -162,7 +162,7 @@ on_both_engines! {
         assert_eq!(found(&app, c, "launch").await[0]["chat_title"], "Project Atlas");
 
         let before: Vec<String> = found(&app, c, "roses").await.iter().map(plain).collect();
-        let n = app.state.store.reindex(maruntime::server::search::text::index_terms, 3).await.unwrap();
+        let n = app.state.store.reindex(maruntime::server::search::terms_to_index, 3).await.unwrap();
         assert_eq!(n, 10);
         let after: Vec<String> = found(&app, c, "roses").await.iter().map(plain).collect();
         assert_eq!(before, after);
@@ -184,9 +184,9 @@ on_both_engines! {
         let clear = if app.database_url.starts_with("sqlite") { "delete from message_fts" } else { "delete from message_search" };
         sqlx::query(clear).execute(&mut conn).await.unwrap();
         assert!(app.state.store.index_is_missing().await.unwrap());
-        assert!(found(&app, &app.client, "atlas").await.is_empty());
-        app.state.store.reindex(maruntime::server::search::text::index_terms, 4).await.unwrap();
+        assert!(found(&app, &app.client, "documentation").await.is_empty());
+        app.state.store.reindex(maruntime::server::search::terms_to_index, 4).await.unwrap();
         assert!(!app.state.store.index_is_missing().await.unwrap());
-        assert_eq!(found(&app, &app.client, "atlas").await.len(), 2);
+        assert_eq!(found(&app, &app.client, "documentation").await.len(), 1);
     }
 }

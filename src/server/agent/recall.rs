@@ -2,15 +2,22 @@
 //! profile, and answers by name with the best matches (or says it found nothing).
 
 use super::tools::{self, quote, speaker, ToolEnv};
-use crate::model::{AgentStep, SearchScope};
+use crate::model::{AgentStep, SearchResult, SearchScope};
 
 /// How to connect a model, said at the end of every recall answer.
 pub const CONNECT_HINT: &str = "_No language model is connected, so I can only search your chats. To connect one, set `MARUNTIME_LLM_BASE_URL` (and `MARUNTIME_LLM_MODEL`) and restart maruntime._";
 
+/// Hits quoted from one chat at most: the answer shows several chats rather than one chat's
+/// every mention.
+const PER_CHAT: usize = 2;
+
 /// The answer text and the steps taken.
 pub async fn answer(env: &ToolEnv<'_>, question: &str) -> (String, Vec<AgentStep>) {
     let started = std::time::Instant::now();
-    let searched = tools::search(env, question, SearchScope::All).await;
+    // More than are shown, so that a chat's extra hits can give way to other chats.
+    let searched = tools::search(env, question, SearchScope::All, tools::MAX_RESULTS * 3)
+        .await
+        .map(best_per_chat);
     let step = AgentStep {
         tool: "chat_history_search".into(),
         arguments: serde_json::json!({"query": question, "scope": "all"}).to_string(),
@@ -56,6 +63,20 @@ pub async fn answer(env: &ToolEnv<'_>, question: &str) -> (String, Vec<AgentStep
     text.push_str("\n\n");
     text.push_str(CONNECT_HINT);
     (text, steps)
+}
+
+/// The best hits, at most [`PER_CHAT`] of each chat, in their order.
+fn best_per_chat(hits: Vec<SearchResult>) -> Vec<SearchResult> {
+    let mut shown: Vec<SearchResult> = Vec::new();
+    for hit in hits {
+        if shown.len() as i64 == tools::MAX_RESULTS {
+            break;
+        }
+        if shown.iter().filter(|h| h.chat_id == hit.chat_id).count() < PER_CHAT {
+            shown.push(hit);
+        }
+    }
+    shown
 }
 
 /// The display name recorded in a `user.md`.

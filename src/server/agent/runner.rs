@@ -73,6 +73,8 @@ struct Progress {
     text: String,
     steps: Vec<AgentStep>,
     usage: Usage,
+    /// The text is the recall agent's (quotes of search hits, not an answer of its own).
+    recall: bool,
 }
 
 impl Progress {
@@ -312,6 +314,7 @@ impl AgentRunner {
                     run.emit(RunEvent::Step { step: step.clone() });
                     progress.steps.push(step);
                 }
+                progress.recall = true;
                 // Streamed in pieces like a model's answer, so both modes look the same.
                 for piece in answer.split_inclusive(' ') {
                     if *bounds.stop.borrow() {
@@ -364,6 +367,7 @@ impl AgentRunner {
             stopped: reply.stopped,
             failed: reply.failed,
             cut: reply.cut,
+            recall: progress.recall,
             ..ReplyData::default()
         })
         .ok();

@@ -11,7 +11,7 @@ use crate::server::memory::UserMemory;
 use crate::server::search::{ChatSearch, SearchRequest};
 
 /// Results the agent sees per search.
-const MAX_RESULTS: i64 = 5;
+pub const MAX_RESULTS: i64 = 5;
 
 /// Who and where a tool runs for.
 pub struct ToolEnv<'a> {
@@ -76,7 +76,7 @@ pub async fn run(name: &str, arguments: &str, env: &ToolEnv<'_>) -> Result<ToolO
                 Some("current") => SearchScope::Current,
                 _ => SearchScope::All,
             };
-            let hits = search(env, &args.query, scope)
+            let hits = search(env, &args.query, scope, MAX_RESULTS)
                 .await
                 .map_err(|e| e.to_string())?;
             let results: Vec<Value> = hits
@@ -133,6 +133,7 @@ pub async fn search(
     env: &ToolEnv<'_>,
     query: &str,
     scope: SearchScope,
+    limit: i64,
 ) -> Result<Vec<SearchResult>, AppError> {
     env.search
         .search_chats(&SearchRequest {
@@ -143,8 +144,9 @@ pub async fn search(
                 .collect::<String>(),
             scope,
             current_chat_id: Some(env.chat_id),
-            limit: MAX_RESULTS,
+            limit,
             exclude: env.answering,
+            filters: Default::default(),
         })
         .await
 }

@@ -11,6 +11,7 @@ use super::session_layer::RequireUser;
 use crate::error::AppError;
 use crate::model::{Chat, Message, Page, Role, SearchResult, SearchScope};
 use crate::server::chats::MessageQuery;
+use crate::server::search::query::{parse_day, parse_from, Filters};
 use crate::server::search::{SearchRequest, DEFAULT_LIMIT};
 use crate::server::state::AppState;
 
@@ -181,6 +182,41 @@ struct SearchQuery {
     scope: Option<SearchScope>,
     chat_id: Option<String>,
     limit: Option<i64>,
+    from: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl SearchQuery {
+    /// The filter parameters, each refused with a 400 naming it when it cannot be read.
+    fn filters(&self) -> Result<Filters, AppError> {
+        let day = |field: &'static str, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|v| {
+                    parse_day(v).ok_or_else(|| {
+                        AppError::validation(
+                            field,
+                            format!("{field} must be a date as YYYY-MM-DD."),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        Ok(Filters {
+            from: self
+                .from
+                .as_deref()
+                .map(|v| {
+                    parse_from(v).ok_or_else(|| {
+                        AppError::validation("from", "from must be \"me\" or \"agent\".")
+                    })
+                })
+                .transpose()?,
+            before: day("before", &self.before)?,
+            after: day("after", &self.after)?,
+        })
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -188,13 +224,15 @@ struct SearchResults {
     data: Vec<SearchResult>,
 }
 
-/// `GET /v1/chats/search?q=&scope=all|current&chat_id=&limit=`: the user's messages, best first.
+/// `GET /v1/chats/search?q=&scope=all|current&chat_id=&limit=&from=&before=&after=`: the
+/// user's messages, best first.
 async fn search_chats(
     State(state): State<AppState>,
     RequireUser(who): RequireUser,
     q: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SearchResults>, AppError> {
     let q = query(q)?;
+    let filters = q.filters()?;
     let current = q.chat_id.as_deref().map(chat_id).transpose()?;
     if let Some(id) = current {
         // A chat that is not the user's is a 404, whatever the scope.
@@ -209,6 +247,7 @@ async fn search_chats(
             current_chat_id: current,
             limit: q.limit.unwrap_or(DEFAULT_LIMIT),
             exclude: None,
+            filters,
         })
         .await?;
     Ok(Json(SearchResults { data }))

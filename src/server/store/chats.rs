@@ -3,6 +3,7 @@
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::search::title_words;
 use super::{from_millis, parse_id, to_millis, Store, StoreResult};
 use crate::model::Chat;
 
@@ -34,8 +35,8 @@ impl Store {
         chat: &Chat,
     ) -> StoreResult<()> {
         sqlx::query(
-            "insert into chats (id, user_id, title, agent, created_at, updated_at, user_name) \
-             values ($1, $2, $3, $4, $5, $6, $7)",
+            "insert into chats (id, user_id, title, agent, created_at, updated_at, user_name, \
+             title_words) values ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(chat.id.to_string())
         .bind(user_id.to_string())
@@ -44,6 +45,7 @@ impl Store {
         .bind(to_millis(chat.created_at))
         .bind(to_millis(chat.updated_at))
         .bind(user_name)
+        .bind(title_words(&chat.title))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -102,12 +104,15 @@ impl Store {
         chat_id: Uuid,
         title: &str,
     ) -> StoreResult<Option<Chat>> {
-        let done = sqlx::query("update chats set title = $1 where id = $2 and user_id = $3")
-            .bind(title)
-            .bind(chat_id.to_string())
-            .bind(user_id.to_string())
-            .execute(self.pool())
-            .await?;
+        let done = sqlx::query(
+            "update chats set title = $1, title_words = $4 where id = $2 and user_id = $3",
+        )
+        .bind(title)
+        .bind(chat_id.to_string())
+        .bind(user_id.to_string())
+        .bind(title_words(title))
+        .execute(self.pool())
+        .await?;
         if done.rows_affected() == 0 {
             return Ok(None);
         }

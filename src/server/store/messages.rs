@@ -3,6 +3,7 @@
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::search::title_words;
 use super::{from_millis, parse_id, role_of, to_millis, Store, StoreResult};
 use crate::model::{Chat, Message, Role};
 use crate::server::search::text::IndexTerms;
@@ -85,7 +86,8 @@ impl Store {
         // Updating first both checks ownership and takes SQLite's write lock at once.
         let updated = sqlx::query(
             "update chats set updated_at = $1, \
-             title = case when title = $2 and $3 <> '' then $3 else title end \
+             title = case when title = $2 and $3 <> '' then $3 else title end, \
+             title_words = case when title = $2 and $3 <> '' then $6 else title_words end \
              where id = $4 and user_id = $5",
         )
         .bind(to_millis(last.created_at))
@@ -93,6 +95,7 @@ impl Store {
         .bind(auto_title.unwrap_or(""))
         .bind(chat_id.to_string())
         .bind(user_id.to_string())
+        .bind(title_words(auto_title.unwrap_or("")))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {

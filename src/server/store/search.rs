@@ -1,9 +1,20 @@
-//! The full-text index of messages and the queries on it: SQLite FTS5, or PostgreSQL
-//! `tsvector` with `pg_trgm` for near spellings. The index is written in the transaction that
-//! stores the message and goes with it by cascade, so it is always in step with the messages.
+//! The full-text index of messages and the queries on it: SQLite FTS5 ([`sqlite`]), or
+//! PostgreSQL `tsvector` with `pg_trgm` for near spellings ([`postgres`]). The index is written
+//! in the transaction that stores the message and goes with it by cascade, so it is always in
+//! step with the messages. This file holds what both engines share.
 //!
-//! Query text never reaches the engine's query language as typed: the search service passes a
-//! [`SearchExpr`] of already-tokenized words, rendered here with every word quoted.
+//! Query text never reaches the engine's query language as typed: the search service passes
+//! [`SearchExpr`]s of already-tokenized words, rendered by each engine with every word quoted.
+//!
+//! Ranking reads a bounded number of candidates, so a search costs the same whether a word is
+//! in ten messages or in half of them: each part of a query is matched against the owner's
+//! [`CANDIDATES`] most recent messages that contain it, ranked among those, and the parts'
+//! scores are summed per message (the engines' own rankings are sums over query words too).
+//! A word rare enough to matter for ranking has fewer matches than that, so all of them count;
+//! a word in thousands of messages carries almost no weight and is read only where it is newest.
+
+mod postgres;
+mod sqlite;
 
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
@@ -11,6 +22,9 @@ use uuid::Uuid;
 use super::{from_millis, parse_id, role_of, Engine, Store, StoreError, StoreResult};
 use crate::model::Role;
 use crate::server::search::text::IndexTerms;
+
+/// Most recent matches of one query part that are ranked (see the module's notes).
+pub const CANDIDATES: i64 = 1_000;
 
 /// Which indexed form a term is matched against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +49,28 @@ pub enum SearchExpr {
     Or(Vec<SearchExpr>),
 }
 
-/// A matching message with its chat; `relevance` grows with the match's quality.
+/// Which of the owner's messages a search looks at.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchFilter {
+    /// Only this chat.
+    pub chat: Option<Uuid>,
+    /// Only messages of this role (the user's own, or the agent's).
+    pub role: Option<Role>,
+    /// Only messages written at or after this time (milliseconds since the epoch).
+    pub after_ms: Option<i64>,
+    /// Only messages written before this time (milliseconds since the epoch).
+    pub before_ms: Option<i64>,
+}
+
+impl SearchFilter {
+    /// Whether the filter reads message rows (not only the index).
+    fn reads_messages(&self) -> bool {
+        self.role.is_some() || self.after_ms.is_some() || self.before_ms.is_some()
+    }
+}
+
+/// A matching message with its chat; `relevance` grows with the match's quality and
+/// `matched` counts the query parts it matched.
 #[derive(Debug, Clone)]
 pub struct SearchRow {
     pub chat_id: Uuid,
@@ -45,64 +80,70 @@ pub struct SearchRow {
     pub role: Role,
     pub content: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    pub matched: i64,
     pub relevance: f64,
 }
 
-/// Words go in quoted, so nothing in them can be read as query syntax; each carries the
-/// owner's `prefix`, as indexed.
-fn fts5(expr: &SearchExpr, prefix: &str) -> String {
-    let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
-    let own = |t: &str| format!("{prefix}{t}");
-    match expr {
-        SearchExpr::Term {
-            column,
-            text,
-            prefix: is_prefix,
-        } => format!(
-            "{}:{}{}",
-            match column {
-                Column::Stems => "stems",
-                Column::Words => "words",
-            },
-            quote(&own(text)),
-            if *is_prefix { "*" } else { "" }
-        ),
-        SearchExpr::Phrase(stems) => format!(
-            "stems:{}",
-            quote(&stems.iter().map(|s| own(s)).collect::<Vec<_>>().join(" "))
-        ),
-        SearchExpr::And(parts) => join(parts, " AND ", |e| fts5(e, prefix)),
-        SearchExpr::Or(parts) => join(parts, " OR ", |e| fts5(e, prefix)),
+/// The columns every search query returns, read back by [`search_row`].
+const ROW_COLUMNS: &str = "chats.id as chat_id, chats.title, messages.id, messages.seq, \
+     messages.role, messages.content, messages.created_at";
+
+/// The message conditions of a filter, on `messages` aliased `m`, with the parameters they
+/// take from `next` on; the values are bound by [`bind_filter`].
+fn filter_sql(filter: &SearchFilter, next: usize) -> String {
+    let mut sql = String::new();
+    let mut n = next;
+    if filter.role.is_some() {
+        sql.push_str(&format!(" and m.role = ${n}"));
+        n += 1;
     }
+    if filter.after_ms.is_some() {
+        sql.push_str(&format!(" and m.created_at >= ${n}"));
+        n += 1;
+    }
+    if filter.before_ms.is_some() {
+        sql.push_str(&format!(" and m.created_at < ${n}"));
+    }
+    sql
 }
 
-fn tsquery(expr: &SearchExpr) -> String {
-    let quote = |t: &str| format!("'{}'", t.replace(['\'', '\\'], ""));
-    match expr {
-        SearchExpr::Term {
-            column,
-            text,
-            prefix,
-        } => format!(
-            "{}:{}{}",
-            quote(text),
-            if *prefix { "*" } else { "" },
-            match column {
-                Column::Stems => "A",
-                Column::Words => "B",
-            }
-        ),
-        SearchExpr::Phrase(stems) => format!(
-            "({})",
-            stems
-                .iter()
-                .map(|s| format!("{}:A", quote(s)))
-                .collect::<Vec<_>>()
-                .join(" <-> ")
-        ),
-        SearchExpr::And(parts) => join(parts, " & ", tsquery),
-        SearchExpr::Or(parts) => join(parts, " | ", tsquery),
+fn bind_filter<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    filter: &SearchFilter,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    if let Some(role) = filter.role {
+        query = query.bind(role.as_str());
     }
+    if let Some(after) = filter.after_ms {
+        query = query.bind(after);
+    }
+    if let Some(before) = filter.before_ms {
+        query = query.bind(before);
+    }
+    query
+}
+
+fn search_row(row: &sqlx::any::AnyRow) -> StoreResult<SearchRow> {
+    Ok(SearchRow {
+        chat_id: parse_id(&row.try_get::<String, _>("chat_id")?)?,
+        chat_title: row.try_get("title")?,
+        message_id: parse_id(&row.try_get::<String, _>("id")?)?,
+        seq: row.try_get("seq")?,
+        role: role_of(row)?,
+        content: row.try_get("content")?,
+        created_at: from_millis(row.try_get("created_at")?)?,
+        matched: row.try_get("matched")?,
+        relevance: row.try_get("relevance")?,
+    })
+}
+
+/// A title's words as a title search matches them: normalized like the index, space-separated,
+/// with a space before each, so `like '% stem%'` finds a word by its stem (a stem is how the
+/// word begins).
+pub(super) fn title_words(title: &str) -> String {
+    crate::server::search::text::words(title)
+        .map(|w| format!(" {w}"))
+        .collect()
 }
 
 fn join(parts: &[SearchExpr], sep: &str, render: impl Fn(&SearchExpr) -> String) -> String {
@@ -110,25 +151,6 @@ fn join(parts: &[SearchExpr], sep: &str, render: impl Fn(&SearchExpr) -> String)
         "({})",
         parts.iter().map(render).collect::<Vec<_>>().join(sep)
     )
-}
-
-/// What every FTS5 term of a user starts with: 64 bits of the id make another user's prefix
-/// practically impossible, and the owner check on the join would still drop their rows.
-fn owner_prefix(user_id: Uuid) -> String {
-    format!("u{}", &user_id.simple().to_string()[..16])
-}
-
-/// Each space-separated term of `text` with the owner's prefix.
-fn owned(text: &str, prefix: &str) -> String {
-    text.split(' ')
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("{prefix}{t}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn chat_token(chat_id: Uuid) -> String {
-    format!("c{}", chat_id.simple())
 }
 
 /// Rows per statement when adding words to the vocabulary (well under both engines' limits).
@@ -144,44 +166,10 @@ impl Store {
         seq: i64,
         terms: &IndexTerms,
     ) -> StoreResult<()> {
-        let sql = match engine {
-            // Idempotent: `reindex` may meet a message the server indexed while it ran.
-            Engine::Sqlite => {
-                "insert or replace into message_fts (rowid, stems, words, chat) \
-                 values ($1, $2, $3, $5)"
-            }
-            Engine::Postgres => {
-                "insert into message_search (seq, terms, owner, chat) values ($1, \
-                 setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B'), \
-                 $4, $5) on conflict (seq) do nothing"
-            }
-        };
-        let owner_id = owner;
-        let (stems, words, owner, chat) = match engine {
-            Engine::Sqlite => {
-                let prefix = owner_prefix(owner);
-                (
-                    owned(&terms.stems, &prefix),
-                    owned(&terms.words, &prefix),
-                    String::new(),
-                    chat_token(chat_id),
-                )
-            }
-            Engine::Postgres => (
-                terms.stems.clone(),
-                terms.words.clone(),
-                owner.to_string(),
-                chat_id.to_string(),
-            ),
-        };
-        sqlx::query(sql)
-            .bind(seq)
-            .bind(stems)
-            .bind(words)
-            .bind(owner)
-            .bind(chat)
-            .execute(&mut **tx)
-            .await?;
+        match engine {
+            Engine::Sqlite => sqlite::index(tx, owner, chat_id, seq, terms).await?,
+            Engine::Postgres => postgres::index(tx, owner, chat_id, seq, terms).await?,
+        }
         for chunk in terms.vocabulary.chunks(VOCABULARY_CHUNK) {
             let values = (2..=chunk.len() + 1)
                 .map(|i| format!("($1, ${i})"))
@@ -190,7 +178,7 @@ impl Store {
             let sql = format!(
                 "insert into search_terms (owner, term) values {values} on conflict do nothing"
             );
-            let mut query = sqlx::query(&sql).bind(owner_id.to_string());
+            let mut query = sqlx::query(&sql).bind(owner.to_string());
             for term in chunk {
                 query = query.bind(term);
             }
@@ -199,82 +187,90 @@ impl Store {
         Ok(())
     }
 
-    /// The owner's user and assistant messages (of one chat, or all) matching `expr`, best
-    /// first, ties broken by recency; `limit` rows.
+    /// The owner's user and assistant messages passing `filter` that match at least one of
+    /// `parts`, best first: more parts matched, then the summed rank of each part among its
+    /// [`CANDIDATES`] most recent matches, ties by recency; `limit` rows.
     pub async fn search_messages(
         &self,
         user_id: Uuid,
-        chat_id: Option<Uuid>,
-        expr: &SearchExpr,
+        filter: &SearchFilter,
+        parts: &[SearchExpr],
         limit: i64,
     ) -> StoreResult<Vec<SearchRow>> {
-        let columns =
-            "chats.id as chat_id, chats.title, messages.id, messages.seq, messages.role, \
-                       messages.content, messages.created_at";
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows = match self.engine() {
-            Engine::Sqlite => {
-                // Scoped and ranked inside FTS5 (`rank`: bm25, lower is better), so only the
-                // best `limit` rows are joined; the owner check on the join stays as a guard.
-                let mut matching = fts5(expr, &owner_prefix(user_id));
-                if let Some(chat) = chat_id {
-                    matching = format!("chat:\"{}\" AND {matching}", chat_token(chat));
-                }
-                let sql = format!(
-                    "with hits as (select rowid as seq, rank from message_fts \
-                     where message_fts match $1 order by rank, rowid desc limit $3) \
-                     select {columns}, -hits.rank as relevance from hits \
-                     join messages on messages.seq = hits.seq \
-                     join chats on chats.id = messages.chat_id \
-                     where chats.user_id = $2 order by hits.rank, messages.seq desc"
-                );
-                sqlx::query(&sql)
-                    .bind(matching)
-                    .bind(user_id.to_string())
-                    .bind(limit)
-                    .fetch_all(self.pool())
-                    .await?
-            }
+            Engine::Sqlite => sqlite::search(self.pool(), user_id, filter, parts, limit).await?,
             Engine::Postgres => {
-                // Scoped by the (owner, terms) index and ranked before any join, as above.
-                let scope = if chat_id.is_some() {
-                    "and s.chat = $4"
-                } else {
-                    ""
-                };
-                let sql = format!(
-                    "with hits as (select s.seq, ts_rank(s.terms, q)::float8 as relevance \
-                     from message_search s, to_tsquery('simple', $1) q \
-                     where s.owner = $2 and s.terms @@ q {scope} \
-                     order by relevance desc, s.seq desc limit $3) \
-                     select {columns}, hits.relevance from hits \
-                     join messages on messages.seq = hits.seq \
-                     join chats on chats.id = messages.chat_id \
-                     where chats.user_id = $2 order by hits.relevance desc, messages.seq desc"
-                );
-                let mut query = sqlx::query(&sql)
-                    .bind(tsquery(expr))
-                    .bind(user_id.to_string())
-                    .bind(limit);
-                if let Some(chat) = chat_id {
-                    query = query.bind(chat.to_string());
-                }
-                query.fetch_all(self.pool()).await?
+                postgres::search(self.pool(), user_id, filter, parts, limit).await?
             }
         };
-        rows.iter()
-            .map(|row| {
-                Ok(SearchRow {
-                    chat_id: parse_id(&row.try_get::<String, _>("chat_id")?)?,
-                    chat_title: row.try_get("title")?,
-                    message_id: parse_id(&row.try_get::<String, _>("id")?)?,
-                    seq: row.try_get("seq")?,
-                    role: role_of(row)?,
-                    content: row.try_get("content")?,
-                    created_at: from_millis(row.try_get("created_at")?)?,
-                    relevance: row.try_get("relevance")?,
-                })
-            })
+        rows.iter().map(search_row).collect()
+    }
+
+    /// The owner's chats whose title has a word beginning with each of `stems`, most recent
+    /// activity first, each with its first message; `limit` chats. Reads the owner's chats (by
+    /// the `(user_id, updated_at)` index), never their messages' text.
+    pub async fn search_titles(
+        &self,
+        user_id: Uuid,
+        stems: &[String],
+        limit: i64,
+    ) -> StoreResult<Vec<SearchRow>> {
+        if stems.is_empty() {
+            return Ok(Vec::new());
+        }
+        let words = (0..stems.len())
+            .map(|i| format!(" and chats.title_words like ${}", i + 3))
+            .collect::<String>();
+        let sql = format!(
+            "select {ROW_COLUMNS}, cast(0 as bigint) as matched, \
+             cast(0 as double precision) as relevance from chats \
+             join messages on messages.seq = (select min(m.seq) from messages m \
+             where m.chat_id = chats.id and m.role in ('user', 'assistant')) \
+             where chats.user_id = $1{words} \
+             order by chats.updated_at desc, chats.id desc limit $2"
+        );
+        let mut query = sqlx::query(&sql).bind(user_id.to_string()).bind(limit);
+        for stem in stems {
+            // Stems are alphanumeric, so they hold no `like` wildcard.
+            query = query.bind(format!("% {stem}%"));
+        }
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(search_row)
             .collect()
+    }
+
+    /// Fills the searchable words of titles stored before titles were searchable, `batch`
+    /// chats per statement; returns how many were filled.
+    pub async fn fill_title_words(&self, batch: i64) -> StoreResult<u64> {
+        let mut filled = 0;
+        loop {
+            let rows =
+                sqlx::query("select id, title from chats where title_words is null limit $1")
+                    .bind(batch)
+                    .fetch_all(self.pool())
+                    .await?;
+            if rows.is_empty() {
+                return Ok(filled);
+            }
+            let mut tx = self.pool().begin().await?;
+            for row in &rows {
+                let (id, title): (String, String) = (row.try_get("id")?, row.try_get("title")?);
+                sqlx::query("update chats set title_words = $1 where id = $2 and title = $3")
+                    .bind(title_words(&title))
+                    .bind(&id)
+                    .bind(&title)
+                    .execute(&mut *tx)
+                    .await?;
+                filled += 1;
+            }
+            tx.commit().await?;
+        }
     }
 
     /// The user's own indexed words spelled like `word` (sharing its trigrams), most alike
@@ -286,45 +282,8 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<String>> {
         let rows = match self.engine() {
-            Engine::Sqlite => {
-                let chars: Vec<char> = word.chars().collect();
-                if chars.len() < 3 {
-                    return Ok(Vec::new());
-                }
-                let trigrams = chars
-                    .windows(3)
-                    .map(|w| format!("\"{}\"", w.iter().collect::<String>().replace('"', "\"\"")))
-                    .collect::<Vec<_>>()
-                    .join(" OR ");
-                sqlx::query(
-                    "select term from search_terms_trigrams where search_terms_trigrams match $1 \
-                     and owner = $3 order by rank limit $2",
-                )
-                .bind(trigrams)
-                .bind(limit)
-                .bind(user_id.to_string())
-                .fetch_all(self.pool())
-                .await?
-            }
-            Engine::Postgres => {
-                // pg_trgm's default cut-off (0.3) misses one typo in a short word ("cats" and
-                // "cots" score 0.25); the edit distance check after this is the real filter.
-                let mut tx = self.pool().begin().await?;
-                sqlx::query("set local pg_trgm.similarity_threshold = 0.15")
-                    .execute(&mut *tx)
-                    .await?;
-                let rows = sqlx::query(
-                    "select term from search_terms where owner = $3 and term % $1 \
-                     order by similarity(term, $1) desc limit $2",
-                )
-                .bind(word)
-                .bind(limit)
-                .bind(user_id.to_string())
-                .fetch_all(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                rows
-            }
+            Engine::Sqlite => sqlite::similar_terms(self.pool(), user_id, word, limit).await?,
+            Engine::Postgres => postgres::similar_terms(self.pool(), user_id, word, limit).await?,
         };
         rows.iter()
             .map(|r| r.try_get("term").map_err(StoreError::from))
@@ -334,9 +293,8 @@ impl Store {
     /// Whether stored messages have no index entries at all (a database from before the index).
     pub async fn index_is_missing(&self) -> StoreResult<bool> {
         let indexed = match self.engine() {
-            // A contentless FTS5 table keeps one `docsize` row per indexed message.
-            Engine::Sqlite => "select exists (select 1 from message_fts_docsize) as found",
-            Engine::Postgres => "select exists (select 1 from message_search) as found",
+            Engine::Sqlite => sqlite::ANY_INDEXED,
+            Engine::Postgres => postgres::ANY_INDEXED,
         };
         let messages =
             "select exists (select 1 from messages where role in ('user', 'assistant')) as found";
@@ -351,20 +309,29 @@ impl Store {
         Ok(found(messages).await? && !found(indexed).await?)
     }
 
+    /// Bytes on disk of the message index and of the typo vocabulary (for the benchmarks).
+    pub async fn index_size_bytes(&self) -> StoreResult<(i64, i64)> {
+        let (index, vocabulary) = match self.engine() {
+            Engine::Sqlite => sqlite::SIZES,
+            Engine::Postgres => postgres::SIZES,
+        };
+        let bytes = |sql: &'static str| async move {
+            let row = sqlx::query(sql).fetch_one(self.pool()).await?;
+            Ok::<i64, StoreError>(row.try_get("bytes")?)
+        };
+        Ok((bytes(index).await?, bytes(vocabulary).await?))
+    }
+
     /// Rebuilds the whole index from the stored messages, `batch` messages per transaction.
     /// Returns how many messages were indexed.
     pub async fn reindex(
         &self,
-        terms_of: impl Fn(&str) -> IndexTerms,
+        terms_of: impl Fn(Role, &str, Option<&str>) -> Option<IndexTerms>,
         batch: i64,
     ) -> StoreResult<u64> {
-        let clear: &[&str] = match self.engine() {
-            Engine::Sqlite => &[
-                "delete from message_fts",
-                "delete from search_terms",
-                "delete from search_terms_trigrams",
-            ],
-            Engine::Postgres => &["delete from message_search", "delete from search_terms"],
+        let clear = match self.engine() {
+            Engine::Sqlite => sqlite::CLEAR,
+            Engine::Postgres => postgres::CLEAR,
         };
         let mut tx = self.pool().begin().await?;
         for sql in clear {
@@ -375,7 +342,8 @@ impl Store {
         let mut indexed = 0_u64;
         loop {
             let rows = sqlx::query(
-                "select messages.seq, messages.content, messages.chat_id, chats.user_id \
+                "select messages.seq, messages.role, messages.content, messages.data, \
+                 messages.chat_id, chats.user_id \
                  from messages join chats on chats.id = messages.chat_id \
                  where messages.seq > $1 and messages.role in ('user', 'assistant') \
                  order by messages.seq limit $2",
@@ -390,51 +358,18 @@ impl Store {
             let mut tx = self.pool().begin().await?;
             for row in &rows {
                 let seq: i64 = row.try_get("seq")?;
+                after = seq;
                 let content: String = row.try_get("content")?;
+                let data: Option<String> = row.try_get("data")?;
+                let Some(terms) = terms_of(role_of(row)?, &content, data.as_deref()) else {
+                    continue;
+                };
                 let owner = parse_id(&row.try_get::<String, _>("user_id")?)?;
                 let chat = parse_id(&row.try_get::<String, _>("chat_id")?)?;
-                let terms = terms_of(&content);
                 Self::index_message(self.engine(), &mut tx, owner, chat, seq, &terms).await?;
-                after = seq;
                 indexed += 1;
             }
             tx.commit().await?;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn term(text: &str) -> SearchExpr {
-        SearchExpr::Term {
-            column: Column::Stems,
-            text: text.into(),
-            prefix: false,
-        }
-    }
-
-    #[test]
-    fn expressions_render_with_every_word_quoted() {
-        let expr = SearchExpr::Or(vec![
-            SearchExpr::And(vec![
-                term("погод"),
-                SearchExpr::Phrase(vec!["a".into(), "b".into()]),
-            ]),
-            SearchExpr::Term {
-                column: Column::Words,
-                text: "run\"x".into(),
-                prefix: true,
-            },
-        ]);
-        assert_eq!(
-            fts5(&expr, "u1"),
-            "((stems:\"u1погод\" AND stems:\"u1a u1b\") OR words:\"u1run\"\"x\"*)"
-        );
-        assert_eq!(
-            tsquery(&expr),
-            "(('погод':A & ('a':A <-> 'b':A)) | 'run\"x':*B)"
-        );
     }
 }
