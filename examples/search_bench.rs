@@ -495,7 +495,7 @@ async fn register(state: &AppState, login: &str) -> (User, String) {
 }
 
 /// Fills `chats` chats of `per_chat` messages for `user` through the real append path
-/// (database, index and document), four writers at a time.
+/// (database, index and document), a chat at a time, four writers at once.
 async fn generate(state: &AppState, user: &User, seed: u64, args: &Args, writer: &Arc<Writer>) {
     let started = Instant::now();
     let writers = 4;
@@ -512,19 +512,27 @@ async fn generate(state: &AppState, user: &User, seed: u64, args: &Args, writer:
                     .start_chat(&user, None, None)
                     .await
                     .expect("chat");
-                for m in 0..per_chat {
-                    let role = if m % 2 == 0 {
-                        Role::User
-                    } else {
-                        Role::Assistant
-                    };
-                    let text = writer.sentence(&mut rng, russian);
-                    state
-                        .chats
-                        .append_message(&user, chat.id, role, &text, None)
-                        .await
-                        .expect("append");
-                }
+                // One chat's messages in one transaction: the search is measured, not this.
+                let texts: Vec<String> = (0..per_chat)
+                    .map(|_| writer.sentence(&mut rng, russian))
+                    .collect();
+                let batch: Vec<(Role, &str, Option<&str>)> = texts
+                    .iter()
+                    .enumerate()
+                    .map(|(m, t)| {
+                        let role = if m % 2 == 0 {
+                            Role::User
+                        } else {
+                            Role::Assistant
+                        };
+                        (role, t.as_str(), None)
+                    })
+                    .collect();
+                state
+                    .chats
+                    .append_messages(&user, chat.id, &batch)
+                    .await
+                    .expect("append");
             }
         }));
     }
@@ -601,14 +609,14 @@ async fn time_search(state: &AppState, user: &User, qs: &[String]) -> (Spread, u
 }
 
 /// The same searches as a client makes them: `GET /v1/chats/search` with the session cookie.
-async fn time_http(http: &reqwest::Client, base: &str, token: &str, qs: &[String]) -> Spread {
+async fn time_http(http: &reqwest::Client, base: &str, cookie: &str, qs: &[String]) -> Spread {
     let mut times = Vec::new();
     for q in qs {
         let started = Instant::now();
         let response = http
             .get(format!("{base}/v1/chats/search"))
             .query(&[("q", q.as_str()), ("limit", "10")])
-            .header("cookie", format!("session_token={token}"))
+            .header("cookie", cookie)
             .send()
             .await
             .expect("search over HTTP");
@@ -663,6 +671,13 @@ async fn main() {
     let writer = Arc::new(Writer::new(args.corpus));
 
     let (ann, token) = register(&state, "ann").await;
+    // The session cookie as a browser sends it (`__Host-` prefixed when cookies are Secure).
+    let prefix = if state.config.cookie_secure {
+        "__Host-"
+    } else {
+        ""
+    };
+    let token = format!("{prefix}session_token={token}");
     generate(&state, &ann, 1, &args, &writer).await;
     let ann_dir = dir.path().join("memory/chats").join(ann.id.to_string());
 
