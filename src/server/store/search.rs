@@ -24,7 +24,7 @@ use crate::model::Role;
 use crate::server::search::text::IndexTerms;
 
 /// Most recent matches of one query part that are ranked (see the module's notes).
-pub const CANDIDATES: i64 = 1_000;
+pub const CANDIDATES: i64 = 300;
 
 /// Which indexed form a term is matched against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
