@@ -5,7 +5,8 @@
 //   contains "search" -> a chat_history_search tool call, then a short answer
 //   contains "weather", with a client tool get_weather offered -> a call to it, then
 //                        "The tool said: <its result>"
-//   otherwise         -> "You said: <message>", one word every 40 ms
+//   otherwise         -> "You said: <message>", one word every 150 ms (slow enough that
+//                        a test sees the reply streaming before it is stored)
 import http from "node:http";
 
 const port = Number(process.env.FAKE_LLM_PORT ?? 3211);
@@ -63,7 +64,7 @@ http
       if (lastUser.includes("slow")) {
         return streamWords(res, Array.from({ length: 80 }, (_, i) => `word${i} `), 150);
       }
-      return streamWords(res, `You said: ${lastUser}`.split(/(?<= )/), 40);
+      return streamWords(res, `You said: ${lastUser}`.split(/(?<= )/), 150);
     });
   })
   .listen(port, "127.0.0.1");
