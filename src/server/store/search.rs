@@ -146,6 +146,15 @@ pub(super) fn title_words(title: &str) -> String {
         .collect()
 }
 
+/// Every part's candidates (`c1` … `ck`, each `seq, rank`) as one row set, for summing per
+/// message.
+fn union_of_candidates(k: usize) -> String {
+    (1..=k)
+        .map(|i| format!("select seq, rank from c{i}"))
+        .collect::<Vec<_>>()
+        .join(" union all ")
+}
+
 fn join(parts: &[SearchExpr], sep: &str, render: impl Fn(&SearchExpr) -> String) -> String {
     format!(
         "({})",

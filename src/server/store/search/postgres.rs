@@ -5,7 +5,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Transaction};
 use uuid::Uuid;
 
-use super::{bind_filter, filter_sql, join, Column, SearchExpr, SearchFilter, CANDIDATES};
+use super::CANDIDATES;
+use super::{bind_filter, filter_sql, join, union_of_candidates, Column, SearchExpr, SearchFilter};
 use super::{IndexTerms, StoreResult, ROW_COLUMNS};
 
 pub(super) const ANY_INDEXED: &str = "select exists (select 1 from message_search) as found";
@@ -111,10 +112,7 @@ pub(super) async fn search(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let union = (1..=k)
-        .map(|i| format!("select seq, rank from c{i}"))
-        .collect::<Vec<_>>()
-        .join(" union all ");
+    let union = union_of_candidates(k);
     let sql = format!(
         "with {candidates}, \
          hits as (select seq, count(*) as matched, sum(rank) as rank from ({union}) u \

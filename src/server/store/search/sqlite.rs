@@ -5,7 +5,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Transaction};
 use uuid::Uuid;
 
-use super::{bind_filter, filter_sql, join, Column, SearchExpr, SearchFilter, CANDIDATES};
+use super::CANDIDATES;
+use super::{bind_filter, filter_sql, join, union_of_candidates, Column, SearchExpr, SearchFilter};
 use super::{IndexTerms, StoreResult, ROW_COLUMNS};
 
 /// Answers whether anything is indexed: a contentless FTS5 table keeps one `docsize` row per
@@ -100,10 +101,10 @@ pub(super) async fn index(
 /// a part with more matches than the cap is not given to it: such a word's bm25 weight is
 /// next to nothing (FTS5 floors it at 1e-6), and its candidates are ranked by that weight and
 /// their length (shorter is more about the word). The best `limit` of the summed ranks are
-/// joined to their rows. The
-/// owner check on the join stays as a guard. `cross join` fixes SQLite's join order: given the
-/// owner as a parameter, its planner would otherwise start from the owner's chats and read
-/// every message of theirs (16 ms for a search that matches nothing, on 50,000 messages).
+/// joined to their rows; the owner check on the join stays as a guard. `cross join` fixes
+/// SQLite's join order: given the owner as a parameter, its planner would otherwise start from
+/// the owner's chats and read every message of theirs (16 ms for a search that matches
+/// nothing, on 50,000 messages).
 pub(super) async fn search(
     pool: &AnyPool,
     user_id: Uuid,
@@ -130,10 +131,7 @@ pub(super) async fn search(
         )
     });
     let candidates = common.chain(candidates).collect::<Vec<_>>().join(", ");
-    let union = (1..=k)
-        .map(|i| format!("select seq, rank from c{i}"))
-        .collect::<Vec<_>>()
-        .join(" union all ");
+    let union = union_of_candidates(k);
     let sql = format!(
         "with {candidates}, \
          hits as (select seq, count(*) as matched, sum(rank) as rank from ({union}) \
