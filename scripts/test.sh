@@ -3,10 +3,25 @@
 # PostgreSQL when MARUNTIME_TEST_POSTGRES_URL is set), the release build, and Playwright.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SECONDS=0
 scripts/bootstrap.sh --browser
 source scripts/env.sh
+bootstrap_seconds=$SECONDS
 
-step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+# Each step's time is printed when the next starts, and all of them at the end, so a slow CI
+# run shows where its minutes went.
+timings=()
+last_step=""
+last_start=$SECONDS
+close_step() {
+  [ -n "$last_step" ] && timings+=("$(printf '%5d s  %s' $((SECONDS - last_start)) "$last_step")")
+  last_step="$1"
+  last_start=$SECONDS
+}
+step() {
+  close_step "$*"
+  printf '\n\033[1;34m==> %s\033[0m\n' "$*"
+}
 
 step "cargo fmt --check"
 cargo fmt --check
@@ -20,7 +35,9 @@ if [ -z "${MARUNTIME_TEST_POSTGRES_URL:-}" ]; then
   printf '\n\033[1;33mNOTE: PostgreSQL tests will be SKIPPED: MARUNTIME_TEST_POSTGRES_URL is not set.\n'
   printf 'To run them: MARUNTIME_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/test.sh\033[0m\n'
 fi
-step "cargo test (unit and integration)"
+step "cargo test: build (unit and integration)"
+cargo test --features ssr --no-run
+step "cargo test: run"
 cargo test --features ssr
 
 step "release build (cargo leptos build --release)"
@@ -28,6 +45,9 @@ cargo leptos build --release
 
 step "Playwright (Chromium at /usr/bin/chromium, against the release build)"
 (cd end2end && npx playwright test)
+close_step ""
+printf '\n\033[1mTime per step\033[0m (bootstrap before the first: %d s)\n' "$bootstrap_seconds"
+printf '%s\n' "${timings[@]}"
 
 if [ -z "${MARUNTIME_TEST_POSTGRES_URL:-}" ]; then
   printf '\n\033[1;33mAll tests passed; the PostgreSQL half was SKIPPED (set MARUNTIME_TEST_POSTGRES_URL to run it).\033[0m\n'
