@@ -11,8 +11,11 @@
 //! Usage: `scripts/bench.sh search [--corpus zipf|uniform] [--chats N --per-chat M]` (release
 //! build), or `cargo run --release --features ssr --example search_bench -- ...`.
 //! `DATABASE_URL` picks the engine (default: a fresh SQLite file in a temp directory).
+//! `--keep DIR` keeps the memory (and the SQLite file) in `DIR`: a later run with the same
+//! `DIR` and database measures the corpus already there, without generating it again, and
+//! stops after the searches.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -456,6 +459,7 @@ struct Args {
     chats: usize,
     per_chat: usize,
     corpus: Corpus,
+    keep: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -463,6 +467,7 @@ fn args() -> Args {
         chats: 2_000,
         per_chat: 50,
         corpus: Corpus::Uniform,
+        keep: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -470,6 +475,7 @@ fn args() -> Args {
         match flag.as_str() {
             "--chats" => a.chats = value.parse().expect("a number"),
             "--per-chat" => a.per_chat = value.parse().expect("a number"),
+            "--keep" => a.keep = Some(PathBuf::from(value)),
             "--corpus" => {
                 a.corpus = match value.as_str() {
                     "zipf" => Corpus::Zipf,
@@ -483,14 +489,26 @@ fn args() -> Args {
     a
 }
 
-async fn register(state: &AppState, login: &str) -> (User, String) {
+const PASSWORD: &str = "plum-orbit-sailcloth-42";
+
+/// The account `login` and a session token: registered, or (`existing`) logged in to.
+async fn account(state: &AppState, login: &str, existing: bool) -> (User, String) {
     let client = ClientInfo::default();
-    let done = state
-        .auth
-        .accounts
-        .register(login, "plum-orbit-sailcloth-42", login, None, None, &client)
-        .await
-        .expect("register");
+    let done = if existing {
+        state
+            .auth
+            .sessions
+            .login(login, PASSWORD, &client, None)
+            .await
+            .expect("log in to the kept corpus's account")
+    } else {
+        state
+            .auth
+            .accounts
+            .register(login, PASSWORD, login, None, None, &client)
+            .await
+            .expect("register")
+    };
     (done.user, done.token)
 }
 
@@ -662,15 +680,29 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main]
 async fn main() {
+    // Internal errors are logged, not returned: RUST_LOG=error shows them.
+    maruntime::server::telemetry::init();
     let args = args();
-    let (app, dir) = bench_app::build().await;
+    let (app, dir, _guard) = match &args.keep {
+        Some(kept) => {
+            std::fs::create_dir_all(kept).expect("create the kept directory");
+            let kept = std::fs::canonicalize(kept).expect("the kept directory");
+            (bench_app::build_in(&kept).await, kept, None)
+        }
+        None => {
+            let (app, guard) = bench_app::build().await;
+            (app, guard.path().to_path_buf(), Some(guard))
+        }
+    };
     let state = app.state().clone();
+    // A kept corpus is measured as it is, both users stored.
+    let reused = args.keep.is_some() && dir.join("memory/chats").is_dir();
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let http = reqwest::Client::new();
     let writer = Arc::new(Writer::new(args.corpus));
 
-    let (ann, token) = register(&state, "ann").await;
+    let (ann, token) = account(&state, "ann", reused).await;
     // The session cookie as a browser sends it (`__Host-` prefixed when cookies are Secure).
     let prefix = if state.config.cookie_secure {
         "__Host-"
@@ -678,8 +710,10 @@ async fn main() {
         ""
     };
     let token = format!("{prefix}session_token={token}");
-    generate(&state, &ann, 1, &args, &writer).await;
-    let ann_dir = dir.path().join("memory/chats").join(ann.id.to_string());
+    if !reused {
+        generate(&state, &ann, 1, &args, &writer).await;
+    }
+    let ann_dir = dir.join("memory/chats").join(ann.id.to_string());
 
     let mut rng = Rng(42);
     let classes = writer.classes(&mut rng);
@@ -713,15 +747,19 @@ async fn main() {
         alone.push(outside);
     }
 
-    let (bob, _) = register(&state, "bob").await;
-    generate(&state, &bob, 2, &args, &writer).await;
-    println!(
-        "\nthe same searches for ann over HTTP with bob's {} messages also stored:",
-        args.chats * args.per_chat
-    );
-    for ((label, qs), before) in classes.iter().zip(&alone) {
-        let after = time_http(&http, &base, &token, qs).await;
-        println!("{label:<12} {after}   (alone: {before})");
+    if reused {
+        println!("(a kept corpus: bob's messages are stored as well)");
+    } else {
+        let (bob, _) = account(&state, "bob", false).await;
+        generate(&state, &bob, 2, &args, &writer).await;
+        println!(
+            "\nthe same searches for ann over HTTP with bob's {} messages also stored:",
+            args.chats * args.per_chat
+        );
+        for ((label, qs), before) in classes.iter().zip(&alone) {
+            let after = time_http(&http, &base, &token, qs).await;
+            println!("{label:<12} {after}   (alone: {before})");
+        }
     }
     let (index, vocabulary) = state.store.index_size_bytes().await.expect("index size");
     println!(
@@ -730,6 +768,9 @@ async fn main() {
         index as f64 / 1e6,
         vocabulary as f64 / 1e6
     );
+    if reused {
+        return;
+    }
 
     // Appending: a user message into an existing chat (database, index, document).
     let chat = state.chats.start_chat(&ann, None, None).await.unwrap();

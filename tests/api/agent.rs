@@ -391,14 +391,7 @@ async fn tool_calls_run_and_their_steps_are_stored() {
             .state
             .store
             .list_messages(
-                app.state
-                    .store
-                    .user_by_login_key("ann")
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .user
-                    .id,
+                app.user("ann").await.id,
                 uuid::Uuid::parse_str(chat).unwrap(),
                 maruntime::server::store::MessageWindow::After(0),
                 10,
@@ -563,14 +556,7 @@ async fn the_agent_can_save_a_preference_to_user_md() {
     let app = app_with_llm(Engine::Sqlite, &fake).await.unwrap();
     let (ann, _) = key_client(&app, "ann").await;
     complete(&app, &ann, ask("Always use metric units")).await;
-    let user = app
-        .state
-        .store
-        .user_by_login_key("ann")
-        .await
-        .unwrap()
-        .unwrap()
-        .user;
+    let user = app.user("ann").await;
     let profile = std::fs::read_to_string(
         app.memory_dir
             .join("users")
@@ -639,14 +625,7 @@ async fn a_stopped_run_keeps_what_arrived_and_says_so() {
         .send()
         .await
         .unwrap();
-    let user = app
-        .state
-        .store
-        .user_by_login_key("ann")
-        .await
-        .unwrap()
-        .unwrap()
-        .user;
+    let user = app.user("ann").await;
 
     let turn = app
         .state

@@ -157,7 +157,7 @@ on_both_engines! {
         assert_eq!(app.get(&app.client, &format!("/v1/chats/{id}")).await.status(), 404);
         assert_eq!(app.get(&app.client, &format!("/v1/chats/{id}/messages")).await.status(), 404);
         let id = uuid::Uuid::parse_str(id).unwrap();
-        let user_id = app.state.store.user_by_login_key("ann").await.unwrap().unwrap().user.id;
+        let user_id = app.user("ann").await.id;
         let left = app.state.store.list_messages(user_id, id, maruntime::server::store::MessageWindow::After(0), 10).await.unwrap();
         assert!(left.is_empty());
     }

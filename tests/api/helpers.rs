@@ -212,6 +212,17 @@ impl TestApp {
             .expect("request")
     }
 
+    /// The stored account of `login` (registered before), for tests that call the services.
+    pub async fn user(&self, login: &str) -> maruntime::model::User {
+        self.state
+            .store
+            .user_by_login_key(&login.to_lowercase())
+            .await
+            .expect("look up the account")
+            .unwrap_or_else(|| panic!("{login} is registered"))
+            .user
+    }
+
     pub async fn register(&self, login: &str) -> Value {
         let response = self
             .register_with(&self.client, login, STRONG_PASSWORD)

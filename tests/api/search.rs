@@ -190,3 +190,51 @@ on_both_engines! {
         assert_eq!(found(&app, &app.client, "documentation").await.len(), 1);
     }
 }
+
+// Two chats of one person written at once, each transaction adding the same new words to the
+// typo vocabulary in the other order: PostgreSQL deadlocked and one append was lost.
+on_both_engines! {
+    async fn one_person_writing_two_chats_at_once_loses_nothing(app) {
+        app.register("ann").await;
+        let user = app.user("ann").await;
+        let rounds = 12;
+        let mut writers = Vec::new();
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        for w in 0..2 {
+            let (chats, user, start) = (app.state.chats.clone(), user.clone(), start.clone());
+            writers.push(tokio::spawn(async move {
+                let chat = chats.start_chat(&user, Some("Parallel"), None).await.unwrap();
+                for r in 0..rounds {
+                    // Words no earlier round wrote, so both writers add them new.
+                    let first = format!("alpha{r}one alpha{r}two alpha{r}three");
+                    let second = format!("omega{r}one omega{r}two omega{r}three");
+                    let (a, b) = if w == 0 { (&first, &second) } else { (&second, &first) };
+                    // A writer that failed never arrives: the other stops waiting for it.
+                    let wait = tokio::time::timeout(std::time::Duration::from_secs(10), start.wait());
+                    wait.await.unwrap_or_else(|_| panic!("writer {w}: the other writer stopped"));
+                    chats
+                        .append_messages(&user, chat.id, &[(maruntime::model::Role::User, a.as_str(), None), (maruntime::model::Role::Assistant, b.as_str(), None)])
+                        .await
+                        .unwrap_or_else(|e| panic!("writer {w}, round {r}: {e:?}"));
+                }
+                chat.id
+            }));
+        }
+        let mut chats = Vec::new();
+        let mut failures = Vec::new();
+        for writer in writers {
+            match writer.await {
+                Ok(chat) => chats.push(chat),
+                Err(e) => failures.push(e.into_panic().downcast::<String>().map(|m| *m).unwrap_or_default()),
+            }
+        }
+        assert!(failures.is_empty(), "{failures:?}");
+        for chat in chats {
+            let window = maruntime::server::store::MessageWindow::After(0);
+            let stored = app.state.store.list_messages(user.id, chat, window, 100).await.unwrap();
+            assert_eq!(stored.len(), 2 * rounds, "every message of chat {chat}");
+        }
+        let found = app.state.store.similar_terms(user.id, "omega11thre", 5).await.unwrap();
+        assert!(found.contains(&"omega11three".to_string()), "the vocabulary has the words: {found:?}");
+    }
+}

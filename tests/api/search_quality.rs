@@ -18,14 +18,7 @@ const VOCABULARY: &[&str] = &[
 /// 1,200 of them, other words by a Zipf-like rank, and a few planted messages.
 async fn corpus(app: &TestApp) -> User {
     app.register("ann").await;
-    let user = app
-        .state
-        .store
-        .user_by_login_key("ann")
-        .await
-        .unwrap()
-        .unwrap()
-        .user;
+    let user = app.user("ann").await;
     let chats = &app.state.chats;
     let mut state = 7_u64;
     let mut next = move || {

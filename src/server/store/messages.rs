@@ -102,6 +102,7 @@ impl Store {
             return Ok(None);
         }
         let mut stored = Vec::with_capacity(messages.len());
+        let mut vocabulary = super::search::Vocabulary::new();
         for message in messages {
             let row = sqlx::query(
                 "insert into messages (id, chat_id, role, content, data, created_at, author) \
@@ -119,6 +120,7 @@ impl Store {
             let seq: i64 = row.try_get("seq")?;
             if let Some(terms) = message.index {
                 Self::index_message(self.engine(), &mut tx, user_id, chat_id, seq, terms).await?;
+                vocabulary.extend(terms.vocabulary.iter().map(|t| (user_id, t.clone())));
             }
             stored.push(Message {
                 id: message.id,
@@ -129,6 +131,7 @@ impl Store {
                 cursor: seq.to_string(),
             });
         }
+        Self::add_vocabulary(&mut tx, &vocabulary).await?;
         if let Some(usage) = usage {
             Self::insert_usage(&mut tx, user_id, chat_id, last.created_at, usage).await?;
         }

@@ -162,11 +162,18 @@ fn join(parts: &[SearchExpr], sep: &str, render: impl Fn(&SearchExpr) -> String)
     )
 }
 
-/// Rows per statement when adding words to the vocabulary (well under both engines' limits).
-const VOCABULARY_CHUNK: usize = 200;
+/// Words per statement when adding to the vocabulary (well under both engines' limits).
+const VOCABULARY_CHUNK: usize = 100;
+
+/// The vocabulary entries (owner, word) a transaction adds, in one order for every
+/// transaction: PostgreSQL makes a second writer of the same new entry wait for the first to
+/// commit, so two transactions adding the same words in different orders would deadlock (two
+/// chats of one person written at once did).
+pub(super) type Vocabulary = std::collections::BTreeSet<(Uuid, String)>;
 
 impl Store {
-    /// Indexes one stored message; called inside the transaction that stored it.
+    /// Indexes one stored message; called inside the transaction that stored it. Its words go
+    /// to the typo vocabulary after the transaction's last message ([`Store::add_vocabulary`]).
     pub(super) async fn index_message(
         engine: Engine,
         tx: &mut Transaction<'_, Any>,
@@ -176,20 +183,28 @@ impl Store {
         terms: &IndexTerms,
     ) -> StoreResult<()> {
         match engine {
-            Engine::Sqlite => sqlite::index(tx, owner, chat_id, seq, terms).await?,
-            Engine::Postgres => postgres::index(tx, owner, chat_id, seq, terms).await?,
+            Engine::Sqlite => sqlite::index(tx, owner, chat_id, seq, terms).await,
+            Engine::Postgres => postgres::index(tx, owner, chat_id, seq, terms).await,
         }
-        for chunk in terms.vocabulary.chunks(VOCABULARY_CHUNK) {
-            let values = (2..=chunk.len() + 1)
-                .map(|i| format!("($1, ${i})"))
+    }
+
+    /// Adds a transaction's new words to their owners' typo vocabularies, in sorted order.
+    pub(super) async fn add_vocabulary(
+        tx: &mut Transaction<'_, Any>,
+        words: &Vocabulary,
+    ) -> StoreResult<()> {
+        let words: Vec<_> = words.iter().collect();
+        for chunk in words.chunks(VOCABULARY_CHUNK) {
+            let values = (0..chunk.len())
+                .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
                 .collect::<Vec<_>>()
                 .join(", ");
             let sql = format!(
                 "insert into search_terms (owner, term) values {values} on conflict do nothing"
             );
-            let mut query = sqlx::query(&sql).bind(owner.to_string());
-            for term in chunk {
-                query = query.bind(term);
+            let mut query = sqlx::query(&sql);
+            for (owner, term) in chunk {
+                query = query.bind(owner.to_string()).bind(term);
             }
             query.execute(&mut **tx).await?;
         }
@@ -365,6 +380,7 @@ impl Store {
                 return Ok(indexed);
             }
             let mut tx = self.pool().begin().await?;
+            let mut vocabulary = Vocabulary::new();
             for row in &rows {
                 let seq: i64 = row.try_get("seq")?;
                 after = seq;
@@ -376,8 +392,10 @@ impl Store {
                 let owner = parse_id(&row.try_get::<String, _>("user_id")?)?;
                 let chat = parse_id(&row.try_get::<String, _>("chat_id")?)?;
                 Self::index_message(self.engine(), &mut tx, owner, chat, seq, &terms).await?;
+                vocabulary.extend(terms.vocabulary.into_iter().map(|t| (owner, t)));
                 indexed += 1;
             }
+            Self::add_vocabulary(&mut tx, &vocabulary).await?;
             tx.commit().await?;
         }
     }
