@@ -1,9 +1,10 @@
 //! History search: `search_chats` over the user's messages, for the sidebar, `/v1/chats/search`
 //! and the agent's `chat_history_search` tool.
 //!
-//! A query is tokenized and stemmed like the index (see [`text`]), then tried in tiers: every
-//! word (and quoted phrase) first, then any of them, and only when neither finds anything,
-//! partial words and near spellings. Results are the owner's only, always.
+//! A query is tokenized and stemmed like the index (see [`text`]), then tried in tiers: chats
+//! whose title has every word (when no filter is set), then messages with every word (and
+//! quoted phrase), then with any of them, and only when none of these finds anything, partial
+//! words and near spellings. Results are the owner's only, always.
 
 pub mod query;
 mod snippet;
