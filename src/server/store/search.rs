@@ -155,23 +155,6 @@ fn union_of_candidates(k: usize) -> String {
         .join(" union all ")
 }
 
-/// What every indexed term of a user starts with, on both engines: a word's matches are then
-/// that user's alone inside the index (FTS5's doclist, PostgreSQL's GIN posting list), so a
-/// search reads nobody else's. 64 bits of the id make another user's prefix practically
-/// impossible, and the owner check on the join would still drop their rows.
-fn owner_prefix(user_id: Uuid) -> String {
-    format!("u{}", &user_id.simple().to_string()[..16])
-}
-
-/// Each space-separated term of `text` with the owner's prefix.
-fn owned(text: &str, prefix: &str) -> String {
-    text.split(' ')
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("{prefix}{t}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn join(parts: &[SearchExpr], sep: &str, render: impl Fn(&SearchExpr) -> String) -> String {
     format!(
         "({})",

@@ -1,8 +1,5 @@
-//! Search on PostgreSQL: a `tsvector` per message in `message_search` whose every lexeme
-//! carries its owner's prefix (as on SQLite), under a GIN index of the terms alone, and the
-//! owner's vocabulary under a trigram index for near spellings. (A GIN index of (owner,
-//! terms) read the owner's whole posting list on every search: 2.6 ms before any word, on
-//! 100,000 messages.)
+//! Search on PostgreSQL: a `tsvector` per message in `message_search`, scoped by the GIN
+//! index (owner, terms), and the owner's vocabulary under a trigram index for near spellings.
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Transaction};
@@ -10,7 +7,7 @@ use uuid::Uuid;
 
 use super::CANDIDATES;
 use super::{bind_filter, filter_sql, join, union_of_candidates, Column, SearchExpr, SearchFilter};
-use super::{owned, owner_prefix, IndexTerms, StoreResult, ROW_COLUMNS};
+use super::{IndexTerms, StoreResult, ROW_COLUMNS};
 
 pub(super) const ANY_INDEXED: &str = "select exists (select 1 from message_search) as found";
 
@@ -23,10 +20,9 @@ pub(super) const SIZES: (&str, &str) = (
 /// Empties the index and the vocabulary before a rebuild.
 pub(super) const CLEAR: &[&str] = &["delete from message_search", "delete from search_terms"];
 
-/// Words go in quoted, each with the owner's `prefix`; stems weigh `A`, words as written `B`
-/// (as indexed).
-fn render(expr: &SearchExpr, prefix: &str) -> String {
-    let quote = |t: &str| format!("'{prefix}{}'", t.replace(['\'', '\\'], ""));
+/// Words go in quoted; stems weigh `A`, words as written `B` (as indexed).
+fn render(expr: &SearchExpr) -> String {
+    let quote = |t: &str| format!("'{}'", t.replace(['\'', '\\'], ""));
     match expr {
         SearchExpr::Term {
             column,
@@ -49,8 +45,8 @@ fn render(expr: &SearchExpr, prefix: &str) -> String {
                 .collect::<Vec<_>>()
                 .join(" <-> ")
         ),
-        SearchExpr::And(parts) => join(parts, " & ", |e| render(e, prefix)),
-        SearchExpr::Or(parts) => join(parts, " | ", |e| render(e, prefix)),
+        SearchExpr::And(parts) => join(parts, " & ", render),
+        SearchExpr::Or(parts) => join(parts, " | ", render),
     }
 }
 
@@ -68,8 +64,8 @@ pub(super) async fn index(
          $4, $5) on conflict (seq) do nothing",
     )
     .bind(seq)
-    .bind(owned(&terms.stems, &owner_prefix(owner)))
-    .bind(owned(&terms.words, &owner_prefix(owner)))
+    .bind(&terms.stems)
+    .bind(&terms.words)
     .bind(owner.to_string())
     .bind(chat_id.to_string())
     .execute(&mut **tx)
@@ -127,10 +123,9 @@ pub(super) async fn search(
          where chats.user_id = ${user} \
          order by hits.matched desc, hits.rank desc, messages.seq desc"
     );
-    let prefix = owner_prefix(user_id);
     let mut query = sqlx::query(&sql);
     for part in parts {
-        query = query.bind(render(part, &prefix));
+        query = query.bind(render(part));
     }
     query = query.bind(CANDIDATES).bind(limit).bind(user_id.to_string());
     if let Some(chat) = filter.chat {
@@ -187,8 +182,8 @@ mod tests {
             },
         ]);
         assert_eq!(
-            render(&expr, "u1"),
-            "(('u1погод':A & ('u1a':A <-> 'u1b':A)) | 'u1runx':*B)"
+            render(&expr),
+            "(('погод':A & ('a':A <-> 'b':A)) | 'runx':*B)"
         );
     }
 }
