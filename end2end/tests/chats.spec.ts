@@ -10,6 +10,14 @@ async function startChat(page: Page, text: string) {
   await box.press("Enter");
   await expect(page).toHaveURL(/\/chat\/[0-9a-f-]{36}$/);
   await expect(page.locator(".message.user").last()).toContainText(text);
+  await replyDone(page);
+}
+
+// The fake model's reply has finished and is stored: its run no longer moves the chat's last
+// activity, so the sidebar's order is the test's alone.
+async function replyDone(page: Page) {
+  await expect(page.locator(".message.assistant").last()).toContainText("You said:");
+  await expect(page.getByRole("button", { name: "Stop", exact: true })).toHaveCount(0);
 }
 
 const sidebar = (page: Page) => page.getByRole("complementary", { name: "Your chats" });
@@ -46,6 +54,7 @@ test("chats: create, send, switch, rename, delete, and the same state after relo
   await expect(page.locator(".message.user").last()).toContainText("line two");
   await expect(box).toHaveValue("");
   await expect(items.nth(0)).toContainText("Planning the Atlas launch");
+  await replyDone(page);
 
   // Rename inline: Escape cancels, Enter saves.
   await sidebar(page).getByRole("button", { name: "Rename chat Recipe ideas 🍲" }).click();
