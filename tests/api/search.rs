@@ -172,6 +172,15 @@ on_both_engines! {
         assert!(r.status().is_success());
         assert!(found(&app, c, "launch").await.is_empty());
         assert!(found(&app, c, "documentation").await.is_empty());
+        if !app.database_url.starts_with("sqlite") {
+            // PostgreSQL's word postings go with their messages too.
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url).await.unwrap();
+            let orphans: i64 = sqlx::query_scalar("select count(*) from search_postings p where not exists (select 1 from messages m where m.seq = p.seq)")
+                .fetch_one(&mut conn).await.unwrap();
+            assert_eq!(orphans, 0);
+            let left: i64 = sqlx::query_scalar("select count(*) from search_postings").fetch_one(&mut conn).await.unwrap();
+            assert!(left > 0, "the other chats keep theirs");
+        }
     }
 }
 
@@ -188,6 +197,15 @@ on_both_engines! {
         app.state.store.reindex(maruntime::server::search::terms_to_index, 4).await.unwrap();
         assert!(!app.state.store.index_is_missing().await.unwrap());
         assert_eq!(found(&app, &app.client, "documentation").await.len(), 1);
+        if !app.database_url.starts_with("sqlite") {
+            // A PostgreSQL database from before the word postings: indexed again.
+            sqlx::query("delete from search_postings").execute(&mut conn).await.unwrap();
+            assert!(app.state.store.index_is_missing().await.unwrap());
+            app.state.store.reindex(maruntime::server::search::terms_to_index, 4).await.unwrap();
+            assert!(!app.state.store.index_is_missing().await.unwrap());
+            let top: Vec<String> = found(&app, &app.client, "documentation").await.iter().map(plain).collect();
+            assert_eq!(top.len(), 1, "{top:?}");
+        }
     }
 }
 

@@ -14,6 +14,7 @@
 //! a word in thousands of messages carries almost no weight and is read only where it is newest.
 
 mod postgres;
+mod postings;
 mod sqlite;
 
 use sqlx::{Any, Row, Transaction};
@@ -135,6 +136,13 @@ fn search_row(row: &sqlx::any::AnyRow) -> StoreResult<SearchRow> {
         matched: row.try_get("matched")?,
         relevance: row.try_get("relevance")?,
     })
+}
+
+/// What every indexed term of a user starts with (SQLite's FTS5 terms, PostgreSQL's postings):
+/// 64 bits of the id make another user's prefix practically impossible, and the owner check on
+/// the join to the messages would still drop their rows.
+fn owner_prefix(user_id: Uuid) -> String {
+    format!("u{}", &user_id.simple().to_string()[..16])
 }
 
 /// A title's words as a title search matches them: normalized like the index, space-separated,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::CANDIDATES;
 use super::{bind_filter, filter_sql, join, union_of_candidates, Column, SearchExpr, SearchFilter};
-use super::{IndexTerms, StoreResult, ROW_COLUMNS};
+use super::{owner_prefix, IndexTerms, StoreResult, ROW_COLUMNS};
 
 /// Answers whether anything is indexed: a contentless FTS5 table keeps one `docsize` row per
 /// indexed message.
@@ -53,12 +53,6 @@ fn render(expr: &SearchExpr, prefix: &str) -> String {
         SearchExpr::And(parts) => join(parts, " AND ", |e| render(e, prefix)),
         SearchExpr::Or(parts) => join(parts, " OR ", |e| render(e, prefix)),
     }
-}
-
-/// What every FTS5 term of a user starts with: 64 bits of the id make another user's prefix
-/// practically impossible, and the owner check on the join would still drop their rows.
-fn owner_prefix(user_id: Uuid) -> String {
-    format!("u{}", &user_id.simple().to_string()[..16])
 }
 
 /// Each space-separated term of `text` with the owner's prefix.
