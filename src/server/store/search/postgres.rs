@@ -199,7 +199,7 @@ async fn search_postings(
         }
         for (part, list, seqs) in probes {
             let found = probe(pool, &keys[part][list], &seqs).await?;
-            walks[part].add_probe(list, found);
+            walks[part].add_probe(list, &seqs, found);
         }
     }
     // Summed per message: (parts matched, rank).

@@ -2,16 +2,19 @@
 //! newest first (PostgreSQL's `search_postings`), with work that grows with the matches wanted
 //! rather than with how many messages have the words.
 //!
-//! Each word's postings are read in pages, newest first. Above the newest "floor" (the oldest
-//! entry read of a list not yet read to its end) every list is known completely, so the
-//! messages found there in all lists are exactly the newest matches. The list that holds the
-//! floor up reads its next page, twice as long as its last, until [`CANDIDATES`] matches are
-//! known or a list read to its end has nothing older left. When a list ends with only a few
-//! entries below the floor, those few are the only possible matches: the other lists are
-//! asked for just those messages ([`Need::Probe`]) instead of paging down to them (a rare word
-//! met once in an old message would otherwise page a common word through half the history).
+//! Every word's first page of postings is read, newest first. The word whose pages reach
+//! furthest back (the rarest, as far as is known) drives: its entries are the candidates, in
+//! order, and each is checked in the other words' lists. Where another list's pages already
+//! reach, they answer; below that, the list is either read further (when, at the density seen
+//! so far, that is fewer entries than the candidates to check) or asked for just those
+//! messages ([`Need::Probe`]). The walk stops at [`CANDIDATES`] matches or when the driver
+//! has no more entries. So two common words stop after a few pages, a rare word met once in
+//! an old message costs one probe instead of paging a common word through half the history,
+//! and two words never seen together cost no more than reading both lists.
 //!
 //! This is pure: the engine's file reads what [`Walk::needs`] asks for and hands it back.
+
+use std::collections::HashMap;
 
 use super::CANDIDATES;
 
@@ -22,8 +25,11 @@ pub type Posting = (i64, i32);
 const FIRST_PAGE: i64 = CANDIDATES;
 /// Longest page read at once.
 const MAX_PAGE: i64 = 8_192;
-/// A list that ended with at most this many entries below the floor is probed for, not paged to.
+/// Most candidates checked in one round.
 const MAX_PROBE: usize = 1_000;
+/// A list is read further rather than probed when that reads at most this many entries per
+/// candidate checked (a probe is an index descent, a page entry the next one in order).
+const PAGE_OVER_PROBE: f64 = 4.0;
 
 /// A read the walk needs next.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,16 +42,18 @@ pub enum Need {
 
 #[derive(Debug, Default)]
 struct List {
-    /// Entries read, newest first.
+    /// Entries read in pages, newest first.
     read: Vec<Posting>,
     /// No older entries exist.
     ended: bool,
-    /// Length of the next page.
+    /// Length of the next page of this list as a driver.
     page: i64,
+    /// Messages probed for below the pages, with the word's count where it occurs.
+    probed: HashMap<i64, Option<i32>>,
 }
 
 impl List {
-    /// The oldest message down to which this list is known completely.
+    /// The oldest message down to which the pages know this list completely.
     fn floor(&self) -> i64 {
         match (self.ended, self.read.last()) {
             (true, _) => i64::MIN,
@@ -54,22 +62,33 @@ impl List {
         }
     }
 
-    fn tf_of(&self, seq: i64) -> Option<i32> {
-        // Entries are newest first: search on the reversed order.
-        self.read
-            .binary_search_by(|&(s, _)| seq.cmp(&s))
-            .ok()
-            .map(|i| self.read[i].1)
+    /// Whether the word occurs in message `seq` (and how often), if known.
+    fn lookup(&self, seq: i64) -> Option<Option<i32>> {
+        if seq >= self.floor() {
+            // Entries are newest first: search on the reversed order.
+            let found = self.read.binary_search_by(|&(s, _)| seq.cmp(&s));
+            return Some(found.ok().map(|i| self.read[i].1));
+        }
+        self.probed.get(&seq).copied()
+    }
+
+    fn next_below(&self) -> i64 {
+        self.read.last().map_or(i64::MAX, |&(s, _)| s)
     }
 }
 
-/// One part's search: the messages that have all of its words.
+/// One part's search: the newest messages that have all of its words.
 #[derive(Debug)]
 pub struct Walk {
     lists: Vec<List>,
-    /// The messages asked for by a probe and the lists answered so far; once every other list
-    /// has answered, the walk is over.
-    probe: Option<(Vec<i64>, Vec<usize>)>,
+}
+
+/// Where the candidates stand: the matches confirmed newest first (each with the word counts
+/// in list order), and the candidates not yet decided, per other list.
+struct Progress {
+    matches: Vec<(i64, Vec<i32>)>,
+    undecided: Vec<(usize, Vec<i64>)>,
+    driver: usize,
 }
 
 impl Walk {
@@ -82,84 +101,129 @@ impl Walk {
                     ..List::default()
                 })
                 .collect(),
-            probe: None,
         }
     }
 
-    /// The floor above which every list is known completely.
-    fn floor(&self) -> i64 {
-        self.lists.iter().map(List::floor).max().unwrap_or(i64::MIN)
+    /// The list whose pages reach furthest back: a list read to its end first, the shortest
+    /// of those.
+    fn driver(&self) -> usize {
+        (0..self.lists.len())
+            .min_by_key(|&i| {
+                let l = &self.lists[i];
+                (l.floor(), l.read.len())
+            })
+            .expect("a walk has a list")
     }
 
-    /// Messages at or above `floor` that every list has, newest first, each with the word
-    /// counts in list order.
-    fn matches_above(&self, floor: i64) -> Vec<(i64, Vec<i32>)> {
-        let shortest = self
+    /// Decides the driver's candidates newest first, until [`CANDIDATES`] matches or the
+    /// first candidate some list cannot answer yet; from there, up to [`MAX_PROBE`]
+    /// candidates are collected as undecided for the lists that cannot answer them.
+    fn progress(&self) -> Progress {
+        let driver = self.driver();
+        let mut matches = Vec::new();
+        let mut undecided: Vec<(usize, Vec<i64>)> = Vec::new();
+        let mut pending = 0;
+        for &(seq, tf) in &self.lists[driver].read {
+            if matches.len() >= CANDIDATES as usize || pending >= MAX_PROBE {
+                break;
+            }
+            let mut tfs = Vec::with_capacity(self.lists.len());
+            let mut unknown = Vec::new();
+            let mut absent = false;
+            for (i, list) in self.lists.iter().enumerate() {
+                if i == driver {
+                    tfs.push(tf);
+                    continue;
+                }
+                match list.lookup(seq) {
+                    Some(Some(n)) => tfs.push(n),
+                    Some(None) => absent = true,
+                    None => unknown.push(i),
+                }
+            }
+            if absent {
+                continue;
+            }
+            if unknown.is_empty() {
+                if pending == 0 {
+                    matches.push((seq, tfs));
+                }
+                continue;
+            }
+            pending += 1;
+            for i in unknown {
+                match undecided.iter_mut().find(|(l, _)| *l == i) {
+                    Some((_, seqs)) => seqs.push(seq),
+                    None => undecided.push((i, vec![seq])),
+                }
+            }
+        }
+        Progress {
+            matches,
+            undecided,
+            driver,
+        }
+    }
+
+    /// Entries per message number that list `list` has shown so far.
+    fn density(&self, list: usize) -> f64 {
+        let newest = self
             .lists
             .iter()
-            .min_by_key(|l| l.read.len())
-            .expect("a walk has a list");
-        shortest
-            .read
-            .iter()
-            .take_while(|&&(seq, _)| seq >= floor)
-            .filter_map(|&(seq, _)| {
-                let tfs: Option<Vec<i32>> = self.lists.iter().map(|l| l.tf_of(seq)).collect();
-                tfs.map(|t| (seq, t))
-            })
-            .collect()
-    }
-
-    /// The entries of an ended list below the floor, when few enough to probe for.
-    fn probe_candidates(&self, floor: i64) -> Option<(usize, Vec<i64>)> {
-        self.lists
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.ended)
-            .map(|(i, l)| {
-                let below: Vec<i64> = l
-                    .read
-                    .iter()
-                    .map(|&(s, _)| s)
-                    .filter(|&s| s < floor)
-                    .collect();
-                (i, below)
-            })
-            .min_by_key(|(_, below)| below.len())
-            .filter(|(_, below)| below.len() <= MAX_PROBE)
+            .filter_map(|l| l.read.first().map(|&(s, _)| s))
+            .max()
+            .unwrap_or(0);
+        let l = &self.lists[list];
+        let reached = l.read.last().map_or(newest, |&(s, _)| s);
+        (l.read.len() as f64 + 1.0) / ((newest - reached) as f64 + 1.0)
     }
 
     /// What to read next; empty when the walk is over.
     pub fn needs(&self) -> Vec<Need> {
-        if let Some((seqs, answered)) = &self.probe {
-            return (0..self.lists.len())
-                .filter(|i| !answered.contains(i))
-                .map(|list| Need::Probe {
-                    list,
-                    seqs: seqs.clone(),
-                })
-                .collect();
-        }
-        let floor = self.floor();
-        if floor == i64::MIN || self.matches_above(floor).len() >= CANDIDATES as usize {
-            return Vec::new();
-        }
-        // A list read to its end with nothing below the floor: no match is left to find.
-        if self
-            .lists
-            .iter()
-            .any(|l| l.ended && l.read.last().is_none_or(|&(s, _)| s >= floor))
-        {
-            return Vec::new();
-        }
-        self.lists
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| !l.ended && l.floor() == floor)
-            .map(|(list, l)| Need::Page {
+        let unread: Vec<Need> = (0..self.lists.len())
+            .filter(|&i| self.lists[i].read.is_empty() && !self.lists[i].ended)
+            .map(|list| Need::Page {
                 list,
-                below: l.read.last().map_or(i64::MAX, |&(s, _)| s),
-                limit: l.page,
+                below: i64::MAX,
+                limit: FIRST_PAGE,
+            })
+            .collect();
+        if !unread.is_empty() {
+            return unread;
+        }
+        let progress = self.progress();
+        if progress.matches.len() >= CANDIDATES as usize {
+            return Vec::new();
+        }
+        if progress.undecided.is_empty() {
+            let driver = &self.lists[progress.driver];
+            if driver.ended {
+                return Vec::new();
+            }
+            return vec![Need::Page {
+                list: progress.driver,
+                below: driver.next_below(),
+                limit: driver.page,
+            }];
+        }
+        progress
+            .undecided
+            .into_iter()
+            .map(|(list, seqs)| {
+                let l = &self.lists[list];
+                let oldest = *seqs.last().expect("undecided candidates");
+                // Entries of this list down to the oldest candidate, at the density seen.
+                let span = (l.floor() - oldest) as f64;
+                let expected = self.density(list) * span;
+                if expected <= PAGE_OVER_PROBE * seqs.len() as f64 {
+                    Need::Page {
+                        list,
+                        below: l.next_below(),
+                        limit: ((expected * 1.25) as i64 + 16).min(MAX_PAGE),
+                    }
+                } else {
+                    Need::Probe { list, seqs }
+                }
             })
             .collect()
     }
@@ -169,54 +233,27 @@ impl Walk {
         let l = &mut self.lists[list];
         l.ended = (page.len() as i64) < asked;
         l.read.extend(page);
-        l.page = (asked * 2).min(MAX_PAGE);
-        if self.lists.len() > 1 {
-            self.start_probe_if_few();
-        }
-    }
-
-    /// Once a list has ended with few entries below the floor, those are the only candidates
-    /// left: every other list is asked for them alone.
-    fn start_probe_if_few(&mut self) {
-        let floor = self.floor();
-        // A list not read yet (floor `MAX`) may hold no match at all: read it first.
-        if floor == i64::MIN || floor == i64::MAX || self.probe.is_some() {
-            return;
-        }
-        if self.matches_above(floor).len() >= CANDIDATES as usize {
-            return;
-        }
-        if let Some((driver, seqs)) = self.probe_candidates(floor) {
-            if !seqs.is_empty() {
-                self.probe = Some((seqs, vec![driver]));
-            }
-        }
+        l.page = (l.page * 2).min(MAX_PAGE);
+        // What the pages now answer needs no probe.
+        let floor = l.floor();
+        l.probed.retain(|&seq, _| seq < floor);
     }
 
     /// Takes the answer to a [`Need::Probe`]: the list's postings among the messages asked for.
-    pub fn add_probe(&mut self, list: usize, found: Vec<Posting>) {
+    pub fn add_probe(&mut self, list: usize, asked: &[i64], found: Vec<Posting>) {
         let l = &mut self.lists[list];
-        let floor = l.floor();
-        // Probed entries are all older than what the list had read.
-        l.read.extend(found.into_iter().filter(|&(s, _)| s < floor));
-        l.read.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-        l.read.dedup_by_key(|p| p.0);
-        if let Some((_, answered)) = &mut self.probe {
-            answered.push(list);
+        for &seq in asked {
+            l.probed.insert(seq, None);
+        }
+        for (seq, tf) in found {
+            l.probed.insert(seq, Some(tf));
         }
     }
 
     /// The newest [`CANDIDATES`] messages with every word, newest first, each with the word
     /// counts in list order. Call when [`Walk::needs`] is empty.
     pub fn result(&self) -> Vec<(i64, Vec<i32>)> {
-        let floor = match &self.probe {
-            // Every list knows the probed messages: the ended one read them, the rest answered.
-            Some((seqs, _)) => seqs.iter().copied().min().unwrap_or(i64::MIN),
-            None => self.floor(),
-        };
-        let mut found = self.matches_above(floor);
-        found.truncate(CANDIDATES as usize);
-        found
+        self.progress().matches
     }
 }
 
@@ -255,7 +292,7 @@ mod tests {
                             .map(|&s| (s, 2))
                             .collect();
                         read += seqs.len();
-                        walk.add_probe(list, found);
+                        walk.add_probe(list, &seqs, found);
                     }
                 }
             }
@@ -311,11 +348,46 @@ mod tests {
     }
 
     #[test]
+    fn a_mid_frequency_word_drives_a_common_one() {
+        let lists = vec![newest_first(0, 100_000, 2), newest_first(0, 100_000, 97)];
+        let (found, read) = run(&lists);
+        assert_eq!(found, expected(&lists));
+        // The mid word's 1,031 entries and a check of each, not the common word's 50,000.
+        assert!(read < 3_000, "read {read}");
+    }
+
+    #[test]
+    fn random_lists_find_what_a_full_read_finds() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..60 {
+            let words = 1 + (round % 3);
+            let lists: Vec<Vec<i64>> = (0..words)
+                .map(|_| {
+                    let per_mille = [500, 200, 30, 5, 1][(next() % 5) as usize];
+                    (0..40_000)
+                        .rev()
+                        .filter(|_| next() % 1_000 < per_mille)
+                        .collect()
+                })
+                .collect();
+            assert_eq!(run(&lists).0, expected(&lists), "round {round}");
+        }
+    }
+
+    #[test]
     fn words_never_together_end_with_nothing() {
         let odd: Vec<i64> = (1..20_000).rev().filter(|s| s % 2 == 1).collect();
         let lists = vec![newest_first(0, 20_000, 2), odd];
-        let (found, _) = run(&lists);
+        let (found, read) = run(&lists);
         assert!(found.is_empty());
+        // At worst both lists, read once.
+        assert!(read <= 20_000, "read {read}");
     }
 
     #[test]
