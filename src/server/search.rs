@@ -162,10 +162,18 @@ impl ChatSearch {
         parts: &[SearchExpr],
         limit: i64,
     ) -> Result<Vec<SearchRow>, AppError> {
-        Ok(self
+        let started = std::time::Instant::now();
+        let rows = self
             .store
             .search_messages(user_id, filter, parts, limit)
-            .await?)
+            .await?;
+        tracing::debug!(
+            parts = parts.len(),
+            found = rows.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "searched messages"
+        );
+        Ok(rows)
     }
 
     /// Every word as a prefix of written words, and as the stems of indexed words spelled

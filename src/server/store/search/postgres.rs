@@ -176,7 +176,10 @@ async fn search_postings(
         .map(|words| words.iter().map(|w| format!("{prefix}{w}")).collect())
         .collect();
     let mut walks: Vec<Walk> = keys.iter().map(|k| Walk::new(k.len())).collect();
+    let started = std::time::Instant::now();
+    let (mut rounds, mut paged, mut probed) = (0, 0, 0);
     loop {
+        rounds += 1;
         let mut pages = Vec::new();
         let mut probes = Vec::new();
         for (part, walk) in walks.iter().enumerate() {
@@ -192,16 +195,26 @@ async fn search_postings(
         }
         if !pages.is_empty() {
             let read = read_pages(pool, &keys, &pages).await?;
+            paged += read.values().map(Vec::len).sum::<usize>();
             for (i, (part, list, _, asked)) in pages.into_iter().enumerate() {
                 let page = read.get(&(i as i64 + 1)).cloned().unwrap_or_default();
                 walks[part].add_page(list, page, asked);
             }
         }
         for (part, list, seqs) in probes {
+            probed += seqs.len();
             let found = probe(pool, &keys[part][list], &seqs).await?;
             walks[part].add_probe(list, &seqs, found);
         }
     }
+    tracing::debug!(
+        ?parts,
+        rounds,
+        paged,
+        probed,
+        micros = started.elapsed().as_micros() as u64,
+        "postings walked"
+    );
     // Summed per message: (parts matched, rank).
     let mut hits: HashMap<i64, (i64, f64)> = HashMap::new();
     for walk in &walks {
