@@ -266,8 +266,7 @@ async fn read_pages(
          from unnest($1::text[], $2::bigint[], $3::bigint[]) with ordinality \
          as l(term, below, lim, i) \
          cross join lateral (select seq, tf from search_postings \
-         where term = l.term and seq < l.below order by seq desc limit l.lim) p \
-         order by l.i, p.seq desc",
+         where term = l.term and seq < l.below order by seq desc limit l.lim) p",
     )
     .bind(array_literal(
         pages.iter().map(|(part, list, _, _)| keys[*part][*list].clone()),
@@ -282,13 +281,23 @@ async fn read_pages(
             .or_default()
             .push((row.try_get("seq")?, row.try_get("tf")?));
     }
+    // Sorted here: an `order by` in the statement cost PostgreSQL a sort of every page (4 ms
+    // for two pages of 8,192), while each page comes out of the index in this order anyway.
+    for page in read.values_mut() {
+        page.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+    }
     Ok(read)
 }
 
-/// The postings of word `key` in exactly the messages `seqs`.
+/// The postings of word `key` in exactly the messages `seqs`: one primary-key lookup each.
+/// (`seq = any($2)` reads the same in a custom plan, but PostgreSQL's generic plan for it,
+/// chosen after five runs of a prepared statement, filters the word's every posting against the
+/// array: 554 ms for 400 messages against a word in 49,000. The `limit` keeps the lateral
+/// subquery a lookup per message; without it the planner may join by hash.)
 async fn probe(pool: &AnyPool, key: &str, seqs: &[i64]) -> StoreResult<Vec<Posting>> {
     let rows = sqlx::query(
-        "select seq, tf from search_postings where term = $1 and seq = any($2::bigint[])",
+        "select p.seq, p.tf from unnest($2::bigint[]) as x(seq) cross join lateral \
+         (select seq, tf from search_postings where term = $1 and seq = x.seq limit 1) p",
     )
     .bind(key)
     .bind(array_literal(seqs.iter().map(i64::to_string)))
