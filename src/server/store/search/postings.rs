@@ -25,6 +25,10 @@ pub type Posting = (i64, i32);
 const FIRST_PAGE: i64 = CANDIDATES;
 /// Longest page read at once.
 const MAX_PAGE: i64 = 8_192;
+/// Entries read (pages and probes) after which a walk that has found the matches the search
+/// will show stops short of [`CANDIDATES`]: it then ranks among fewer of the newest matches, but
+/// two words that meet in one message of twenty no longer read thousands of entries for it.
+const BUDGET: usize = 3_000;
 /// Most candidates checked in one round.
 const MAX_PROBE: usize = 1_000;
 /// A list is read further rather than probed when that reads at most this many entries per
@@ -82,6 +86,10 @@ impl List {
 #[derive(Debug)]
 pub struct Walk {
     lists: Vec<List>,
+    /// Matches the search will show at most.
+    enough: usize,
+    /// Entries read so far, in pages and probes.
+    read: usize,
 }
 
 /// Where the candidates stand: the matches confirmed newest first (each with the word counts
@@ -93,8 +101,9 @@ struct Progress {
 }
 
 impl Walk {
-    /// A walk over `words` lists (at least one).
-    pub fn new(words: usize) -> Self {
+    /// A walk over `words` lists (at least one), for a search that shows at most `enough`
+    /// matches.
+    pub fn new(words: usize, enough: usize) -> Self {
         Walk {
             lists: (0..words.max(1))
                 .map(|_| List {
@@ -102,6 +111,8 @@ impl Walk {
                     ..List::default()
                 })
                 .collect(),
+            enough,
+            read: 0,
         }
     }
 
@@ -193,7 +204,8 @@ impl Walk {
             return unread;
         }
         let progress = self.progress();
-        if progress.matches.len() >= CANDIDATES as usize {
+        let found = progress.matches.len();
+        if found >= CANDIDATES as usize || (found >= self.enough && self.read >= BUDGET) {
             return Vec::new();
         }
         if progress.undecided.is_empty() {
@@ -233,6 +245,7 @@ impl Walk {
 
     /// Takes the answer to a [`Need::Page`]: postings newest first.
     pub fn add_page(&mut self, list: usize, page: Vec<Posting>, asked: i64) {
+        self.read += page.len();
         let l = &mut self.lists[list];
         l.ended = (page.len() as i64) < asked;
         l.read.extend(page);
@@ -244,6 +257,7 @@ impl Walk {
 
     /// Takes the answer to a [`Need::Probe`]: the list's postings among the messages asked for.
     pub fn add_probe(&mut self, list: usize, asked: &[i64], found: Vec<Posting>) {
+        self.read += asked.len();
         let l = &mut self.lists[list];
         for &seq in asked {
             l.probed.insert(seq, None);
@@ -272,7 +286,12 @@ mod tests {
     }
 
     fn run_counting_rounds(lists: &[Vec<i64>]) -> (Vec<i64>, usize, usize) {
-        let mut walk = Walk::new(lists.len());
+        run_showing(lists, CANDIDATES as usize)
+    }
+
+    /// A walk for a search that shows `enough` matches.
+    fn run_showing(lists: &[Vec<i64>], enough: usize) -> (Vec<i64>, usize, usize) {
+        let mut walk = Walk::new(lists.len(), enough);
         let (mut read, mut rounds) = (0, 0);
         loop {
             rounds += 1;
@@ -367,6 +386,22 @@ mod tests {
     }
 
     #[test]
+    fn a_search_that_shows_ten_stops_at_the_budget_with_the_newest_matches() {
+        // Two words together in one message of 40 (every fifth message and one in eight):
+        // the newest 300 together would read about 3,900 entries.
+        let one_in_eight: Vec<i64> = (0..40_000).rev().filter(|s| s % 8 == 1).collect();
+        let lists = vec![newest_first(0, 40_000, 5), one_in_eight];
+        let (found, read, _) = run_showing(&lists, 10);
+        let all = expected(&lists);
+        assert!(found.len() >= 10 && found.len() < all.len(), "{} found", found.len());
+        assert_eq!(found, all[..found.len()], "the newest matches, in order");
+        assert!(read < 2 * BUDGET, "read {read}");
+        // Fewer matches than the search shows: read on to the end.
+        let lists = vec![newest_first(0, 20_000, 2), vec![19_000, 3]];
+        assert_eq!(run_showing(&lists, 10).0, vec![19_000]);
+    }
+
+    #[test]
     fn random_lists_find_what_a_full_read_finds() {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move || {
@@ -415,7 +450,7 @@ mod tests {
 
     #[test]
     fn word_counts_come_back_in_list_order() {
-        let mut walk = Walk::new(2);
+        let mut walk = Walk::new(2, 10);
         walk.add_page(0, vec![(9, 3), (5, 1)], 300);
         walk.add_page(1, vec![(9, 2)], 300);
         assert!(walk.needs().is_empty());
