@@ -160,9 +160,10 @@ fn weight(tf: i32) -> f64 {
     tf / (tf + 0.6)
 }
 
-/// Each part's [`CANDIDATES`] newest matches, found by walking its words' postings; a part's
-/// rank is its words' weights times `ln(1 + CANDIDATES / n)` for its `n` candidates (how rare
-/// it is, as on the `tsvector` path). Parts' ranks are summed per message and the best `limit`
+/// Each part's [`CANDIDATES`] newest matches, found by walking its words' postings (fewer when
+/// the walk has the `limit` matches shown and has read its budget, see [`super::postings`]); a
+/// part's rank is its words' weights times `ln(1 + CANDIDATES / n)` for its `n` candidates (how
+/// rare it is, as on the `tsvector` path). Parts' ranks are summed per message and the best `limit`
 /// joined to their rows, the owner checked again on the join.
 async fn search_postings(
     pool: &AnyPool,
@@ -195,10 +196,10 @@ async fn search_postings(
             break;
         }
         if !pages.is_empty() {
-            let read = read_pages(pool, &keys, &pages).await?;
+            let mut read = read_pages(pool, &keys, &pages).await?;
             paged += read.values().map(Vec::len).sum::<usize>();
             for (i, (part, list, _, asked)) in pages.into_iter().enumerate() {
-                let page = read.get(&(i as i64 + 1)).cloned().unwrap_or_default();
+                let page = read.remove(&(i as i64 + 1)).unwrap_or_default();
                 walks[part].add_page(list, page, asked);
             }
         }
@@ -229,9 +230,7 @@ async fn search_postings(
     }
     let mut hits: Vec<(i64, (i64, f64))> = hits.into_iter().collect();
     hits.sort_by(|(a_seq, (a_n, a_r)), (b_seq, (b_n, b_r))| {
-        b_n.cmp(a_n)
-            .then(b_r.total_cmp(a_r))
-            .then(b_seq.cmp(a_seq))
+        b_n.cmp(a_n).then(b_r.total_cmp(a_r)).then(b_seq.cmp(a_seq))
     });
     hits.truncate(limit.max(0) as usize);
     if hits.is_empty() {
@@ -272,10 +271,16 @@ async fn read_pages(
          as l(term, below, lim, i)",
     )
     .bind(array_literal(
-        pages.iter().map(|(part, list, _, _)| keys[*part][*list].clone()),
+        pages
+            .iter()
+            .map(|(part, list, _, _)| keys[*part][*list].clone()),
     ))
-    .bind(array_literal(pages.iter().map(|(_, _, below, _)| below.to_string())))
-    .bind(array_literal(pages.iter().map(|(_, _, _, limit)| limit.to_string())))
+    .bind(array_literal(
+        pages.iter().map(|(_, _, below, _)| below.to_string()),
+    ))
+    .bind(array_literal(
+        pages.iter().map(|(_, _, _, limit)| limit.to_string()),
+    ))
     .fetch_all(pool)
     .await?;
     let mut read: HashMap<i64, Vec<Posting>> = HashMap::new();
@@ -284,7 +289,7 @@ async fn read_pages(
         let mut page = parse_postings(postings.as_deref().unwrap_or(""))?;
         // Sorted here, not by the statement: each page comes out of the index in this order
         // anyway, and PostgreSQL's sort of two pages of 8,192 took 4 ms.
-        page.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        page.sort_unstable_by_key(|p| std::cmp::Reverse(p.0));
         read.insert(row.try_get("i")?, page);
     }
     Ok(read)
@@ -458,7 +463,10 @@ mod tests {
     #[test]
     fn array_literals_quote_every_item() {
         let items = ["u1ёж", "a\"b", "c\\d"].map(String::from);
-        assert_eq!(array_literal(items.into_iter()), r#"{"u1ёж","a\"b","c\\d"}"#);
+        assert_eq!(
+            array_literal(items.into_iter()),
+            r#"{"u1ёж","a\"b","c\\d"}"#
+        );
         assert!(weight(2) > weight(1) && weight(1) > 0.5);
     }
 }

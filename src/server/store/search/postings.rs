@@ -312,8 +312,7 @@ mod tests {
                         walk.add_page(list, page, limit);
                     }
                     Need::Probe { list, seqs } => {
-                        let wanted: std::collections::HashSet<i64> =
-                            seqs.iter().copied().collect();
+                        let wanted: std::collections::HashSet<i64> = seqs.iter().copied().collect();
                         let found: Vec<Posting> = lists[list]
                             .iter()
                             .filter(|s| wanted.contains(s))
@@ -393,7 +392,11 @@ mod tests {
         let lists = vec![newest_first(0, 40_000, 5), one_in_eight];
         let (found, read, _) = run_showing(&lists, 10);
         let all = expected(&lists);
-        assert!(found.len() >= 10 && found.len() < all.len(), "{} found", found.len());
+        assert!(
+            found.len() >= 10 && found.len() < all.len(),
+            "{} found",
+            found.len()
+        );
         assert_eq!(found, all[..found.len()], "the newest matches, in order");
         assert!(read < 2 * BUDGET, "read {read}");
         // Fewer matches than the search shows: read on to the end.
