@@ -103,29 +103,38 @@ impl ChatSearch {
         };
         // Tier 3: chats named by every word (a title is how people know a chat), the most
         // recent few, each shown by its first message; only when no filter looks at messages.
-        if filter == (SearchFilter::default()) {
-            let rows = self
-                .store
-                .search_titles(req.user_id, &parsed.all_stems(), TITLE_HITS.min(req.limit))
-                .await?;
-            collect(rows, 3.0, 1, &matcher, &mut seen, &mut found, req.limit);
-        }
-        // Tier 2: every word and phrase; tier 1: some of them, more of them first.
-        let mut tiers = vec![(2.0, vec![parsed.all()])];
-        if parsed.len() > 1 {
-            tiers.push((1.0, parsed.parts()));
-        }
-        for (base, parts) in tiers {
-            let wanted = req.limit - found.len() as i64;
-            if wanted <= 0 {
-                break;
+        // Tier 2 (every word and phrase) does not depend on it, so both run at once on two
+        // connections, tier 2 asking for enough rows to leave out the titles' messages.
+        let titles = async {
+            if filter != SearchFilter::default() {
+                return Ok::<_, AppError>(Vec::new());
             }
+            let stems = parsed.all_stems();
+            Ok(self
+                .store
+                .search_titles(req.user_id, &stems, TITLE_HITS.min(req.limit))
+                .await?)
+        };
+        let all = vec![parsed.all()];
+        let every_word = self.run(
+            req.user_id,
+            &filter,
+            &all,
+            req.limit + seen.len() as i64 + TITLE_HITS,
+        );
+        let (titles, every_word) = tokio::try_join!(titles, every_word)?;
+        collect(titles, 3.0, 1, &matcher, &mut seen, &mut found, req.limit);
+        collect(every_word, 2.0, 1, &matcher, &mut seen, &mut found, req.limit);
+        // Tier 1: some of the words, more of them first.
+        let wanted = req.limit - found.len() as i64;
+        if parsed.len() > 1 && wanted > 0 {
+            let parts = parsed.parts();
             let rows = self
                 .run(req.user_id, &filter, &parts, wanted + seen.len() as i64)
                 .await?;
             collect(
                 rows,
-                base,
+                1.0,
                 parts.len(),
                 &matcher,
                 &mut seen,
