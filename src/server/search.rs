@@ -124,7 +124,9 @@ impl ChatSearch {
         );
         let (titles, every_word) = tokio::try_join!(titles, every_word)?;
         collect(titles, 3.0, 1, &matcher, &mut seen, &mut found, req.limit);
-        collect(every_word, 2.0, 1, &matcher, &mut seen, &mut found, req.limit);
+        collect(
+            every_word, 2.0, 1, &matcher, &mut seen, &mut found, req.limit,
+        );
         // Tier 1: some of the words, more of them first.
         let wanted = req.limit - found.len() as i64;
         if parsed.len() > 1 && wanted > 0 {
