@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod errors;
 pub mod http;
+pub mod imports;
 pub mod jobs;
 pub mod memory;
 pub mod search;
