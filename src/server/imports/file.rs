@@ -31,8 +31,9 @@ pub fn each_conversation_in(
     mut each: impl FnMut(Option<ImportedChat>) -> Result<(), String>,
 ) -> Result<usize, FileError> {
     let mut file = File::open(path)?;
-    let mut magic = [0_u8; 4];
-    let is_zip = file.read(&mut magic)? == 4 && magic == *b"PK\x03\x04";
+    let mut magic = Vec::with_capacity(4);
+    (&mut file).take(4).read_to_end(&mut magic)?;
+    let is_zip = magic == b"PK\x03\x04";
     file.seek(SeekFrom::Start(0))?;
     if !is_zip {
         return Ok(each_conversation(file, each)?);
