@@ -19,31 +19,15 @@ struct Linked<'a> {
 
 pub(super) fn read(value: &Value) -> Option<ImportedChat> {
     let id = text(value, "conversationId")?;
+    // A flat list is linked by `parentMessageId`; a tree (or a flat list with nested
+    // `children`, `recursive`) by its nesting too: one flattening reads both.
+    let list = match value.get("messagesTree").and_then(Value::as_array) {
+        Some(tree) => tree,
+        None => value.get("messages")?.as_array()?,
+    };
     let mut all = Vec::new();
-    if let Some(tree) = value.get("messagesTree").and_then(Value::as_array) {
-        for m in tree {
-            flatten(m, None, &mut all);
-        }
-    } else {
-        for m in value.get("messages")?.as_array()? {
-            let Some(id) = text(m, "messageId") else {
-                continue;
-            };
-            all.push(Linked {
-                id,
-                parent: text(m, "parentMessageId"),
-                value: m,
-            });
-            // A flat list may still carry nested children (`recursive`).
-            for child in m
-                .get("children")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                flatten(child, Some(id), &mut all);
-            }
-        }
+    for m in list {
+        flatten(m, None, &mut all);
     }
     let known: HashMap<&str, usize> = all.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
     let mut children: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
