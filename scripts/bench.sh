@@ -10,6 +10,9 @@
 #        answers lost when one is killed; see scripts/bench-processes.sh)
 #        scripts/bench.sh append   (appends into a chat of 5,000 messages and into new chats,
 #        in process; DATABASE_URL as for search)
+#        scripts/bench.sh import [--conversations N] [--keep FILE]   (a generated 200 MB
+#        ChatGPT export through POST /v1/imports: time, peak memory, then search p95;
+#        DATABASE_URL as for search)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -27,6 +30,11 @@ fi
 if [ "$what" = processes ]; then
   cargo build --release --example bench --features ssr -q
   exec scripts/bench-processes.sh
+fi
+if [ "$what" = import ]; then
+  shift
+  cargo build --release --example import_bench --features ssr -q
+  exec target/release/examples/import_bench "$@"
 fi
 if [ "$what" = append ]; then
   cargo build --release --example append_bench --features ssr -q

@@ -5,4 +5,5 @@ pub mod admin;
 pub mod agent;
 pub mod auth;
 pub mod chats;
+pub mod imports;
 pub mod memory;

@@ -30,6 +30,9 @@ pub enum AppError {
     /// 413: the request body is larger than the server accepts.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 415: the body (an uploaded file) is of a kind the route does not take.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 422: a field failed validation.
     #[error("{message}")]
     Validation { field: String, message: String },
@@ -104,6 +107,7 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::Gone(_) => 410,
             AppError::PayloadTooLarge(_) => 413,
+            AppError::UnsupportedMediaType(_) => 415,
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } | AppError::Busy { .. } | AppError::QuotaExceeded(_) => {
                 429
@@ -123,6 +127,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::Gone(_) => "gone",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Validation { .. } => "validation_failed",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Busy { .. } => "busy",

@@ -385,3 +385,55 @@ pub fn snippet_parts(snippet: &str) -> Vec<(String, bool)> {
     }
     parts
 }
+
+/// Where an import is: receiving the upload, checking the file, writing chats; then done
+/// or failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportStatus {
+    pub id: Uuid,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// While running: `receiving`, `checking` or `importing`.
+    pub phase: String,
+    /// The upload's size, when the client said it.
+    pub bytes_total: Option<i64>,
+    /// Bytes received, then bytes of the file read.
+    pub bytes_done: i64,
+    /// Elements of the export, once checked.
+    pub conversations_total: Option<i64>,
+    pub conversations_done: i64,
+    pub imported: i64,
+    pub skipped: i64,
+    pub messages: i64,
+    /// What went wrong (failed only).
+    pub error: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ImportStatus {
+    pub fn is_running(&self) -> bool {
+        self.state == "running"
+    }
+}
+
+/// What an import brought in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    /// Conversations that became chats, or added messages to chats imported before.
+    pub imported: i64,
+    /// Elements that added nothing: already imported, empty, or not a conversation.
+    pub skipped: i64,
+    /// Messages written.
+    pub messages: i64,
+    pub chats: Vec<ImportedChatRef>,
+}
+
+/// A chat an import wrote to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedChatRef {
+    pub id: Uuid,
+    pub title: String,
+    /// Where it came from: `chatgpt:<id>`, `claude:<id>`, `openwebui:<id>`, `librechat:<id>`.
+    pub source: String,
+}

@@ -1,6 +1,8 @@
 //! The session service of the plan: chats and their messages, always scoped to the owner.
 //! Another user's chat behaves exactly like one that does not exist.
 
+mod imported;
+
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -15,6 +17,8 @@ use crate::model::{Chat, Message, Page, Role, ToolCallData, User};
 use crate::validation::{
     title_from_message, validate_message, validate_title, DEFAULT_AGENT, DEFAULT_TITLE,
 };
+
+pub use imported::ImportOutcome;
 
 pub const DEFAULT_PAGE: i64 = 50;
 const MAX_CHAT_PAGE: i64 = 200;
@@ -107,7 +111,7 @@ impl ChatService {
         };
         let _guard = self.documents.lock(chat.id).await?;
         self.store
-            .insert_chat(user.id, &user.display_name, &chat)
+            .insert_chat(user.id, &user.display_name, &chat, None)
             .await?;
         let head = header(
             chat.id,
@@ -317,6 +321,7 @@ impl ChatService {
                 created_at: at,
                 author,
                 index: terms.as_ref(),
+                source_id: None,
             })
             .collect();
         let (chat, stored) = self

@@ -2,12 +2,16 @@
 //! `maruntime users …`: the accounts and their roles, for an owner locked out of `/admin`.
 //! Both work on a stopped or a running server: they go to the database directly.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use uuid::Uuid;
 
+use super::chats::ChatService;
 use super::config::Config;
+use super::imports::job::import_file;
+use super::imports::slot::ImportSlot;
 use super::memory::{ChatMemory, Problem};
 use super::search::terms_to_index;
 use super::startup::{chat_documents, load_agents};
@@ -21,7 +25,9 @@ pub const USAGE: &str = "usage:
   maruntime memory verify [--user USER_ID]   report documents that differ from the database
   maruntime memory reindex                   rebuild the search index from the database
   maruntime users list                       every account: login, role, disabled, created
-  maruntime users set-role LOGIN admin|user  make an account admin, or a user again";
+  maruntime users set-role LOGIN admin|user  make an account admin, or a user again
+  maruntime import --user LOGIN FILE         import chats from a ChatGPT, Claude, Open WebUI
+                                             or LibreChat export (.zip or .json)";
 
 /// Messages indexed per transaction by `reindex`.
 const REINDEX_BATCH: i64 = 2_000;
@@ -32,6 +38,7 @@ enum Command {
     Reindex,
     ListUsers,
     SetRole(String, AccountRole),
+    Import { login: String, file: PathBuf },
 }
 
 fn parse(args: &[String]) -> Result<Command, String> {
@@ -53,6 +60,13 @@ fn parse(args: &[String]) -> Result<Command, String> {
         ["users", "set-role", login, role] => AccountRole::parse(role)
             .map(|r| Command::SetRole(login.to_string(), r))
             .ok_or_else(|| format!("set-role: the role is admin or user, not {role}")),
+        ["import", "--user", login, file] | ["import", file, "--user", login] => {
+            Ok(Command::Import {
+                login: login.to_string(),
+                file: PathBuf::from(file),
+            })
+        }
+        ["import", ..] => Err("import: give --user LOGIN and the export file".into()),
         _ => Err(format!("unknown command: {}", words.join(" "))),
     }
 }
@@ -122,6 +136,14 @@ async fn execute(command: Command, config: &Config) -> Result<ExitCode, String> 
         }
         Command::ListUsers => list_users(&store).await?,
         Command::SetRole(login, role) => set_role(&store, &login, role).await?,
+        Command::Import { login, file } => {
+            let chats = ChatService::new(
+                store.clone(),
+                catalog.all().iter().map(|a| a.id.clone()).collect(),
+                documents,
+            );
+            import(&store, &chats, config, &login, file).await?
+        }
         Command::Reindex => {
             let n = store
                 .reindex(terms_to_index, REINDEX_BATCH)
@@ -161,6 +183,64 @@ async fn list_users(store: &Store) -> Result<ExitCode, String> {
         }
         offset += 200;
     }
+}
+
+/// Imports an export file for an account, as `POST /v1/imports` does (one import per
+/// account at a time, with the server's too), printing progress on one line.
+async fn import(
+    store: &Store,
+    chats: &ChatService,
+    config: &Config,
+    login: &str,
+    file: PathBuf,
+) -> Result<ExitCode, String> {
+    let key = crate::validation::login_key(login.trim());
+    let Some(row) = store
+        .user_by_login_key(&key)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Err(format!("no account with the login {login}"));
+    };
+    let size = std::fs::metadata(&file)
+        .map_err(|e| format!("{}: {e}", file.display()))?
+        .len();
+    let slot = ImportSlot::take(store, row.user.id, Some(size))
+        .await
+        .map_err(|e| e.to_string())?;
+    let progress = slot.progress().clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let now = progress.snapshot();
+            eprint!(
+                "\r{}: {} of {} conversations, {} chats, {} messages   ",
+                now.phase,
+                now.conversations_done,
+                now.conversations_total
+                    .map_or("?".into(), |n| n.to_string()),
+                now.imported,
+                now.messages
+            );
+        }
+    });
+    let result = import_file(
+        chats,
+        &row.user,
+        file,
+        config.import_max_bytes,
+        slot.progress(),
+    )
+    .await;
+    ticker.abort();
+    eprintln!();
+    slot.finish(result.as_ref().err()).await;
+    let summary = result.map_err(|e| e.to_string())?;
+    println!(
+        "imported {} chats ({} messages), skipped {}",
+        summary.imported, summary.messages, summary.skipped
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn set_role(store: &Store, login: &str, role: AccountRole) -> Result<ExitCode, String> {

@@ -107,6 +107,9 @@ pub struct Config {
     /// How long a stopping server lets its runs finish before it stops them and stores what
     /// arrived (`MARUNTIME_SHUTDOWN_GRACE_SECS`, default 30).
     pub drain_secs: std::time::Duration,
+    /// The largest upload `POST /v1/imports` takes (`MARUNTIME_IMPORT_MAX_BYTES`, default
+    /// 512 MiB); every other request keeps the 1 MiB limit.
+    pub import_max_bytes: u64,
 }
 
 /// Who may register. The first account of an empty instance always may (it becomes admin).
@@ -268,6 +271,7 @@ impl Config {
                 "MARUNTIME_SHUTDOWN_GRACE_SECS",
                 30,
             )? as u64),
+            import_max_bytes: parse_count(&get, "MARUNTIME_IMPORT_MAX_BYTES", 512 << 20)?.into(),
             registration: match get("MARUNTIME_REGISTRATION").as_deref() {
                 None | Some("open") => Registration::Open,
                 Some("invite") => Registration::Invite,

@@ -8,6 +8,7 @@ mod client;
 mod error_response;
 mod gateway;
 mod health;
+mod import_routes;
 mod json;
 mod origin_check;
 mod page_guard;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .nest("/v1/chats", chat_routes::routes())
         .merge(run_routes::routes())
         .merge(gateway::routes())
+        .merge(import_routes::routes())
         .route("/auth/{*rest}", any(unknown_route))
         .route("/v1/{*rest}", any(unknown_route))
         .route("/admin/{*rest}", any(unknown_route))

@@ -9,9 +9,11 @@
 mod chatgpt;
 mod claude;
 pub mod file;
+pub mod job;
 mod librechat;
 mod open_webui;
 pub mod reader;
+pub mod slot;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

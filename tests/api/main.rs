@@ -13,6 +13,7 @@ mod csrf_and_limits;
 mod foundation;
 mod gateway_dialect;
 mod hardening;
+mod imports;
 mod keys_and_sessions;
 mod login_limits;
 mod page_security;

@@ -3,10 +3,11 @@
 //! way the conversations are handed on one at a time ([`super::reader`]).
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::reader::{each_conversation, ReadError};
+use super::reader::{each_conversation, Budget, ReadError};
 use super::ImportedChat;
 
 /// Why a file is not an export we can read; nothing from it is imported.
@@ -18,6 +19,9 @@ pub enum FileError {
         "the zip file holds no conversations.json (a ChatGPT data export has it at the top level)"
     )]
     NoConversations,
+    /// Neither a zip nor JSON (a picture, a PDF, an HTML page).
+    #[error("the file is neither a .zip nor a .json export")]
+    NotAnExport,
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error("the file could not be read: {0}")]
@@ -25,18 +29,39 @@ pub enum FileError {
 }
 
 /// Calls `each` with every element of the export at `path` (see
-/// [`super::reader::each_conversation`]); returns how many elements there were.
+/// [`super::reader::each_conversation`]), reading no more than `budget` allows; returns how
+/// many elements there were. `position` follows how far into the file the reading is.
 pub fn each_conversation_in(
     path: &Path,
+    budget: &Budget,
+    position: &AtomicU64,
     mut each: impl FnMut(Option<ImportedChat>) -> Result<(), String>,
 ) -> Result<usize, FileError> {
     let mut file = File::open(path)?;
-    let mut magic = Vec::with_capacity(4);
-    (&mut file).take(4).read_to_end(&mut magic)?;
-    let is_zip = magic == b"PK\x03\x04";
-    file.seek(SeekFrom::Start(0))?;
+    let mut head = Vec::with_capacity(64);
+    (&mut file).take(64).read_to_end(&mut head)?;
+    let is_zip = head.starts_with(b"PK\x03\x04");
+    // Editors on Windows save JSON with a byte order mark, which JSON does not allow.
+    let start = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    file.seek(SeekFrom::Start(start))?;
+    position.store(0, Ordering::Relaxed);
+    let file = Positioned {
+        inner: file,
+        position,
+    };
     if !is_zip {
-        return Ok(each_conversation(file, each)?);
+        let opening = head[start as usize..]
+            .iter()
+            .find(|b| !b.is_ascii_whitespace());
+        // Whatever could start JSON goes to the JSON reader, which says what is wrong.
+        if !opening.is_some_and(|b| b"[{\"-0123456789tfn".contains(b)) {
+            return Err(FileError::NotAnExport);
+        }
+        return Ok(each_conversation(file, budget, each)?);
     }
     let mut archive =
         zip::ZipArchive::new(file).map_err(|e| FileError::BrokenZip(e.to_string()))?;
@@ -56,9 +81,35 @@ pub fn each_conversation_in(
         let entry = archive
             .by_index(i)
             .map_err(|e| FileError::BrokenZip(e.to_string()))?;
-        count += each_conversation(entry, &mut each)?;
+        count += each_conversation(entry, budget, &mut each).map_err(|e| match e {
+            ReadError::Io(m) => FileError::BrokenZip(m),
+            e => FileError::Read(e),
+        })?;
     }
     Ok(count)
+}
+
+/// The file as read, telling `position` how far the reading got (for progress: in a zip, the
+/// compressed bytes go by as their conversations are read).
+struct Positioned<'p> {
+    inner: File,
+    position: &'p AtomicU64,
+}
+
+impl Read for Positioned<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.position.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl Seek for Positioned<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let at = self.inner.seek(to)?;
+        self.position.store(at, Ordering::Relaxed);
+        Ok(at)
+    }
 }
 
 /// `conversations.json` or `conversations-NNN.json`, at the top of the zip or in one folder
@@ -106,7 +157,7 @@ mod tests {
 
     fn ids(path: &Path) -> Result<Vec<Option<String>>, FileError> {
         let mut seen = Vec::new();
-        each_conversation_in(path, |c| {
+        each_conversation_in(path, &Budget::unlimited(), &AtomicU64::new(0), |c| {
             seen.push(c.map(|c| c.source_id));
             Ok(())
         })?;
@@ -133,6 +184,22 @@ mod tests {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         write!(file, "[{}]", claude("c")).unwrap();
         assert_eq!(ids(file.path()).unwrap(), vec![Some("c".into())]);
+        let mut marked = tempfile::NamedTempFile::new().unwrap();
+        write!(marked, "\u{feff}\n [{}]", claude("bom")).unwrap();
+        assert_eq!(ids(marked.path()).unwrap(), vec![Some("bom".into())]);
+    }
+
+    #[test]
+    fn files_that_are_not_exports_say_so_and_progress_reaches_the_end() {
+        let mut page = tempfile::NamedTempFile::new().unwrap();
+        write!(page, "<!doctype html><p>Your data export</p>").unwrap();
+        assert!(matches!(ids(page.path()), Err(FileError::NotAnExport)));
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let text = format!("[{}, {}]", claude("a"), claude("b"));
+        write!(file, "{text}").unwrap();
+        let position = AtomicU64::new(0);
+        each_conversation_in(file.path(), &Budget::unlimited(), &position, |_| Ok(())).unwrap();
+        assert_eq!(position.load(Ordering::Relaxed), text.len() as u64);
     }
 
     #[test]

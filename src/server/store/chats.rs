@@ -27,16 +27,18 @@ pub struct ChatCursor {
 }
 
 impl Store {
-    /// `user_name`: the owner's display name now, which the chat document keeps.
+    /// `user_name`: the owner's display name now, which the chat document keeps; `source`:
+    /// where an imported chat came from (`chatgpt:<id>` …), unique per owner.
     pub async fn insert_chat(
         &self,
         user_id: Uuid,
         user_name: &str,
         chat: &Chat,
+        source: Option<&str>,
     ) -> StoreResult<()> {
         sqlx::query(
             "insert into chats (id, user_id, title, agent, created_at, updated_at, user_name, \
-             title_words) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+             title_words, source) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(chat.id.to_string())
         .bind(user_id.to_string())
@@ -46,6 +48,7 @@ impl Store {
         .bind(to_millis(chat.updated_at))
         .bind(user_name)
         .bind(title_words(&chat.title))
+        .bind(source)
         .execute(self.pool())
         .await?;
         Ok(())

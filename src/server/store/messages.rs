@@ -20,6 +20,8 @@ pub struct NewMessage<'a> {
     pub author: &'a str,
     /// What the search index learns from it (`None`: not searchable, e.g. tool output).
     pub index: Option<&'a IndexTerms>,
+    /// The message's id in the export it was imported from.
+    pub source_id: Option<&'a str>,
 }
 
 /// Which slice of a chat's messages to read.
@@ -105,8 +107,8 @@ impl Store {
         let mut vocabulary = super::search::Vocabulary::new();
         for message in messages {
             let row = sqlx::query(
-                "insert into messages (id, chat_id, role, content, data, created_at, author) \
-                 values ($1, $2, $3, $4, $5, $6, $7) returning seq",
+                "insert into messages (id, chat_id, role, content, data, created_at, author, \
+                 source_id) values ($1, $2, $3, $4, $5, $6, $7, $8) returning seq",
             )
             .bind(message.id.to_string())
             .bind(chat_id.to_string())
@@ -115,6 +117,7 @@ impl Store {
             .bind(message.data)
             .bind(to_millis(message.created_at))
             .bind(message.author)
+            .bind(message.source_id)
             .fetch_one(&mut *tx)
             .await?;
             let seq: i64 = row.try_get("seq")?;

@@ -4,6 +4,7 @@
 mod api_keys;
 mod delete_account;
 mod details_form;
+mod import_card;
 mod password_form;
 mod preferences_form;
 mod sessions_list;
@@ -37,6 +38,7 @@ fn ProfileSections() -> impl IntoView {
             <password_form::PasswordForm action=change_password/>
             <sessions_list::SessionsList password_changes=change_password.version()/>
             <usage_card::UsageCard/>
+            <import_card::ImportCard/>
             <api_keys::ApiKeys password_changes=change_password.version()/>
             <delete_account::DeleteAccountForm/>
         </div>
