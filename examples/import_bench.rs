@@ -1,5 +1,6 @@
 //! Importing a generated ChatGPT data export (a zip of `conversations.json`, about 200 MB of
-//! JSON in 10,000 conversations with edits and regenerations) through `POST /v1/imports` on
+//! JSON in 10,000 conversations with edits and regenerations, text of 6,000 words per language
+//! by Zipf's law, a third Russian) through `POST /v1/imports` on
 //! the real app: the time to upload and import, the process's peak memory while it runs, and
 //! then the search latency over the imported corpus over HTTP.
 //! Usage: scripts/bench.sh import [--conversations N] [--keep FILE]
@@ -33,69 +34,79 @@ impl Rng {
     }
 }
 
-const EN: &[&str] = &[
-    "the", "queue", "worker", "retries", "delivery", "backoff", "ledger", "database", "index",
-    "search", "memory", "garden", "recipe", "travel", "budget", "invoice", "deploy", "server",
-    "kernel", "thread", "lock", "latency", "cache", "render", "browser", "planet", "orbit",
-    "violin", "concert", "history", "river", "mountain", "winter", "coffee", "novel", "chapter",
-    "and", "with", "for", "about", "when", "every", "because", "after", "before", "under",
-];
-const RU: &[&str] = &[
-    "очередь",
-    "работник",
-    "повтор",
-    "доставка",
-    "журнал",
-    "база",
-    "данных",
-    "поиск",
-    "память",
-    "сад",
-    "рецепт",
-    "борщ",
-    "свёкла",
-    "капуста",
-    "поездка",
-    "бюджет",
-    "счёт",
-    "сервер",
-    "поток",
-    "кэш",
-    "браузер",
-    "планета",
-    "орбита",
-    "скрипка",
-    "концерт",
-    "история",
-    "река",
-    "гора",
-    "зима",
-    "кофе",
-    "роман",
-    "глава",
-    "и",
-    "с",
-    "для",
-    "о",
-    "когда",
-    "каждый",
-    "потому",
-    "после",
-    "перед",
-    "под",
-    "погода",
-    "погоды",
-    "погоде",
-];
+/// Words of two languages, used by Zipf's law as people's text is: a few very common, most
+/// rare. Made of syllables, so the stemmers see word-like forms.
+struct Words {
+    en: Vec<String>,
+    ru: Vec<String>,
+    /// Cumulative Zipf weights over ranks.
+    cumulative: Vec<f64>,
+}
 
-fn sentence(rng: &mut Rng, bytes: usize) -> String {
-    let words = if rng.below(3) == 0 { RU } else { EN };
+impl Words {
+    fn new(size: usize) -> Self {
+        let make = |syllables: &[&str], seed: u64| {
+            let mut rng = Rng(seed);
+            let mut seen = std::collections::HashSet::new();
+            let mut words = Vec::with_capacity(size);
+            while words.len() < size {
+                let n = 1 + rng.below(3);
+                let w: String = (0..n)
+                    .map(|_| syllables[rng.below(syllables.len())])
+                    .collect();
+                if seen.insert(w.clone()) {
+                    words.push(w);
+                }
+            }
+            words
+        };
+        let en = make(
+            &[
+                "the", "ar", "on", "ing", "ter", "al", "ver", "ca", "mo", "ri", "sen", "pol",
+                "dex", "que", "lin", "gar", "tra", "bu", "ker", "ne", "sto", "plan", "vi", "co",
+                "fe",
+            ],
+            11,
+        );
+        let ru = make(
+            &[
+                "по", "ра", "ко", "ни", "ство", "ла", "ми", "ска", "те", "вер", "го", "ду", "ча",
+                "ре", "сло", "во", "да", "бе", "ны", "ль", "же", "зи", "мо", "ту", "ёл",
+            ],
+            13,
+        );
+        let mut cumulative = Vec::with_capacity(size);
+        let mut total = 0.0;
+        for rank in 1..=size {
+            total += 1.0 / rank as f64;
+            cumulative.push(total);
+        }
+        Words { en, ru, cumulative }
+    }
+
+    fn pick<'a>(&'a self, rng: &mut Rng, russian: bool) -> &'a str {
+        let total = *self.cumulative.last().unwrap();
+        let x = (rng.next() as f64 / (1u64 << 31) as f64) * total;
+        let rank = self
+            .cumulative
+            .partition_point(|c| *c < x)
+            .min(self.cumulative.len() - 1);
+        if russian {
+            &self.ru[rank]
+        } else {
+            &self.en[rank]
+        }
+    }
+}
+
+fn sentence(words: &Words, rng: &mut Rng, bytes: usize) -> String {
+    let russian = rng.below(3) == 0;
     let mut text = String::with_capacity(bytes + 16);
     while text.len() < bytes {
         if !text.is_empty() {
             text.push(' ');
         }
-        text.push_str(words[rng.below(words.len())]);
+        text.push_str(words.pick(rng, russian));
         if rng.below(12) == 0 {
             text.push('.');
         }
@@ -120,7 +131,13 @@ fn message(id: &str, role: &str, text: String, time: f64) -> Value {
 
 /// One conversation: a null root, then `turns` questions and answers, every fourth answer
 /// regenerated once (the older branch is in the export but not what the person saw).
-fn conversation(rng: &mut Rng, n: usize, turns: usize, answer_bytes: usize) -> Value {
+fn conversation(
+    words: &Words,
+    rng: &mut Rng,
+    n: usize,
+    turns: usize,
+    answer_bytes: usize,
+) -> Value {
     let start = 1_600_000_000.0 + n as f64 * 3_000.0;
     let mut mapping = serde_json::Map::new();
     let mut parent = "root".to_string();
@@ -133,7 +150,7 @@ fn conversation(rng: &mut Rng, n: usize, turns: usize, answer_bytes: usize) -> V
         nodes.push((
             q.clone(),
             Some(parent.clone()),
-            message(&q, "user", sentence(rng, 200), t),
+            message(&q, "user", sentence(words, rng, 200), t),
         ));
         t += 7.5;
         if turn % 4 == 1 {
@@ -141,13 +158,13 @@ fn conversation(rng: &mut Rng, n: usize, turns: usize, answer_bytes: usize) -> V
             nodes.push((
                 old.clone(),
                 Some(q.clone()),
-                message(&old, "assistant", sentence(rng, answer_bytes / 2), t),
+                message(&old, "assistant", sentence(words, rng, answer_bytes / 2), t),
             ));
         }
         nodes.push((
             a.clone(),
             Some(q.clone()),
-            message(&a, "assistant", sentence(rng, answer_bytes), t),
+            message(&a, "assistant", sentence(words, rng, answer_bytes), t),
         ));
         t += 60.0;
         parent = a;
@@ -170,7 +187,7 @@ fn conversation(rng: &mut Rng, n: usize, turns: usize, answer_bytes: usize) -> V
         );
     }
     json!({
-        "title": sentence(rng, 30), "create_time": start, "update_time": t,
+        "title": sentence(words, rng, 30), "create_time": start, "update_time": t,
         "mapping": mapping, "current_node": parent, "conversation_id": format!("conv-{n}"),
         "id": format!("conv-{n}"), "moderation_results": [], "is_archived": false
     })
@@ -184,13 +201,14 @@ fn generate(path: &Path, conversations: usize) -> (u64, u64, usize) {
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(true);
     zip.start_file("conversations.json", options).unwrap();
+    let words = Words::new(6_000);
     let mut rng = Rng(7);
     let mut json_bytes = 0u64;
     let mut seen = 0;
     zip.write_all(b"[").unwrap();
     for n in 0..conversations {
         let turns = 4 + rng.below(5);
-        let text = conversation(&mut rng, n, turns, 1_800).to_string();
+        let text = conversation(&words, &mut rng, n, turns, 1_900).to_string();
         if n > 0 {
             zip.write_all(b",").unwrap();
         }
@@ -348,12 +366,12 @@ async fn main() {
     );
 
     // Search over what came in, as the sidebar asks.
+    let words = Words::new(6_000);
     let mut rng = Rng(99);
     let mut queries: Vec<String> = Vec::new();
     for i in 0..300 {
-        let words = if i % 2 == 0 { EN } else { RU };
         let n = 1 + i % 3;
-        let q: Vec<&str> = (0..n).map(|_| words[rng.below(words.len())]).collect();
+        let q: Vec<&str> = (0..n).map(|_| words.pick(&mut rng, i % 2 == 1)).collect();
         queries.push(q.join(" "));
     }
     let search = |q: String| {

@@ -465,6 +465,46 @@ on_both_engines! {
         assert_eq!(body["imported"], 1);
     }
 
+    async fn a_cut_upload_ends_its_import_and_frees_the_slot(app) {
+        app.register("ann").await;
+        let (send, receive) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+        let stream = futures::stream::unfold(receive, |mut r| async move {
+            r.recv().await.map(|b| (Ok::<_, std::io::Error>(b), r))
+        });
+        let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), 10_000).file_name("conversations.json");
+        let upload_task = {
+            let (client, url) = (app.client.clone(), app.url("/v1/imports"));
+            tokio::spawn(async move { client.post(url).multipart(Form::new().part("file", part)).send().await })
+        };
+        send.send(b"[{\"uuid\": ".to_vec()).await.unwrap();
+        let mut seen = Value::Null;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            seen = app.get(&app.client, "/v1/imports/latest").await.json().await.unwrap();
+            if seen["bytes_done"].as_i64() == Some(10) {
+                break;
+            }
+        }
+        assert_eq!(seen["state"], "running", "{seen}");
+        // The client goes away mid-upload.
+        upload_task.abort();
+        drop(send);
+        let mut latest = Value::Null;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            latest = app.get(&app.client, "/v1/imports/latest").await.json().await.unwrap();
+            if latest["state"] != "running" {
+                break;
+            }
+        }
+        assert_eq!(latest["state"], "failed", "{latest}");
+        assert!(!latest["error"].as_str().unwrap().is_empty(), "{latest}");
+        // Nothing half-read was imported, and the next import is not refused.
+        let body = import_ok(&app, &app.client, "conversations.json", json!([claude("c-next", &[("x", "human", "After the cut")])]).to_string().into_bytes()).await;
+        assert_eq!(body["imported"], 1);
+        assert_eq!(chats_of(&app, &app.client).await.len(), 1);
+    }
+
     async fn a_dead_import_is_taken_over(app) {
         app.register("ann").await;
         let ann = app.user("ann").await;
