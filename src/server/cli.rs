@@ -194,14 +194,7 @@ async fn import(
     login: &str,
     file: PathBuf,
 ) -> Result<ExitCode, String> {
-    let key = crate::validation::login_key(login.trim());
-    let Some(row) = store
-        .user_by_login_key(&key)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Err(format!("no account with the login {login}"));
-    };
+    let row = account(store, login).await?;
     let size = std::fs::metadata(&file)
         .map_err(|e| format!("{}: {e}", file.display()))?
         .len();
@@ -243,15 +236,18 @@ async fn import(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn set_role(store: &Store, login: &str, role: AccountRole) -> Result<ExitCode, String> {
+/// The account whose login is `login` (as people type it: case and spaces do not matter).
+async fn account(store: &Store, login: &str) -> Result<crate::server::store::UserRow, String> {
     let key = crate::validation::login_key(login.trim());
-    let Some(row) = store
+    store
         .user_by_login_key(&key)
         .await
         .map_err(|e| e.to_string())?
-    else {
-        return Err(format!("no account with the login {login}"));
-    };
+        .ok_or_else(|| format!("no account with the login {login}"))
+}
+
+async fn set_role(store: &Store, login: &str, role: AccountRole) -> Result<ExitCode, String> {
+    let row = account(store, login).await?;
     match store
         .set_role(row.user.id, role)
         .await

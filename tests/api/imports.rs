@@ -242,6 +242,50 @@ async fn user_id(app: &TestApp, client: &Client) -> String {
     me["id"].as_str().unwrap().to_string()
 }
 
+/// An upload of `length` bytes whose body is sent as the test hands it chunks: the request
+/// runs in its own task until the sender is dropped (or the task is aborted).
+fn slow_upload(
+    app: &TestApp,
+    length: u64,
+) -> (
+    tokio::sync::mpsc::Sender<Vec<u8>>,
+    tokio::task::JoinHandle<reqwest::Result<Response>>,
+) {
+    let (send, receive) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let stream = futures::stream::unfold(receive, |mut r| async move {
+        r.recv().await.map(|b| (Ok::<_, std::io::Error>(b), r))
+    });
+    let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), length)
+        .file_name("conversations.json");
+    let (client, url) = (app.client.clone(), app.url("/v1/imports"));
+    let task = tokio::spawn(async move {
+        client
+            .post(url)
+            .multipart(Form::new().part("file", part))
+            .send()
+            .await
+    });
+    (send, task)
+}
+
+/// Polls the latest import until `done` holds for it (10 s at most); returns the last seen.
+async fn latest_until(app: &TestApp, done: impl Fn(&Value) -> bool) -> Value {
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        seen = app
+            .get(&app.client, "/v1/imports/latest")
+            .await
+            .json()
+            .await
+            .unwrap();
+        if done(&seen) {
+            break;
+        }
+    }
+    seen
+}
+
 on_both_engines! {
     async fn a_chatgpt_export_becomes_chats_with_their_times_documents_and_search_hits(app) {
         app.register("ann").await;
@@ -426,26 +470,10 @@ on_both_engines! {
         app.register("ann").await;
         assert_eq!(app.get(&app.client, "/v1/imports/latest").await.status(), 404);
         let file = json!([claude("c-slow", &[("m1", "human", "Sent slowly")])]).to_string().into_bytes();
-        let (send, receive) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-        let stream = futures::stream::unfold(receive, |mut r| async move {
-            r.recv().await.map(|b| (Ok::<_, std::io::Error>(b), r))
-        });
-        let length = file.len() as u64;
-        let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), length).file_name("conversations.json");
-        let upload_task = {
-            let (client, url) = (app.client.clone(), app.url("/v1/imports"));
-            tokio::spawn(async move { client.post(url).multipart(Form::new().part("file", part)).send().await.unwrap() })
-        };
+        let (send, upload_task) = slow_upload(&app, file.len() as u64);
         send.send(file[..10].to_vec()).await.unwrap();
         // The server reports what it received while the upload goes on.
-        let mut seen = Value::Null;
-        for _ in 0..100 {
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            seen = app.get(&app.client, "/v1/imports/latest").await.json().await.unwrap();
-            if seen["bytes_done"].as_i64() == Some(10) {
-                break;
-            }
-        }
+        let seen = latest_until(&app, |s| s["bytes_done"].as_i64() == Some(10)).await;
         assert_eq!(seen["state"], "running", "{seen}");
         assert_eq!(seen["phase"], "receiving", "{seen}");
         assert_eq!(seen["bytes_done"], 10, "{seen}");
@@ -454,7 +482,7 @@ on_both_engines! {
         assert_eq!(second.status(), 409);
         send.send(file[10..].to_vec()).await.unwrap();
         drop(send);
-        let done = upload_task.await.unwrap();
+        let done = upload_task.await.unwrap().unwrap();
         assert_eq!(done.status(), 201);
         let latest: Value = app.get(&app.client, "/v1/imports/latest").await.json().await.unwrap();
         assert_eq!(latest["state"], "done", "{latest}");
@@ -467,36 +495,14 @@ on_both_engines! {
 
     async fn a_cut_upload_ends_its_import_and_frees_the_slot(app) {
         app.register("ann").await;
-        let (send, receive) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-        let stream = futures::stream::unfold(receive, |mut r| async move {
-            r.recv().await.map(|b| (Ok::<_, std::io::Error>(b), r))
-        });
-        let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), 10_000).file_name("conversations.json");
-        let upload_task = {
-            let (client, url) = (app.client.clone(), app.url("/v1/imports"));
-            tokio::spawn(async move { client.post(url).multipart(Form::new().part("file", part)).send().await })
-        };
+        let (send, upload_task) = slow_upload(&app, 10_000);
         send.send(b"[{\"uuid\": ".to_vec()).await.unwrap();
-        let mut seen = Value::Null;
-        for _ in 0..100 {
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            seen = app.get(&app.client, "/v1/imports/latest").await.json().await.unwrap();
-            if seen["bytes_done"].as_i64() == Some(10) {
-                break;
-            }
-        }
+        let seen = latest_until(&app, |s| s["bytes_done"].as_i64() == Some(10)).await;
         assert_eq!(seen["state"], "running", "{seen}");
         // The client goes away mid-upload.
         upload_task.abort();
         drop(send);
-        let mut latest = Value::Null;
-        for _ in 0..100 {
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            latest = app.get(&app.client, "/v1/imports/latest").await.json().await.unwrap();
-            if latest["state"] != "running" {
-                break;
-            }
-        }
+        let latest = latest_until(&app, |s| s["state"] != "running").await;
         assert_eq!(latest["state"], "failed", "{latest}");
         assert!(!latest["error"].as_str().unwrap().is_empty(), "{latest}");
         // Nothing half-read was imported, and the next import is not refused.
