@@ -38,6 +38,16 @@ impl Source {
             Source::LibreChat => "librechat",
         }
     }
+
+    /// Who answered, when the export does not name the model.
+    pub fn assistant_name(self) -> &'static str {
+        match self {
+            Source::ChatGpt => "ChatGPT",
+            Source::Claude => "Claude",
+            Source::OpenWebUi => "Open WebUI",
+            Source::LibreChat => "LibreChat",
+        }
+    }
 }
 
 /// One conversation as another product exported it, reduced to what a chat keeps.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{ChatService, Entry};
 use crate::error::AppError;
 use crate::model::{Chat, ImportedChatRef, Role, User};
-use crate::server::imports::{ImportedChat, Source};
+use crate::server::imports::ImportedChat;
 use crate::server::memory::header;
 use crate::server::search::terms_to_index;
 use crate::server::store::{now, NewMessage, StoreError};
@@ -69,7 +69,7 @@ impl ChatService {
             last = m.created_at.unwrap_or(last);
             times.push(last);
         }
-        let assistant = assistant_name(imported.source);
+        let assistant = imported.source.assistant_name();
         let authors: Vec<&str> = imported
             .messages
             .iter()
@@ -176,16 +176,6 @@ fn import_title(title: &str) -> String {
     match title.trim() {
         "" => "Imported chat".to_string(),
         t => t.to_string(),
-    }
-}
-
-/// Who answered, when the export does not name the model.
-fn assistant_name(source: Source) -> &'static str {
-    match source {
-        Source::ChatGpt => "ChatGPT",
-        Source::Claude => "Claude",
-        Source::OpenWebUi => "Open WebUI",
-        Source::LibreChat => "LibreChat",
     }
 }
 

@@ -82,7 +82,7 @@ fn message(message: &Value) -> Option<ImportedMessage> {
         message
             .pointer("/metadata/model_slug")
             .and_then(Value::as_str)
-            .unwrap_or("ChatGPT")
+            .unwrap_or(Source::ChatGpt.assistant_name())
             .to_string()
     });
     Some(ImportedMessage {

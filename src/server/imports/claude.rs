@@ -75,7 +75,7 @@ fn message(m: &Value) -> Option<ImportedMessage> {
         role,
         content,
         created_at: from_iso(m.get("created_at")),
-        model: (role == Role::Assistant).then(|| "Claude".to_string()),
+        model: (role == Role::Assistant).then(|| Source::Claude.assistant_name().to_string()),
     })
 }
 

@@ -111,7 +111,7 @@ fn message(m: &Linked) -> Option<ImportedMessage> {
     let model = (role == Role::Assistant).then(|| {
         text(v, "sender")
             .or_else(|| text(v, "model"))
-            .unwrap_or("LibreChat")
+            .unwrap_or(Source::LibreChat.assistant_name())
             .to_string()
     });
     Some(ImportedMessage {

@@ -40,7 +40,7 @@ fn message(id: &str, m: &Value) -> Option<ImportedMessage> {
     let model = (role == Role::Assistant).then(|| {
         text(m, "modelName")
             .or_else(|| text(m, "model"))
-            .unwrap_or("Open WebUI")
+            .unwrap_or(Source::OpenWebUi.assistant_name())
             .to_string()
     });
     Some(ImportedMessage {
