@@ -40,8 +40,8 @@ cargo test --features ssr --no-run
 step "cargo test: run"
 cargo test --features ssr
 
-step "release build (cargo leptos build --release)"
-cargo leptos build --release
+step "release build (scripts/build-release.sh: cargo leptos build --release --precompress)"
+scripts/build-release.sh
 
 step "Playwright (Chromium at /usr/bin/chromium, against the release build)"
 (cd end2end && npx playwright test)

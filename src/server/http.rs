@@ -15,6 +15,8 @@ mod page_guard;
 mod run_routes;
 mod security_headers;
 mod session_layer;
+mod static_files;
+mod static_memory;
 
 pub use admin_routes::origin;
 pub use auth_routes::parse_path_id;
@@ -25,6 +27,8 @@ pub use security_headers::{set_page_policy, with_security_headers};
 pub use session_layer::{
     clear_session_cookie, device_cookie, resolve_user, session_cookie, CurrentUser, RequireUser,
 };
+pub use static_files::with_static_files;
+pub use static_memory::{serve_from_memory, StaticFiles};
 
 use axum::routing::{any, get};
 use axum::Router;

@@ -6,14 +6,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue};
+use axum::serve::ListenerExt;
 use axum::{middleware, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::admin::AdminService;
@@ -120,7 +118,9 @@ impl Application {
             usage,
             leptos_options,
         });
-        let router = router(state.clone());
+        let statics = http::StaticFiles::load(&state.leptos_options)
+            .map_err(|e| StartupError::Site(format!("reading the web UI's files: {e}")))?;
+        let router = router(state.clone(), statics);
         Ok(Application {
             listener,
             router,
@@ -158,8 +158,15 @@ impl Application {
                 let _ = drained_tx.send(registry.drain(grace).await);
             });
         };
+        // No Nagle delay: an answer whose body follows its headers in a second write (files,
+        // streams) would otherwise wait for the client's delayed ACK, about 40 ms each.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY: {e}");
+            }
+        });
         let served = axum::serve(
-            self.listener,
+            listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
@@ -201,34 +208,22 @@ pub fn load_agents(config: &Config) -> Result<AgentCatalog, StartupError> {
     AgentCatalog::with_file(&text).map_err(bad)
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, statics: http::StaticFiles) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
-    let pkg_route = format!("/{}", options.site_pkg_dir);
-    let pkg_dir = format!("{}/{}", options.site_root, options.site_pkg_dir);
-    // Hashed file names change with their content, so browsers may keep them for a year.
-    let pkg_cache = if options.hash_files {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    let pkg = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(pkg_cache),
-        ))
-        .service(ServeDir::new(pkg_dir));
+    // Paths that are neither a route nor a file get the app's not-found page.
+    let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
+    let not_found = axum::handler::Handler::with_state(not_found, state.clone());
 
     let https = state.config.cookie_secure;
+    let app = Router::new()
+        .merge(http::routes())
+        .leptos_routes_with_context(&state, routes, || (), {
+            let options = options.clone();
+            move || shell(options.clone())
+        });
     let app =
-        Router::new()
-            .merge(http::routes())
-            .leptos_routes_with_context(&state, routes, || (), {
-                let options = options.clone();
-                move || shell(options.clone())
-            })
-            .nest_service(&pkg_route, pkg)
-            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        http::with_static_files(app, &options, not_found)
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(middleware::from_fn_with_state(
                 state.clone(),
@@ -242,6 +237,15 @@ fn router(state: AppState) -> Router {
             ))
             .layer(TraceLayer::new_for_http())
             .with_state(state);
+    // A release build's static files are answered before everything above.
+    let app = if statics.is_empty() {
+        app
+    } else {
+        app.layer(middleware::from_fn_with_state(
+            statics,
+            http::serve_from_memory,
+        ))
+    };
     http::with_security_headers(app, https)
 }
 
