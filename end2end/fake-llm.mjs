@@ -3,6 +3,7 @@
 //   contains "fail"   -> HTTP 500 (every time)
 //   contains "slow"   -> a long answer, one word every 150 ms (to be stopped)
 //   contains "search" -> a chat_history_search tool call, then a short answer
+//   contains "code"   -> a reply with a fenced Rust block, a few characters every 40 ms
 //   contains "weather", with a client tool get_weather offered -> a call to it, then
 //                        "The tool said: <its result>"
 //   otherwise         -> "You said: <message>", one word every 150 ms (slow enough that
@@ -60,6 +61,10 @@ http
           res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
         }
         return res.end("data: [DONE]\n\n");
+      }
+      if (lastUser.includes("code")) {
+        const reply = 'Here it is:\n\n```rust\nfn main() {\n    println!("hello, {}", 42); // greet\n    let line = "a long line that goes on well past the width of a phone screen, so it scrolls inside its block";\n}\n```\n\nThat is all.';
+        return streamWords(res, reply.match(/[\s\S]{1,6}/g), 40);
       }
       if (lastUser.includes("slow")) {
         return streamWords(res, Array.from({ length: 80 }, (_, i) => `word${i} `), 150);

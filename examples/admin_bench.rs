@@ -100,6 +100,7 @@ async fn main() {
             about: String::new(),
             created_at: chrono::Utc::now(),
             role: Default::default(),
+            language: None,
         };
         state
             .store

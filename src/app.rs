@@ -6,6 +6,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
+use crate::i18n::*;
 use crate::ui::auth_context::AuthProvider;
 use crate::ui::components::site_header::SiteHeader;
 use crate::ui::pages::{
@@ -17,20 +18,32 @@ use crate::ui::pages::{
     profile::ProfilePage,
     register::RegisterPage,
 };
+use crate::ui::shortcuts::KeyboardShortcuts;
+
+/// The language the server chose for this page (the account's, else the browser's), read by
+/// the shell for `<html lang>` and by [`App`] for every word on the page.
+#[derive(Clone, Copy)]
+struct PageLocale(Locale);
 
 /// The HTML document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The page's Content-Security-Policy names the nonce leptos puts on its scripts.
     #[cfg(feature = "ssr")]
     crate::server::http::set_page_policy();
+    #[cfg(feature = "ssr")]
+    let locale = crate::server::context::request_locale();
+    #[cfg(not(feature = "ssr"))]
+    let locale = Locale::default();
+    provide_context(PageLocale(locale));
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // The browser's copy of the app reads its language from here: no flash of another.
+        <html lang=locale.as_str()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
-                <meta name="description" content="maruntime: a self-hosted AI chat that remembers."/>
+                <meta name="description" content=td_string!(locale, common.description)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=options.clone()/>
                 <HashedStylesheet options id="leptos"/>
@@ -55,10 +68,20 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
+        // The language is the server's choice (cookies play no part); in the browser it is
+        // read back from `<html lang>`, which [`LangAttribute`] then keeps up to date.
+        <I18nContextProvider
+            set_lang_attr_on_html=false
+            set_dir_attr_on_html=false
+            enable_cookie=false
+            ssr_lang_header_getter=page_language()
+        >
+        <LangAttribute/>
         <Title formatter=page_title/>
         <Router>
           <AuthProvider>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            <SkipLink/>
+            <KeyboardShortcuts/>
             <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
                 <PageHeader/>
                 <Main>
@@ -77,7 +100,39 @@ pub fn App() -> impl IntoView {
             </div>
           </AuthProvider>
         </Router>
+        </I18nContextProvider>
     }
+}
+
+/// Tells leptos_i18n the page's language on the server, where it would otherwise read
+/// `Accept-Language` itself and miss the account's choice.
+fn page_language() -> leptos_use::UseLocalesOptions {
+    let options = leptos_use::UseLocalesOptions::default();
+    match use_context::<PageLocale>() {
+        Some(PageLocale(locale)) => {
+            options.ssr_lang_header_getter(move || Some(locale.as_str().to_string()))
+        }
+        None => options,
+    }
+}
+
+#[component]
+fn SkipLink() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <a class="skip-link" href="#main">{tx!(i18n, common.skip_to_content)}</a> }
+}
+
+/// Keeps `<html lang>` equal to the page's language when it changes in the browser (the
+/// language choice on the profile page), so screen readers pronounce the words right.
+#[component]
+fn LangAttribute() -> impl IntoView {
+    let i18n = use_i18n();
+    Effect::new(move |_| {
+        let lang = i18n.get_locale().as_str();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang);
+        }
+    });
 }
 
 /// The site header everywhere but the chat pages, which carry their own (plan section 5.1).

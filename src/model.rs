@@ -15,6 +15,9 @@ pub struct User {
     pub about: String,
     pub created_at: DateTime<Utc>,
     pub role: AccountRole,
+    /// The web UI's language chosen by the account ("en", "ru"); `None` follows the browser.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// What an account may do: an admin also runs the instance (`/admin`).

@@ -91,6 +91,25 @@ pub fn validate_password_length(field: &str, password: &str) -> Result<(), AppEr
     Ok(())
 }
 
+/// The languages the web UI speaks, as accounts choose them.
+pub const LANGUAGES: [&str; 2] = ["en", "ru"];
+
+/// A language an account may choose: one of [`LANGUAGES`].
+pub fn validate_language(language: &str) -> Result<String, AppError> {
+    let language = language.trim().to_ascii_lowercase();
+    if LANGUAGES.contains(&language.as_str()) {
+        Ok(language)
+    } else {
+        Err(AppError::validation(
+            "language",
+            format!(
+                "Language must be one of: {} (or null to follow the browser).",
+                LANGUAGES.join(", ")
+            ),
+        ))
+    }
+}
+
 /// Returns the trimmed key name.
 pub fn validate_api_key_name(name: &str) -> Result<String, AppError> {
     reject_nul("name", name)?;

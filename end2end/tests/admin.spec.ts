@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { PASSWORD, send, waitForHydration, watchConsole } from "./helpers";
+import { PASSWORD, expectAccessible, send, waitForHydration, watchConsole } from "./helpers";
 import { ownerPort } from "../playwright.config";
 
 // An instance of its own: empty, by invite only, so the first account here is its admin.
@@ -25,6 +25,7 @@ test("the owner invites bob, limits him, disables him, and his open tab goes to 
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByRole("heading", { name: "Administration" })).toBeVisible();
   await waitForHydration(page);
+  await expectAccessible(page, "/admin");
 
   // An invite link, shown once.
   await page.getByRole("button", { name: "Create invite" }).click();

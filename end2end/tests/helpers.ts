@@ -62,3 +62,20 @@ export async function send(page: Page, text: string) {
   await box.fill(text);
   await box.press("Enter");
 }
+
+/**
+ * Runs axe-core on the page as it is, in light and then dark colour scheme, and fails on any
+ * serious or critical violation (listing each rule, its help text and the elements).
+ */
+export async function expectAccessible(page: Page, what: string) {
+  const { default: AxeBuilder } = await import("@axe-core/playwright");
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).join("\n    ")}`);
+    expect(bad, `axe on ${what} (${colorScheme})`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: null });
+}

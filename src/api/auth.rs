@@ -152,6 +152,23 @@ pub async fn update_profile(display_name: String, about: String) -> Result<User,
     )
 }
 
+/// Sets the web UI's language of the account: "en", "ru", or "" to follow the browser.
+#[server]
+pub async fn set_language(language: String) -> Result<User, AppError> {
+    respond(
+        async {
+            let who = require_user()?;
+            let language = Some(language.as_str()).filter(|l| !l.is_empty());
+            app_state()?
+                .auth
+                .accounts
+                .set_language(&who, language)
+                .await
+        }
+        .await,
+    )
+}
+
 /// Changes the password; every other session ends and this one gets a new cookie. With
 /// `revoke_api_keys` (a checkbox: present when ticked) every API key is revoked too.
 #[server]

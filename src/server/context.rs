@@ -115,3 +115,60 @@ pub fn redirect_form_post(path: &str) {
         leptos_axum::redirect(path);
     }
 }
+
+/// The web UI's language for this request: the account's choice, else the best of the
+/// browser's `Accept-Language` we speak, else English.
+pub fn request_locale() -> crate::i18n::Locale {
+    use leptos_i18n::Locale as _;
+    let Some(parts) = use_context::<Parts>() else {
+        return Default::default();
+    };
+    let chosen = parts
+        .extensions
+        .get::<CurrentUser>()
+        .and_then(|u| u.0.as_ref())
+        .and_then(|a| a.user.language.clone());
+    let accepted = match chosen {
+        Some(language) => vec![language],
+        None => parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(accepted_languages)
+            .unwrap_or_default(),
+    };
+    crate::i18n::Locale::find_locale(&accepted)
+}
+
+/// `Accept-Language` as language tags, most wanted first (`q=0` means "not this").
+fn accepted_languages(header: &str) -> Vec<String> {
+    let mut weighted: Vec<(f32, usize, String)> = header
+        .split(',')
+        .enumerate()
+        .filter_map(|(order, item)| {
+            let mut fields = item.split(';');
+            let tag = fields.next()?.trim();
+            let q = fields
+                .find_map(|f| f.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+            (!tag.is_empty() && tag != "*" && q > 0.0).then(|| (q, order, tag.to_string()))
+        })
+        .collect();
+    weighted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    weighted.into_iter().map(|(_, _, tag)| tag).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepted_languages;
+
+    #[test]
+    fn accept_language_is_read_in_order_of_preference() {
+        assert_eq!(
+            accepted_languages("en;q=0.5, ru-RU, ru;q=0.9, de;q=0, *"),
+            ["ru-RU", "ru", "en"]
+        );
+        assert!(accepted_languages("").is_empty());
+        assert_eq!(accepted_languages("fr;q=abc, en"), ["en"]);
+    }
+}

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::api::agent::{edit_message, follow_run, retry_reply, stop_agent};
+use crate::i18n::*;
 use crate::model::{AgentStep, Message, Role, RunEvent};
 
 /// The reply being streamed.
@@ -19,8 +20,18 @@ pub struct Streaming {
     pub tool: Option<String>,
 }
 
+/// What a screen reader is told about a run: once when it starts and once, whole, when it
+/// ends; never the reply letter by letter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Announcement {
+    Answering,
+    Answered(String),
+    Stopped(String),
+}
+
 #[derive(Clone, Copy)]
 pub struct AgentRun {
+    pub announce: RwSignal<Option<Announcement>>,
     chat_id: Uuid,
     pub streaming: RwSignal<Option<Streaming>>,
     pub running: RwSignal<bool>,
@@ -29,17 +40,22 @@ pub struct AgentRun {
     starting: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
     messages: RwSignal<Vec<Message>>,
+    /// The page's language, for the one message the run writes itself.
+    i18n: leptos_i18n::I18nContext<Locale>,
 }
 
 impl AgentRun {
+    /// Called in a component: it takes the page's i18n context from there.
     pub fn new(chat_id: Uuid, messages: RwSignal<Vec<Message>>) -> Self {
         AgentRun {
+            announce: RwSignal::new(None),
             chat_id,
             streaming: RwSignal::new(None),
             running: RwSignal::new(false),
             starting: RwSignal::new(false),
             error: RwSignal::new(None),
             messages,
+            i18n: use_i18n(),
         }
     }
 
@@ -56,6 +72,9 @@ impl AgentRun {
         self.running.set(true);
         self.error.set(None);
         self.streaming.set(Some(Streaming::default()));
+        self.announce.set(Some(Announcement::Answering));
+        let i18n = self.i18n;
+        let lost = tu_string!(i18n, chat.connection_lost);
         // The page may move on while the reply streams (the server keeps it either way), so
         // everything below uses `try_` access: a closed chat view simply stops updating.
         spawn_local(async move {
@@ -92,10 +111,7 @@ impl AgentRun {
             // A stream that ended without a verdict (connection lost, or the run ended long
             // ago) is told as such; the stored messages are the truth after a reload.
             if !ended && self.error.try_get_untracked().flatten().is_none() {
-                self.error.try_set(Some(
-                    "The connection to the agent was lost. Reload the page to see its answer."
-                        .into(),
-                ));
+                self.error.try_set(Some(lost.to_string()));
             }
             self.streaming.try_set(None);
             self.running.try_set(false);
@@ -127,8 +143,16 @@ impl AgentRun {
                 })
                 .is_some(),
             RunEvent::Usage { .. } => true,
-            RunEvent::Finished { message, .. } | RunEvent::Stopped { message } => {
+            RunEvent::Finished { message, .. } => {
                 self.streaming.try_set(None);
+                self.announce
+                    .try_set(Some(Announcement::Answered(message.content.clone())));
+                self.add_message(message)
+            }
+            RunEvent::Stopped { message } => {
+                self.streaming.try_set(None);
+                self.announce
+                    .try_set(Some(Announcement::Stopped(message.content.clone())));
                 self.add_message(message)
             }
             RunEvent::Failed { error, message } => {

@@ -139,6 +139,7 @@ async fn an_expired_key_is_refused() {
             about: String::new(),
             created_at: chrono::Utc::now(),
             role: Default::default(),
+            language: None,
         };
         store.insert_user(&user, "ann", "hash").await.unwrap();
         let now = chrono::Utc::now();

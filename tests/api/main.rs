@@ -15,6 +15,7 @@ mod gateway_dialect;
 mod hardening;
 mod imports;
 mod keys_and_sessions;
+mod languages;
 mod login_limits;
 mod page_security;
 mod profile_document;

@@ -15,6 +15,7 @@ fn user(login: &str) -> User {
         about: "שלום".into(),
         created_at: chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap(),
         role: Default::default(),
+        language: None,
     }
 }
 

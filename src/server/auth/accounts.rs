@@ -14,7 +14,9 @@ use crate::server::memory::{ChatMemory, UserMemory};
 use crate::server::store::{
     now, AdminChange, Admission, InviteState, Refusal, Store, StoreError, UserRow,
 };
-use crate::validation::{login_key, validate_about, validate_display_name, validate_login};
+use crate::validation::{
+    login_key, validate_about, validate_display_name, validate_language, validate_login,
+};
 
 #[derive(Clone)]
 pub struct Accounts {
@@ -121,6 +123,7 @@ impl Accounts {
             about,
             created_at: now(),
             role: Default::default(),
+            language: None,
         };
         let invite_hash = invite.map(|t| super::hash_token(t.trim()));
         let admission = match self.registration {
@@ -291,6 +294,31 @@ impl Accounts {
             return Err(AppError::Unauthorized("Please log in.".into()));
         }
         Ok(user)
+    }
+}
+
+impl Accounts {
+    /// Sets the web UI's language of the account (`None`: follow the browser).
+    pub async fn set_language(
+        &self,
+        who: &Authenticated,
+        language: Option<&str>,
+    ) -> Result<User, AppError> {
+        let language = language.map(validate_language).transpose()?;
+        let updated = self
+            .store
+            .set_user_language(
+                who.user.id,
+                language.as_deref(),
+                Utc::now().timestamp_millis(),
+            )
+            .await?;
+        let user = match updated {
+            true => self.store.user_by_id(who.user.id).await?,
+            false => None,
+        };
+        user.map(|row| row.user)
+            .ok_or_else(|| AppError::Unauthorized("Please log in.".into()))
     }
 }
 

@@ -62,6 +62,14 @@ struct PasswordBody {
 struct ProfileBody {
     display_name: Option<String>,
     about: Option<String>,
+    /// Absent: unchanged; `null`: follow the browser; `"en"` or `"ru"`.
+    #[serde(default, deserialize_with = "present")]
+    language: Option<Option<String>>,
+}
+
+/// A field that was sent, even as `null` (`Some(None)`), apart from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -185,11 +193,13 @@ async fn update_profile(
     RequireUser(who): RequireUser,
     ApiJson(body): ApiJson<ProfileBody>,
 ) -> Result<Json<User>, AppError> {
-    let user = state
-        .auth
-        .accounts
+    let accounts = &state.auth.accounts;
+    let mut user = accounts
         .update_profile(&who, body.display_name.as_deref(), body.about.as_deref())
         .await?;
+    if let Some(language) = &body.language {
+        user = accounts.set_language(&who, language.as_deref()).await?;
+    }
     Ok(Json(user))
 }
 

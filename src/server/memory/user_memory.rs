@@ -267,6 +267,7 @@ mod tests {
             about: about.into(),
             created_at: chrono::DateTime::from_timestamp(1_767_882_615, 0).unwrap(),
             role: Default::default(),
+            language: None,
         }
     }
 

@@ -17,7 +17,8 @@ pub struct UserRow {
 }
 
 pub(super) const USER_COLUMNS: &str = "users.id, users.login, users.display_name, users.about, \
-     users.created_at, users.password_hash, users.role, users.disabled, users.daily_token_limit";
+     users.created_at, users.password_hash, users.role, users.disabled, users.daily_token_limit, \
+     users.language";
 
 pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> StoreResult<UserRow> {
     let role: String = row.try_get("role")?;
@@ -30,6 +31,7 @@ pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> StoreResult<UserRow> {
             created_at: from_millis(row.try_get("created_at")?)?,
             role: AccountRole::parse(&role)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+            language: row.try_get("language")?,
         },
         password_hash: row.try_get("password_hash")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
@@ -181,6 +183,23 @@ impl Store {
         .bind(user_id.to_string())
         .execute(self.pool())
         .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets the web UI's language (`None`: the browser's); returns false when the user does
+    /// not exist.
+    pub async fn set_user_language(
+        &self,
+        user_id: Uuid,
+        language: Option<&str>,
+        now_ms: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("update users set language = $1, updated_at = $2 where id = $3")
+            .bind(language)
+            .bind(now_ms)
+            .bind(user_id.to_string())
+            .execute(self.pool())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 
 use super::user_menu::UserMenu;
+use crate::i18n::*;
 use crate::ui::chat_list::use_chat_list;
+use crate::ui::shortcuts::focus_soon;
 
 #[component]
 pub fn ChatHeader(
@@ -12,16 +14,24 @@ pub fn ChatHeader(
     #[prop(optional)]
     chat_id: Option<uuid::Uuid>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let list = use_chat_list();
     view! {
         <header class="chat-header">
             <button
                 type="button"
                 class="menu-button"
-                aria-label="Show chats"
+                id="drawer-button"
+                aria-label=tx!(i18n, chat.show_chats)
                 aria-controls="chat-sidebar"
                 aria-expanded=move || list.drawer_open.get().to_string()
-                on:click=move |_| list.drawer_open.update(|o| *o = !*o)
+                on:click=move |_| {
+                    list.drawer_open.update(|o| *o = !*o);
+                    // Opened: focus moves into the drawer, to its search box.
+                    if list.drawer_open.get_untracked() {
+                        focus_soon("chat-search-input");
+                    }
+                }
             >
                 "☰"
             </button>
@@ -31,9 +41,9 @@ pub fn ChatHeader(
                     class="button small secondary export"
                     href=format!("/v1/chats/{id}/document")
                     download=""
-                    title="Download this chat as a markdown document"
+                    title=tx!(i18n, chat.export_hint)
                 >
-                    "Export .md"
+                    {tx!(i18n, chat.export)}
                 </a>
             })}
             <UserMenu/>

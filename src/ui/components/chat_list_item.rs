@@ -9,6 +9,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::chats::{delete_chat, rename_chat};
+use crate::i18n::*;
 use crate::model::Chat;
 use crate::ui::chat_list::use_chat_list;
 use crate::validation::TITLE_MAX;
@@ -22,6 +23,7 @@ enum Mode {
 
 #[component]
 pub fn ChatListItem(chat: Chat) -> impl IntoView {
+    let i18n = use_i18n();
     let list = use_chat_list();
     let location = use_location();
     let navigate = use_navigate();
@@ -53,7 +55,7 @@ pub fn ChatListItem(chat: Chat) -> impl IntoView {
             return;
         }
         if title.is_empty() {
-            error.set(Some("Title cannot be empty.".into()));
+            error.set(Some(tu_string!(i18n, chat.title_empty).to_string()));
             return;
         }
         mode.set(Mode::Normal);
@@ -89,13 +91,13 @@ pub fn ChatListItem(chat: Chat) -> impl IntoView {
         if viewing {
             navigate("/chat", Default::default());
         }
+        let failed = tu_string!(i18n, chat.delete_failed);
         spawn_local(async move {
             if let Err(e) = delete_chat(id.to_string()).await {
                 if let Some((at, chat)) = removed {
                     list.restore(at, chat);
                 }
-                list.error
-                    .set(Some(format!("Could not delete the chat: {e}")));
+                list.error.set(Some(format!("{failed} {e}")));
             }
         });
     };
@@ -109,15 +111,15 @@ pub fn ChatListItem(chat: Chat) -> impl IntoView {
                         <span class="chat-title-text">{chat.get_value().title}</span>
                     </A>
                     <div class="chat-actions">
-                        <button type="button" class="icon-button" aria-label=format!("Rename chat {}", chat.get_value().title) on:click=start_rename>"✎"</button>
-                        <button type="button" class="icon-button" aria-label=format!("Delete chat {}", chat.get_value().title) on:click=move |_| mode.set(Mode::ConfirmingDelete)>"🗑"</button>
+                        <button type="button" class="icon-button" aria-label=format!("{} {}", t_string!(i18n, chat.rename_chat), chat.get_value().title) on:click=start_rename>"✎"</button>
+                        <button type="button" class="icon-button" aria-label=format!("{} {}", t_string!(i18n, chat.delete_chat), chat.get_value().title) on:click=move |_| mode.set(Mode::ConfirmingDelete)>"🗑"</button>
                     </div>
                 }.into_any(),
                 Mode::Renaming => view! {
                     <input
                         class="rename-input"
                         node_ref=input
-                        aria-label="Chat title"
+                        aria-label=tx!(i18n, chat.chat_title_label)
                         maxlength=TITLE_MAX
                         value=title.clone()
                         on:keydown=on_key
@@ -127,10 +129,10 @@ pub fn ChatListItem(chat: Chat) -> impl IntoView {
                 Mode::ConfirmingDelete => {
                     let confirm_delete = confirm_delete.clone();
                     view! {
-                        <div class="confirm" role="alertdialog" aria-label="Confirm delete">
-                            <span>"Delete this chat?"</span>
-                            <button type="button" class="button small danger" on:click=confirm_delete>"Delete"</button>
-                            <button type="button" class="button small secondary" on:click=move |_| mode.set(Mode::Normal)>"Cancel"</button>
+                        <div class="confirm" role="alertdialog" aria-label=tx!(i18n, chat.confirm_delete)>
+                            <span>{tx!(i18n, chat.delete_question)}</span>
+                            <button type="button" class="button small danger" on:click=confirm_delete>{tx!(i18n, chat.delete)}</button>
+                            <button type="button" class="button small secondary" on:click=move |_| mode.set(Mode::Normal)>{tx!(i18n, chat.cancel)}</button>
                         </div>
                     }.into_any()
                 }

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::api::chats::search_chats;
+use crate::i18n::*;
 use crate::model::{snippet_parts, SearchResult};
 
 /// Quiet time after the last keystroke before searching.
@@ -86,19 +87,22 @@ impl Default for SearchState {
 /// The search box.
 #[component]
 pub fn ChatSearchBox(search: SearchState) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="chat-search" role="search">
-            <label for="chat-search-input" class="visually-hidden">"Search your chats"</label>
+            <label for="chat-search-input" class="visually-hidden">{tx!(i18n, chat.search_label)}</label>
             <input
                 id="chat-search-input"
                 type="search"
-                placeholder="Search chats…"
+                placeholder=tx!(i18n, chat.search_placeholder)
                 autocomplete="off"
                 maxlength="500"
                 prop:value=move || search.query.get()
                 on:input=move |ev| search.input(event_target_value(&ev))
                 on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
+                    if ev.key() == "Escape" && search.active() {
+                        // Handled: the drawer around the box stays open.
+                        ev.prevent_default();
                         search.clear();
                     }
                 }
@@ -113,15 +117,17 @@ pub fn ChatSearchResults(
     search: SearchState,
     #[prop(into)] on_open: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     move || match search.outcome.get() {
         Outcome::Idle => ().into_any(),
         Outcome::Searching => {
-            view! { <p class="muted sidebar-empty" role="status">"Searching…"</p> }.into_any()
+            view! { <p class="muted sidebar-empty" role="status">{tx!(i18n, chat.searching)}</p> }
+                .into_any()
         }
         Outcome::Failed(e) => view! { <p class="form-error">{e}</p> }.into_any(),
         Outcome::Found(found) if found.is_empty() => view! {
             <p class="muted sidebar-empty" role="status">
-                "No messages match “" {search.query.get_untracked()} "”."
+                {t!(i18n, chat.no_matches, query = search.query.get_untracked())}
             </p>
         }
         .into_any(),
@@ -134,7 +140,7 @@ pub fn ChatSearchResults(
                 }
             }
             view! {
-                <ul class="search-results" aria-label="Search results">
+                <ul class="search-results" aria-label=tx!(i18n, chat.search_results)>
                     {groups.into_iter().map(|(_, title, results)| view! {
                         <li class="search-group">
                             <h3 class="search-chat-title">{title}</h3>
@@ -152,12 +158,18 @@ pub fn ChatSearchResults(
 
 #[component]
 fn SearchHit(result: SearchResult, on_open: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let href = format!("/chat/{}?m={}", result.chat_id, result.message_id);
-    let who = match result.role {
-        crate::model::Role::User => "You",
-        _ => "Agent",
+    let by_user = result.role == crate::model::Role::User;
+    let who = move || {
+        if by_user {
+            t_string!(i18n, chat.you)
+        } else {
+            t_string!(i18n, chat.agent)
+        }
     };
-    let when = result.created_at.format("%Y-%m-%d").to_string();
+    let created_at = result.created_at;
+    let when = move || crate::ui::format_date(created_at, i18n.get_locale());
     let parts = snippet_parts(&result.snippet);
     view! {
         <li class="search-hit">

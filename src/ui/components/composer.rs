@@ -1,11 +1,14 @@
-//! The message input: Enter sends, Shift+Enter makes a new line. A message that fails to
-//! send stays in the box with the error, so nothing typed is lost.
+//! The message input: Enter sends, Shift+Enter makes a new line, Escape stops an answer
+//! being written. A message that fails to send stays in the box with the error, so nothing
+//! typed is lost.
 
 use leptos::ev;
 use leptos::prelude::*;
 
 use crate::api::chats::Sent;
 use crate::error::AppError;
+use crate::i18n::*;
+use crate::ui::shortcuts::{focus_soon, use_shortcuts};
 use crate::validation::MESSAGE_MAX;
 
 #[component]
@@ -14,7 +17,14 @@ pub fn Composer(
     /// True while the agent answers: one question at a time.
     #[prop(optional, into)]
     busy: Signal<bool>,
+    /// Stops the answer being written (Escape while `busy`).
+    #[prop(optional, into)]
+    stop: Option<Callback<()>>,
+    /// The box of a new chat: Ctrl/Cmd+Shift+O lands here.
+    #[prop(optional)]
+    new_chat: bool,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     let sent_text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -45,8 +55,21 @@ pub fn Composer(
         if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
             event.prevent_default();
             submit();
+        } else if event.key() == "Escape" && busy.get_untracked() {
+            if let Some(stop) = stop {
+                event.prevent_default();
+                stop.run(());
+            }
         }
     };
+    if let (true, Some(shortcuts)) = (new_chat, use_shortcuts()) {
+        Effect::new(move |_| {
+            if shortcuts.compose.get() {
+                shortcuts.compose.set(false);
+                focus_soon("composer-input");
+            }
+        });
+    }
 
     view! {
         <form class="composer" on:submit=move |event: ev::SubmitEvent| {
@@ -55,13 +78,14 @@ pub fn Composer(
         }>
             {move || error.get().map(|e| view! { <p class="form-error composer-error" role="alert">{e}</p> })}
             {move || busy.get().then(|| view! {
-                <p class="muted composer-note">"The agent is answering; you can send when it has finished (or press Stop)."</p>
+                <p class="muted composer-note">{tx!(i18n, chat.agent_busy_note)}</p>
             })}
             <div class="composer-row">
                 <textarea
+                    id="composer-input"
                     name="content"
-                    aria-label="Message"
-                    placeholder="Message… (Enter to send, Shift+Enter for a new line)"
+                    aria-label=tx!(i18n, chat.message_label)
+                    placeholder=tx!(i18n, chat.message_placeholder)
                     rows="2"
                     maxlength=MESSAGE_MAX
                     prop:value=move || text.get()
@@ -73,7 +97,7 @@ pub fn Composer(
                     class="button send"
                     disabled=move || pending.get() || busy.get() || text.get().trim().is_empty()
                 >
-                    {move || if pending.get() { "Sending…" } else { "Send" }}
+                    {move || if pending.get() { t_string!(i18n, chat.sending) } else { t_string!(i18n, chat.send) }}
                 </button>
             </div>
         </form>

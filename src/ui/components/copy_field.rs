@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 #[component]
 pub fn CopyField(
     value: String,
@@ -13,6 +15,7 @@ pub fn CopyField(
 ) -> impl IntoView {
     // What the last press did, announced: copied, or (no clipboard over plain HTTP) how to
     // copy by hand, with the text selected.
+    let i18n = use_i18n();
     let said = RwSignal::new(None::<&'static str>);
     let input = NodeRef::<leptos::html::Input>::new();
     let secret = value.clone();
@@ -21,16 +24,16 @@ pub fn CopyField(
         if let Some(window) = web_sys::window() {
             if window.is_secure_context() {
                 let _ = window.navigator().clipboard().write_text(&secret);
-                said.set(Some("Copied."));
+                said.set(Some(tu_string!(i18n, common.copied)));
             } else {
                 if let Some(input) = input.get_untracked() {
                     input.select();
                 }
-                said.set(Some("Selected: press Ctrl+C (⌘C) to copy."));
+                said.set(Some(tu_string!(i18n, common.selected_press_copy)));
             }
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&secret, input);
+        let _ = (&secret, input, i18n);
     };
     view! {
         <div class="copy-row">

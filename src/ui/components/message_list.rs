@@ -7,8 +7,9 @@ use leptos::task::spawn_local;
 
 use super::markdown::Markdown;
 use crate::api::chats::older_messages;
+use crate::i18n::*;
 use crate::model::{AgentStep, Message, Role};
-use crate::ui::agent_run::AgentRun;
+use crate::ui::agent_run::{AgentRun, Announcement};
 
 #[component]
 pub fn MessageList(
@@ -21,7 +22,9 @@ pub fn MessageList(
     /// A message to show (and mark) instead of the latest: the chat was opened at it.
     focus: Option<uuid::Uuid>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let agent_name = agent.clone();
+    let agent_announce = agent.clone();
     let focus_pending = StoredValue::new(focus);
     let scroller = NodeRef::<html::Div>::new();
     let loading = RwSignal::new(false);
@@ -95,15 +98,30 @@ pub fn MessageList(
     };
 
     view! {
-        <div class="messages" node_ref=scroller on:scroll=on_scroll aria-live="polite">
+        // The reply is announced to screen readers whole, once it is written (the streaming
+        // text itself is not a live region: it would be read letter by letter).
+        <div class="visually-hidden" role="status" aria-atomic="true">
+            {move || run.announce.get().map(|a| match a {
+                Announcement::Answering => {
+                    t!(i18n, chat.announce_answering, agent = agent_announce.clone()).into_any()
+                }
+                Announcement::Answered(text) => {
+                    t!(i18n, chat.announce_answered, agent = agent_announce.clone(), text).into_any()
+                }
+                Announcement::Stopped(text) => {
+                    t!(i18n, chat.announce_stopped, agent = agent_announce.clone(), text).into_any()
+                }
+            })}
+        </div>
+        <div class="messages" node_ref=scroller on:scroll=on_scroll>
             {move || older.get().is_some().then(|| view! {
                 <button type="button" class="link-button load-earlier" on:click=move |_| load_older()>
-                    {move || if loading.get() { "Loading earlier messages…" } else { "Load earlier messages" }}
+                    {move || if loading.get() { t_string!(i18n, chat.loading_earlier) } else { t_string!(i18n, chat.load_earlier) }}
                 </button>
             })}
             {move || error.get().map(|e| view! { <p class="form-error">{e}</p> })}
             {move || messages.with(|m| m.is_empty()).then(|| view! {
-                <p class="empty-chat">"No messages yet. Say hello below."</p>
+                <p class="empty-chat">{tx!(i18n, chat.no_messages)}</p>
             })}
             <For each=move || messages.get() key=|m| m.id let:message>
                 <MessageItem focused=focus == Some(message.id) message agent=agent.clone() run messages/>
@@ -112,9 +130,9 @@ pub fn MessageList(
                 <article class="message assistant streaming" aria-busy="true">
                     <header class="message-meta">
                         <span class="message-author">{agent_name.clone()}</span>
-                        <span class="typing">{match &s.tool {
-                            Some(tool) => format!("is using {tool}…"),
-                            None => "is answering…".to_string(),
+                        <span class="typing">{match s.tool.clone() {
+                            Some(tool) => t!(i18n, chat.using_tool, tool).into_any(),
+                            None => tx!(i18n, chat.typing_answering).into_any(),
                         }}</span>
                     </header>
                     <Steps steps=s.steps/>
@@ -130,6 +148,7 @@ pub fn MessageList(
 /// message has no answer and nothing is answering it.
 #[component]
 fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
+    let i18n = use_i18n();
     let unanswered =
         move || messages.with(|m| m.last().is_some_and(|last| last.role == Role::User));
     let last_failed = move || {
@@ -143,14 +162,14 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
         if run.running.get() {
             view! {
                 <div class="run-status">
-                    <button type="button" class="button small secondary" on:click=move |_| run.stop()>"Stop"</button>
+                    <button type="button" class="button small secondary" on:click=move |_| run.stop()>{tx!(i18n, chat.stop)}</button>
                 </div>
             }
             .into_any()
         } else if run.busy() {
             view! {
                 <div class="run-status">
-                    <p class="muted">"Starting the agent…"</p>
+                    <p class="muted">{tx!(i18n, chat.starting_agent)}</p>
                 </div>
             }
             .into_any()
@@ -158,22 +177,22 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
             view! {
                 <div class="run-status error" role="alert">
                     <p>{error}</p>
-                    <button type="button" class="button small" on:click=move |_| run.retry()>"Retry"</button>
+                    <button type="button" class="button small" on:click=move |_| run.retry()>{tx!(i18n, chat.retry)}</button>
                 </div>
             }
             .into_any()
         } else if last_failed().is_some() {
             view! {
                 <div class="run-status error">
-                    <button type="button" class="button small" on:click=move |_| run.retry()>"Retry"</button>
+                    <button type="button" class="button small" on:click=move |_| run.retry()>{tx!(i18n, chat.retry)}</button>
                 </div>
             }
             .into_any()
         } else if unanswered() {
             view! {
                 <div class="run-status">
-                    <p class="muted">"This message has no answer yet."</p>
-                    <button type="button" class="button small" on:click=move |_| run.retry()>"Retry"</button>
+                    <p class="muted">{tx!(i18n, chat.no_answer_yet)}</p>
+                    <button type="button" class="button small" on:click=move |_| run.retry()>{tx!(i18n, chat.retry)}</button>
                 </div>
             }
             .into_any()
@@ -186,6 +205,7 @@ fn RunStatus(run: AgentRun, messages: RwSignal<Vec<Message>>) -> impl IntoView {
 /// The agent's steps, one expandable line each.
 #[component]
 fn Steps(steps: Vec<AgentStep>) -> impl IntoView {
+    let i18n = use_i18n();
     (!steps.is_empty()).then(|| {
         view! {
             <ul class="steps">
@@ -193,7 +213,7 @@ fn Steps(steps: Vec<AgentStep>) -> impl IntoView {
                     <li class="step" class:failed=!step.ok>
                         <details>
                             <summary>{step.summary.clone()}</summary>
-                            <p class="muted">{format!("{} · {} ms", step.tool, step.duration_ms)}</p>
+                            <p class="muted">{t!(i18n, chat.step_duration, tool = step.tool.clone(), ms = step.duration_ms)}</p>
                             <pre><code>{step.arguments.clone()}</code></pre>
                         </details>
                     </li>
@@ -211,16 +231,21 @@ fn MessageItem(
     run: AgentRun,
     messages: RwSignal<Vec<Message>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let reply = message.reply_data();
     let (class, who) = match message.role {
-        Role::User => ("message user", "You".to_string()),
+        Role::User => ("message user", tu_string!(i18n, chat.you).to_string()),
         Role::Assistant => ("message assistant", agent),
         // The model's calls to a gateway client's own tools are the agent's words.
         Role::Tool if !reply.tool_calls.is_empty() => ("message tool-calls", agent),
-        Role::Tool => ("message tool", "Tool result".to_string()),
-        Role::System => ("message system", "System".to_string()),
+        Role::Tool => (
+            "message tool",
+            tu_string!(i18n, chat.tool_result).to_string(),
+        ),
+        Role::System => ("message system", tu_string!(i18n, chat.system).to_string()),
     };
-    let time = message.created_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let created_at = message.created_at;
+    let time = move || crate::ui::format_time(created_at, i18n.get_locale());
     let iso = message.created_at.to_rfc3339();
     let id = message.id;
     let role = message.role;
@@ -239,12 +264,12 @@ fn MessageItem(
         Role::Assistant => view! {
             <Steps steps=reply.steps/>
             <Markdown source=message.content.clone()/>
-            {reply.stopped.then(|| view! { <p class="stopped-note">"Stopped"</p> })}
-            {reply.cut.then(|| view! { <p class="stopped-note">"Cut short: the reply reached the length or time limit"</p> })}
-            {reply.failed.map(|error| view! { <p class="failed-note" role="alert">{format!("The reply failed: {error}")}</p> })}
+            {reply.stopped.then(|| view! { <p class="stopped-note">{tx!(i18n, chat.stopped)}</p> })}
+            {reply.cut.then(|| view! { <p class="stopped-note">{tx!(i18n, chat.cut_short)}</p> })}
+            {reply.failed.map(|error| view! { <p class="failed-note" role="alert">{t!(i18n, chat.reply_failed, error)}</p> })}
             {move || (is_latest() && reply_data_ok(messages, id)).then(|| view! {
                 <div class="message-actions">
-                    <button type="button" class="link-button" on:click=move |_| run.retry()>"Regenerate"</button>
+                    <button type="button" class="link-button" on:click=move |_| run.retry()>{tx!(i18n, chat.regenerate)}</button>
                 </div>
             })}
         }
@@ -263,15 +288,15 @@ fn MessageItem(
                             }
                         }>
                             <textarea
-                                aria-label="Edit your message"
+                                aria-label=tx!(i18n, chat.edit_message_label)
                                 rows="3"
                                 maxlength=crate::validation::MESSAGE_MAX
                                 prop:value=move || draft.get()
                                 on:input=move |event| draft.set(event_target_value(&event))
                             ></textarea>
                             <div class="message-actions">
-                                <button type="submit" class="button small">"Save and resend"</button>
-                                <button type="button" class="button small secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
+                                <button type="submit" class="button small">{tx!(i18n, chat.save_and_resend)}</button>
+                                <button type="button" class="button small secondary" on:click=move |_| editing.set(false)>{tx!(i18n, chat.cancel)}</button>
                             </div>
                         </form>
                     }.into_any()
@@ -280,7 +305,7 @@ fn MessageItem(
                         <div class="plain">{content.clone()}</div>
                         {move || is_latest().then(|| view! {
                             <div class="message-actions">
-                                <button type="button" class="link-button" on:click=move |_| editing.set(true)>"Edit"</button>
+                                <button type="button" class="link-button" on:click=move |_| editing.set(true)>{tx!(i18n, chat.edit)}</button>
                             </div>
                         })}
                     }.into_any()
@@ -295,8 +320,8 @@ fn MessageItem(
                 {reply.tool_calls.into_iter().map(|call| view! {
                     <li class="step client-call">
                         <details>
-                            <summary>{format!("Asked the client to run {}", call.name)}</summary>
-                            <p class="muted">{format!("call {}", call.id)}</p>
+                            <summary>{t!(i18n, chat.asked_client, name = call.name)}</summary>
+                            <p class="muted">{t!(i18n, chat.call_id, id = call.id)}</p>
                             <pre><code>{call.arguments}</code></pre>
                         </details>
                     </li>
@@ -308,7 +333,7 @@ fn MessageItem(
             let call = reply.tool_call_id.unwrap_or_default();
             view! {
                 <details class="tool-result">
-                    <summary>{format!("The client's result for call {call}")}</summary>
+                    <summary>{t!(i18n, chat.client_result, call)}</summary>
                     <pre><code>{message.content.clone()}</code></pre>
                 </details>
             }

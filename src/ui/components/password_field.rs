@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 #[component]
 pub fn PasswordField(
     label: &'static str,
@@ -13,6 +15,7 @@ pub fn PasswordField(
     #[prop(optional)]
     id: Option<&'static str>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let shown = RwSignal::new(false);
     let id = id.map_or_else(|| format!("field-{name}"), String::from);
     let error_id = format!("{id}-error");
@@ -36,7 +39,7 @@ pub fn PasswordField(
                     aria-pressed=move || shown.get().to_string()
                     on:click=move |_| shown.update(|s| *s = !*s)
                 >
-                    {move || if shown.get() { "Hide" } else { "Show" }}
+                    {move || if shown.get() { t_string!(i18n, common.hide_password) } else { t_string!(i18n, common.show_password) }}
                 </button>
             </div>
             {hint.map(|h| view! { <p class="hint">{h}</p> })}

@@ -5,11 +5,13 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::*;
 use crate::model::AccountRole;
 use crate::ui::auth_context::use_auth;
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     view! {
         <header class="site-header">
@@ -17,21 +19,21 @@ pub fn SiteHeader() -> impl IntoView {
                 <span class="logo-mark" aria-hidden="true">"◆"</span>
                 "maruntime"
             </A>
-            <nav aria-label="Account">
+            <nav aria-label=tx!(i18n, common.nav_account)>
                 {move || match auth.current_user() {
                         Some(user) => view! {
                             {(user.role == AccountRole::Admin).then(|| view! {
-                                <A href="/admin" attr:class="nav-link">"Administration"</A>
+                                <A href="/admin" attr:class="nav-link">{tx!(i18n, common.administration)}</A>
                             })}
                             <A href="/profile" attr:class="nav-link">{user.display_name}</A>
                             <ActionForm action=auth.logout attr:class="inline-form">
-                                <button type="submit" class="link-button">"Log out"</button>
+                                <button type="submit" class="link-button">{tx!(i18n, common.log_out)}</button>
                             </ActionForm>
                         }
                         .into_any(),
                         None => view! {
-                            <A href="/login" attr:class="nav-link">"Log in"</A>
-                            <A href="/register" attr:class="button small">"Register"</A>
+                            <A href="/login" attr:class="nav-link">{tx!(i18n, common.log_in)}</A>
+                            <A href="/register" attr:class="button small">{tx!(i18n, common.register)}</A>
                         }
                         .into_any(),
                 }}

@@ -8,11 +8,14 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 
+use crate::i18n::*;
 use crate::model::AccountRole;
 use crate::ui::auth_context::use_auth;
+use crate::ui::shortcuts::use_shortcuts;
 
 #[component]
 pub fn UserMenu() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let open = RwSignal::new(false);
     let root = NodeRef::<html::Div>::new();
@@ -95,7 +98,6 @@ pub fn UserMenu() -> impl IntoView {
                 type="button"
                 class="user-menu-button"
                 node_ref=button
-                aria-label=name
                 aria-haspopup="menu"
                 aria-expanded=move || open.get().to_string()
                 aria-controls="user-menu-list"
@@ -107,11 +109,19 @@ pub fn UserMenu() -> impl IntoView {
             </button>
             <div id="user-menu-list" class="user-menu-list" role="menu" hidden=move || !open.get()>
                 {move || is_admin().then(|| view! {
-                    <a href="/admin" role="menuitem" on:click=move |_| open.set(false)>"Administration"</a>
+                    <a href="/admin" role="menuitem" on:click=move |_| open.set(false)>{tx!(i18n, common.administration)}</a>
                 })}
-                <a href="/profile" role="menuitem" on:click=move |_| open.set(false)>"Profile"</a>
+                <a href="/profile" role="menuitem" on:click=move |_| open.set(false)>{tx!(i18n, common.profile)}</a>
+                {use_shortcuts().map(|shortcuts| view! {
+                    <button type="button" role="menuitem" on:click=move |_| {
+                        open.set(false);
+                        shortcuts.help.set(true);
+                    }>
+                        {tx!(i18n, common.keyboard_shortcuts)} " " <kbd class="menu-hint" aria-hidden="true">"?"</kbd>
+                    </button>
+                })}
                 <ActionForm action=auth.logout attr:class="menu-form">
-                    <button type="submit" role="menuitem">"Log out"</button>
+                    <button type="submit" role="menuitem">{tx!(i18n, common.log_out)}</button>
                 </ActionForm>
             </div>
         </div>

@@ -9,6 +9,7 @@ mod invites;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::i18n::*;
 use crate::model::AccountRole;
 use crate::ui::auth_context::use_auth;
 use crate::ui::components::require_login::RequireLogin;
@@ -16,6 +17,7 @@ use crate::ui::pages::not_found::{NotFound, NotFoundStatus};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let is_admin = Memo::new(move |_| {
         auth.user
@@ -25,9 +27,9 @@ pub fn AdminPage() -> impl IntoView {
         <RequireLogin>
             {move || if is_admin.get() {
                 view! {
-                    <Title text="Administration"/>
+                    <Title text=tx!(i18n, admin.title)/>
                     <div class="admin">
-                        <h1>"Administration"</h1>
+                        <h1>{tx!(i18n, admin.title)}</h1>
                         <accounts::Accounts/>
                         <invites::Invites/>
                         <instance_usage::InstanceUsage/>

@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::chats::{get_chat_view, list_chats, send_message, ChatView as ChatData};
 use crate::error::AppError;
+use crate::i18n::*;
 use crate::model::{Chat, Page};
 use crate::ui::agent_run::AgentRun;
 use crate::ui::chat_list::{use_chat_list, ChatList};
@@ -17,6 +18,7 @@ use crate::ui::components::composer::Composer;
 use crate::ui::components::message_list::MessageList;
 use crate::ui::components::require_login::RequireLogin;
 use crate::ui::pages::not_found::NotFoundStatus;
+use crate::ui::shortcuts::focus_soon;
 
 /// The parent route: login check, then the first page of chats, then the layout.
 #[component]
@@ -40,6 +42,7 @@ type Opened = (ChatData, Option<uuid::Uuid>);
 fn ChatLayoutLoaded() -> impl IntoView {
     // Every resource of the page is created here, outside any <Suspense>: resources created
     // inside a suspended child can stall leptos 0.8's SSR stream (leptos-rs/leptos#4866).
+    let i18n = use_i18n();
     let location = use_location();
     // `?m=` (from a search result) opens the chat at that message.
     let open_id = Memo::new(move |_| {
@@ -67,7 +70,7 @@ fn ChatLayoutLoaded() -> impl IntoView {
     );
     provide_context(OpenChat(open_chat));
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading your chats…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{tx!(i18n, chat.loading_chats)}</p> }>
             {move || Suspend::new(async move {
                 match first_page.await {
                     Ok(page) => view! { <ChatShell page/> }.into_any(),
@@ -82,8 +85,17 @@ fn ChatLayoutLoaded() -> impl IntoView {
 fn ChatShell(page: Page<Chat>) -> impl IntoView {
     let list = ChatList::new(page);
     provide_context(list);
+    // The phone-width drawer closes on Escape (unless the search box used it to clear itself),
+    // and focus goes back to the button that opens it.
+    let on_keydown = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Escape" && !event.default_prevented() && list.drawer_open.get_untracked()
+        {
+            list.drawer_open.set(false);
+            focus_soon("drawer-button");
+        }
+    };
     view! {
-        <div class="chat-layout" class:drawer-open=move || list.drawer_open.get()>
+        <div class="chat-layout" class:drawer-open=move || list.drawer_open.get() on:keydown=on_keydown>
             <ChatSidebar/>
             <div class="drawer-backdrop" on:click=move |_| list.drawer_open.set(false)></div>
             <section class="chat-main">
@@ -96,6 +108,7 @@ fn ChatShell(page: Page<Chat>) -> impl IntoView {
 /// `/chat`: an empty conversation; the first message creates the chat.
 #[component]
 pub fn NewChatView() -> impl IntoView {
+    let i18n = use_i18n();
     let list = use_chat_list();
     let navigate = use_navigate();
     let send = Action::new(|content: &String| send_message(None, content.clone()));
@@ -107,37 +120,38 @@ pub fn NewChatView() -> impl IntoView {
         }
     });
     view! {
-        <Title text="New Chat"/>
-        <ChatHeader title="New Chat".to_string()/>
+        <Title text=t_string!(i18n, chat.new_chat)/>
+        <ChatHeader title=Signal::derive(move || t_string!(i18n, chat.new_chat).to_string())/>
         <div class="messages">
             <div class="empty-chat">
-                <h2>"What would you like to talk about?"</h2>
-                <p class="muted">"Every chat is kept as a markdown document you can search later."</p>
+                <h2>{tx!(i18n, chat.empty_title)}</h2>
+                <p class="muted">{tx!(i18n, chat.empty_hint)}</p>
             </div>
         </div>
-        <Composer send/>
+        <Composer send new_chat=true/>
     }
 }
 
 /// `/chat/{id}`: one conversation. Another user's chat is indistinguishable from none.
 #[component]
 pub fn ChatView() -> impl IntoView {
+    let i18n = use_i18n();
     let OpenChat(data) = expect_context::<OpenChat>();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the chat…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{tx!(i18n, chat.loading_chat)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                 Ok(Some((view, focus))) => view! { <Conversation data=view focus/> }.into_any(),
                 Ok(None) => ().into_any(),
                 Err(AppError::NotFound(_)) => view! {
                     <NotFoundStatus/>
-                    <Title text="Chat not found"/>
-                    <ChatHeader title="Chat not found".to_string()/>
+                    <Title text=t_string!(i18n, chat.not_found_title)/>
+                    <ChatHeader title=Signal::derive(move || t_string!(i18n, chat.not_found_title).to_string())/>
                     <div class="messages">
                         <div class="empty-chat">
-                            <h2>"This chat does not exist"</h2>
-                            <p class="muted">"It may have been deleted, or the link is mistyped."</p>
-                            <A href="/chat" attr:class="button">"Start a new chat"</A>
+                            <h2>{tx!(i18n, chat.not_found_heading)}</h2>
+                            <p class="muted">{tx!(i18n, chat.not_found_hint)}</p>
+                            <A href="/chat" attr:class="button">{tx!(i18n, chat.start_new_chat)}</A>
                         </div>
                     </div>
                 }.into_any(),
@@ -204,6 +218,6 @@ fn Conversation(data: ChatData, focus: Option<uuid::Uuid>) -> impl IntoView {
         <Title text=initial_title/>
         <ChatHeader title chat_id/>
         <MessageList chat_id agent=agent_name messages older run focus/>
-        <Composer send busy=Signal::derive(move || run.busy())/>
+        <Composer send busy=Signal::derive(move || run.busy()) stop=move |_| run.stop()/>
     }
 }

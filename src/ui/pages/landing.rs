@@ -4,49 +4,47 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::i18n::*;
 use crate::ui::auth_context::use_auth;
 
 #[component]
 pub fn Landing() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let details_open = RwSignal::new(false);
     view! {
         <Title text=""/>
         <section class="hero">
-            <h1>"An AI chat that remembers, on your own server."</h1>
-            <p class="lead">
-                "maruntime is a self-hosted, multi-user chat runtime. Every conversation is kept as a "
-                "plain markdown document you own, searchable by you and by the agent, and each person "
-                "has a profile the agent reads, so it knows who it is talking to."
-            </p>
+            <h1>{tx!(i18n, auth.hero_title)}</h1>
+            <p class="lead">{tx!(i18n, auth.hero_lead)}</p>
             <div class="hero-actions">
                 {move || match auth.current_user() {
                         Some(user) => view! {
-                            <p class="welcome">"Welcome back, " {user.display_name} "."</p>
-                            <A href="/chat" attr:class="button">"Open your chats"</A>
-                            <A href="/profile" attr:class="button secondary">"Your profile"</A>
+                            <p class="welcome">{t!(i18n, auth.welcome_back, name = user.display_name)}</p>
+                            <A href="/chat" attr:class="button">{tx!(i18n, auth.open_your_chats)}</A>
+                            <A href="/profile" attr:class="button secondary">{tx!(i18n, auth.your_profile)}</A>
                         }
                         .into_any(),
                         None => view! {
-                            <A href="/register" attr:class="button">"Create an account"</A>
-                            <A href="/login" attr:class="button secondary">"Log in"</A>
+                            <A href="/register" attr:class="button">{tx!(i18n, auth.create_an_account)}</A>
+                            <A href="/login" attr:class="button secondary">{tx!(i18n, auth.log_in)}</A>
                         }
                         .into_any(),
                 }}
             </div>
         </section>
-        <section class="features" aria-label="What you get">
+        <section class="features" aria-label=tx!(i18n, auth.what_you_get)>
             <article>
-                <h2>"Memory you can read"</h2>
-                <p>"Chats are markdown files on your server. Back them up, grep them, keep them."</p>
+                <h2>{tx!(i18n, auth.feature_memory_title)}</h2>
+                <p>{tx!(i18n, auth.feature_memory_text)}</p>
             </article>
             <article>
-                <h2>"Any model"</h2>
-                <p>"Point it at OpenAI, Ollama, vLLM, llama.cpp or any OpenAI-compatible endpoint."</p>
+                <h2>{tx!(i18n, auth.feature_models_title)}</h2>
+                <p>{tx!(i18n, auth.feature_models_text)}</p>
             </article>
             <article>
-                <h2>"Safe by default"</h2>
-                <p>"Argon2id passwords, hashed session tokens, per-user isolation on every query."</p>
+                <h2>{tx!(i18n, auth.feature_safe_title)}</h2>
+                <p>{tx!(i18n, auth.feature_safe_text)}</p>
             </article>
         </section>
         <section class="details">
@@ -57,15 +55,13 @@ pub fn Landing() -> impl IntoView {
                 aria-controls="how-it-works"
                 on:click=move |_| details_open.update(|o| *o = !*o)
             >
-                {move || if details_open.get() { "Hide how it works" } else { "How it works" }}
+                {move || if details_open.get() { t_string!(i18n, auth.hide_how_it_works) } else { t_string!(i18n, auth.how_it_works) }}
             </button>
             <div id="how-it-works" class="disclosure-body" hidden=move || !details_open.get()>
                 <p>
-                    "One small Rust binary serves the web app and an OpenAI-compatible API at "
+                    {tx!(i18n, auth.how_it_works_before)}
                     <code>"/v1/chat/completions"</code>
-                    ". It stores accounts and chats in SQLite by default, or PostgreSQL when you "
-                    "outgrow one machine, and writes every chat to a markdown document the agent "
-                    "can search when you ask \"what did we say about…\"."
+                    {tx!(i18n, auth.how_it_works_after)}
                 </p>
             </div>
         </section>

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
+use crate::i18n::*;
 use crate::ui::auth_context::{navigate_on_success, use_auth};
 use crate::ui::components::field::{field_error, form_error, FormError, TextField};
 use crate::ui::components::password_field::PasswordField;
@@ -13,6 +14,7 @@ use crate::validation::encode_query_value;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
@@ -24,19 +26,19 @@ pub fn LoginPage() -> impl IntoView {
     let pending = auth.login.pending();
     navigate_on_success(value, move || crate::validation::safe_next(Some(&next())));
     view! {
-        <Title text="Log in"/>
+        <Title text=t_string!(i18n, auth.log_in_title)/>
         <section class="auth-card">
-            <h1>"Log in"</h1>
+            <h1>{tx!(i18n, auth.log_in_title)}</h1>
             <ActionForm action=auth.login attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="next" prop:value=next/>
                 <FormError message=form_error(value)/>
-                <TextField label="Login" name="login" autocomplete="username" required=true error=field_error(value, "login")/>
-                <PasswordField label="Password" name="password" autocomplete="current-password" error=field_error(value, "password")/>
+                <TextField label=t_string!(i18n, auth.login) name="login" autocomplete="username" required=true error=field_error(value, "login")/>
+                <PasswordField label=t_string!(i18n, auth.password) name="password" autocomplete="current-password" error=field_error(value, "password")/>
                 <button type="submit" class="button wide" disabled=move || pending.get()>
-                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
+                    {move || if pending.get() { t_string!(i18n, auth.logging_in) } else { t_string!(i18n, auth.log_in) }}
                 </button>
             </ActionForm>
-            <p class="switch">"New here? " <A href=register_href>"Create an account"</A></p>
+            <p class="switch">{tx!(i18n, auth.new_here)} <A href=register_href>{tx!(i18n, auth.create_an_account)}</A></p>
         </section>
     }
 }

@@ -4,14 +4,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::i18n::*;
+
 #[component]
 pub fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Title text="Page not found"/>
+        <Title text=t_string!(i18n, common.page_not_found)/>
         <section class="centered">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <A href="/" attr:class="button">"Go to the start page"</A>
+            <h1>{tx!(i18n, common.page_not_found)}</h1>
+            <p>{tx!(i18n, common.page_not_found_text)}</p>
+            <A href="/" attr:class="button">{tx!(i18n, common.go_to_start)}</A>
         </section>
     }
 }

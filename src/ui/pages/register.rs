@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::get_registration_info;
+use crate::i18n::*;
 use crate::model::RegistrationInfo;
 use crate::ui::auth_context::{navigate_on_success, use_auth};
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
@@ -15,6 +16,7 @@ use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX, LOGIN_MAX};
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
@@ -27,9 +29,9 @@ pub fn RegisterPage() -> impl IntoView {
     // render of the page waiting.
     let info = Resource::new_blocking(|| (), |_| get_registration_info());
     view! {
-        <Title text="Create an account"/>
+        <Title text=t_string!(i18n, auth.create_an_account)/>
         <section class="auth-card">
-            <h1>"Create an account"</h1>
+            <h1>{tx!(i18n, auth.create_an_account)}</h1>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     let info = info.await.ok();
@@ -44,13 +46,14 @@ pub fn RegisterPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p class="switch">"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p class="switch">{tx!(i18n, auth.already_have_account)} <A href="/login">{tx!(i18n, auth.log_in)}</A></p>
         </section>
     }
 }
 
 #[component]
 fn RegisterForm() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
@@ -64,33 +67,33 @@ fn RegisterForm() -> impl IntoView {
             <input type="hidden" name="invite" value=invite/>
             <FormError message=form_error(value)/>
             <TextField
-                label="Login"
+                label=t_string!(i18n, auth.login)
                 name="login"
                 autocomplete="username"
                 required=true
                 maxlength=LOGIN_MAX
-                hint="3–50 characters: letters, digits, '.', '_' or '-'."
+                hint=t_string!(i18n, auth.login_hint)
                 error=field_error(value, "login")
             />
             <TextField
-                label="Display name"
+                label=t_string!(i18n, auth.display_name)
                 name="display_name"
                 autocomplete="name"
                 required=true
                 maxlength=DISPLAY_NAME_MAX
-                hint="How the agent should address you."
+                hint=t_string!(i18n, auth.display_name_hint)
                 error=field_error(value, "display_name")
             />
             <PasswordField
-                label="Password"
+                label=t_string!(i18n, auth.password)
                 name="password"
                 autocomplete="new-password"
-                hint="At least 8 characters. Long passphrases are welcome."
+                hint=t_string!(i18n, auth.password_hint)
                 error=field_error(value, "password")
             />
-            <TextArea label="About you (optional)" name="about" maxlength=ABOUT_MAX error=field_error(value, "about")/>
+            <TextArea label=t_string!(i18n, auth.about_optional) name="about" maxlength=ABOUT_MAX error=field_error(value, "about")/>
             <button type="submit" class="button wide" disabled=move || pending.get()>
-                {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                {move || if pending.get() { t_string!(i18n, auth.creating_account) } else { t_string!(i18n, auth.create_account) }}
             </button>
         </ActionForm>
     }
@@ -99,17 +102,14 @@ fn RegisterForm() -> impl IntoView {
 /// What applies to a visitor of the register page: the first account, an invite, or closed.
 #[component]
 fn RegistrationNotice(info: RegistrationInfo, invited: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let text = if info.first_account {
-        Some("This instance has no accounts yet: the account you create here will be its administrator.")
+        Some(t_string!(i18n, auth.first_account))
     } else {
         match (info.mode.as_str(), invited) {
-            ("closed", _) => Some(
-                "Registration is closed on this instance. Ask its administrator for an account.",
-            ),
-            ("invite", true) => Some("You were invited: create your account below."),
-            ("invite", false) => {
-                Some("Registration on this instance needs an invite link from its administrator.")
-            }
+            ("closed", _) => Some(t_string!(i18n, auth.registration_closed)),
+            ("invite", true) => Some(t_string!(i18n, auth.invited)),
+            ("invite", false) => Some(t_string!(i18n, auth.invite_needed)),
             _ => None,
         }
     };

@@ -10,9 +10,10 @@ use crate::api::admin::{
     AccountsPage, ACCOUNTS_PAGE,
 };
 use crate::error::AppError;
+use crate::i18n::*;
 use crate::model::{AccountRole, AdminUser};
 use crate::ui::auth_context::use_auth;
-use crate::ui::format_time;
+use crate::ui::{format_date, format_time};
 
 /// One change to one account, as the table asks for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,35 +32,41 @@ struct Op {
     change: Change,
 }
 
-/// Applies `op` and says what happened, in words for the status line.
-async fn apply(op: Op) -> Result<String, AppError> {
+/// Applies `op` and says what happened, in words for the status line, in `locale`.
+async fn apply(op: Op, locale: Locale) -> Result<String, AppError> {
     let id = op.id.to_string();
     let login = op.login;
     Ok(match op.change {
         Change::Disable(true) => {
             set_account_disabled(id, true).await?;
-            format!(
-                "{login} is disabled: their sessions and API keys ended, and they cannot log in."
-            )
+            format!("{login}{}", td_string!(locale, admin.outcome_disabled))
         }
         Change::Disable(false) => {
             set_account_disabled(id, false).await?;
-            format!("{login} is enabled and can log in again.")
+            format!("{login}{}", td_string!(locale, admin.outcome_enabled))
         }
         Change::Role(role) => {
             set_account_role(id, role.as_str().to_string()).await?;
-            format!("{login} is now {}.", role.as_str())
+            let now = match role {
+                AccountRole::Admin => td_string!(locale, admin.outcome_now_admin),
+                AccountRole::User => td_string!(locale, admin.outcome_now_user),
+            };
+            format!("{login}{now}")
         }
         Change::Limit(text) => {
             let user = set_account_limit(id, text).await?;
             match user.daily_token_limit {
-                Some(n) => format!("{login} may use {n} tokens a day."),
-                None => format!("{login} has the instance's default daily limit."),
+                Some(n) => format!(
+                    "{login}{}{n}{}",
+                    td_string!(locale, admin.outcome_limit),
+                    td_string!(locale, admin.outcome_limit_end)
+                ),
+                None => format!("{login}{}", td_string!(locale, admin.outcome_default_limit)),
             }
         }
         Change::Delete => {
             remove_account(id).await?;
-            format!("{login} and everything they owned are deleted.")
+            format!("{login}{}", td_string!(locale, admin.outcome_deleted))
         }
     })
 }
@@ -68,23 +75,26 @@ type ChangeAction = Action<Op, Result<String, AppError>>;
 
 #[component]
 pub fn Accounts() -> impl IntoView {
+    let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let offset = RwSignal::new(0i64);
-    let act: ChangeAction = Action::new(|op: &Op| apply(op.clone()));
+    // The outcome is worded in the language of the moment the change was asked for.
+    let act: ChangeAction =
+        Action::new(move |op: &Op| apply(op.clone(), i18n.get_locale_untracked()));
     let page = Resource::new(
         move || (query.get(), offset.get(), act.version().get()),
         |(q, offset, _)| list_accounts(q, offset),
     );
     view! {
         <section class="card" aria-labelledby="accounts-heading">
-            <h2 id="accounts-heading">"Accounts"</h2>
+            <h2 id="accounts-heading">{tx!(i18n, admin.accounts_title)}</h2>
             <div class="toolbar">
-                <label class="visually-hidden" for="account-search">"Search accounts"</label>
+                <label class="visually-hidden" for="account-search">{tx!(i18n, admin.search_accounts)}</label>
                 <input
                     id="account-search"
                     class="search-input"
                     type="search"
-                    placeholder="Search by login or name"
+                    placeholder=tx!(i18n, admin.search_placeholder)
                     autocomplete="off"
                     on:input=move |ev| {
                         query.set(event_target_value(&ev));
@@ -93,7 +103,7 @@ pub fn Accounts() -> impl IntoView {
                 />
             </div>
             <Outcome act/>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="loading">{tx!(i18n, admin.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! { <AccountsTable page offset act/> }.into_any(),
@@ -131,20 +141,26 @@ fn Outcome(act: ChangeAction) -> impl IntoView {
 
 #[component]
 fn AccountsTable(page: AccountsPage, offset: RwSignal<i64>, act: ChangeAction) -> impl IntoView {
+    let i18n = use_i18n();
     let first = offset.get_untracked();
     if page.data.is_empty() {
         // Past the end (the last row of the last page was deleted): a way back.
         return view! {
-            <p class="muted">"No account matches."</p>
+            <p class="muted">{tx!(i18n, admin.no_account_matches)}</p>
             {(first > 0).then(|| view! {
                 <button type="button" class="button small secondary" on:click=move |_| offset.set(0)>
-                    "Back to the first page"
+                    {tx!(i18n, admin.back_to_first_page)}
                 </button>
             })}
         }
         .into_any();
     }
-    let shown = format!("Accounts {}–{}", first + 1, first + page.data.len() as i64);
+    let shown = format!(
+        "{} {}–{}",
+        tu_string!(i18n, admin.accounts_title),
+        first + 1,
+        first + page.data.len() as i64
+    );
     let has_previous = first > 0;
     let next = page.next_offset;
     let default_limit = page.default_daily_limit;
@@ -154,14 +170,14 @@ fn AccountsTable(page: AccountsPage, offset: RwSignal<i64>, act: ChangeAction) -
                 <caption class="visually-hidden">{shown.clone()}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Account"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Last active"</th>
-                        <th scope="col" class="num">"Chats"</th>
-                        <th scope="col" class="num">"Messages"</th>
-                        <th scope="col" class="num">"Tokens, 30 days"</th>
-                        <th scope="col">"Daily token limit"</th>
-                        <th scope="col">"Actions"</th>
+                        <th scope="col">{tx!(i18n, admin.col_account)}</th>
+                        <th scope="col">{tx!(i18n, admin.col_created)}</th>
+                        <th scope="col">{tx!(i18n, admin.col_last_active)}</th>
+                        <th scope="col" class="num">{tx!(i18n, admin.col_chats)}</th>
+                        <th scope="col" class="num">{tx!(i18n, admin.col_messages)}</th>
+                        <th scope="col" class="num">{tx!(i18n, admin.col_tokens_30d)}</th>
+                        <th scope="col">{tx!(i18n, admin.col_daily_limit)}</th>
+                        <th scope="col">{tx!(i18n, admin.col_actions)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -177,7 +193,7 @@ fn AccountsTable(page: AccountsPage, offset: RwSignal<i64>, act: ChangeAction) -
                 disabled=!has_previous
                 on:click=move |_| offset.update(|o| *o = (*o - ACCOUNTS_PAGE).max(0))
             >
-                "Previous"
+                {tx!(i18n, admin.previous)}
             </button>
             <button
                 type="button"
@@ -185,7 +201,7 @@ fn AccountsTable(page: AccountsPage, offset: RwSignal<i64>, act: ChangeAction) -
                 disabled=next.is_none()
                 on:click=move |_| if let Some(n) = next { offset.set(n) }
             >
-                "Next"
+                {tx!(i18n, admin.next)}
             </button>
         </div>
     }
@@ -194,6 +210,7 @@ fn AccountsTable(page: AccountsPage, offset: RwSignal<i64>, act: ChangeAction) -
 
 #[component]
 fn AccountRow(user: AdminUser, default_limit: Option<u64>, act: ChangeAction) -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let is_me = auth.user.with_untracked(|u| u.as_ref().map(|u| u.id)) == Some(user.id);
     let op = {
@@ -207,7 +224,7 @@ fn AccountRow(user: AdminUser, default_limit: Option<u64>, act: ChangeAction) ->
     let login = user.login.clone();
     let last_active = match user.last_active_at {
         Some(t) => view! { <Day t/> }.into_any(),
-        None => "never".into_any(),
+        None => tx!(i18n, admin.never).into_any(),
     };
     view! {
         <tr class:disabled-account=user.disabled>
@@ -215,9 +232,9 @@ fn AccountRow(user: AdminUser, default_limit: Option<u64>, act: ChangeAction) ->
                 <span class="row-title">{user.login.clone()}</span>
                 <span class="muted">" " {user.display_name.clone()}</span>
                 <span class="badges">
-                    {(user.role == AccountRole::Admin).then(|| view! { <span class="badge">"admin"</span> })}
-                    {user.disabled.then(|| view! { <span class="badge danger">"disabled"</span> })}
-                    {is_me.then(|| view! { <span class="badge">"you"</span> })}
+                    {(user.role == AccountRole::Admin).then(move || view! { <span class="badge">{tx!(i18n, admin.badge_admin)}</span> })}
+                    {user.disabled.then(move || view! { <span class="badge danger">{tx!(i18n, admin.badge_disabled)}</span> })}
+                    {is_me.then(move || view! { <span class="badge">{tx!(i18n, admin.badge_you)}</span> })}
                 </span>
             </th>
             <td><Day t=user.created_at/></td>
@@ -228,7 +245,7 @@ fn AccountRow(user: AdminUser, default_limit: Option<u64>, act: ChangeAction) ->
             <td><LimitForm login=login.clone() limit=user.daily_token_limit default_limit act op=op.clone()/></td>
             <td>
                 {if is_me {
-                    view! { <span class="muted">"Your own account: see " <a href="/profile">"your profile"</a> "."</span> }.into_any()
+                    view! { <span class="muted">{t!(i18n, admin.own_account, <a> = <a href="/profile" />)}</span> }.into_any()
                 } else {
                     view! { <RowActions id=user.id login role=user.role disabled=user.disabled act op/> }.into_any()
                 }}
@@ -246,10 +263,11 @@ fn LimitForm(
     act: ChangeAction,
     op: impl Fn(Change) -> Op + Send + Sync + 'static,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let input = NodeRef::<html::Input>::new();
     let placeholder = match default_limit {
-        Some(n) => format!("default {n}"),
-        None => "unlimited".into(),
+        Some(n) => format!("{} {n}", tu_string!(i18n, admin.limit_default)),
+        None => tu_string!(i18n, admin.limit_unlimited).to_string(),
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -267,10 +285,10 @@ fn LimitForm(
                 node_ref=input
                 value=limit.map(|n| n.to_string())
                 placeholder=placeholder
-                aria-label=format!("Daily token limit of {login}")
+                aria-label=format!("{} {login}", tu_string!(i18n, admin.limit_label))
             />
-            <button type="submit" class="button small secondary" aria-label=format!("Save the daily limit of {login}")>
-                "Save"
+            <button type="submit" class="button small secondary" aria-label=format!("{} {login}", tu_string!(i18n, admin.limit_save_label))>
+                {tx!(i18n, admin.save)}
             </button>
         </form>
     }
@@ -287,6 +305,7 @@ fn RowActions(
     act: ChangeAction,
     op: impl Fn(Change) -> Op + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     // The change waiting for a yes (`Disable(true)` or `Delete`).
     let asking = RwSignal::new(None::<Change>);
     // The button to focus again after a question was put away.
@@ -322,8 +341,8 @@ fn RowActions(
         AccountRole::User => AccountRole::Admin,
     };
     let role_label = match new_role {
-        AccountRole::Admin => "Make admin",
-        AccountRole::User => "Make user",
+        AccountRole::Admin => tu_string!(i18n, admin.make_admin),
+        AccountRole::User => tu_string!(i18n, admin.make_user),
     };
     let question_id = format!("confirm-{id}");
     move || {
@@ -333,20 +352,28 @@ fn RowActions(
             Some(change) => {
                 let (question, answer) = if change == Change::Delete {
                     (
-                        format!("Delete {login} with all their chats, memory and keys? This cannot be undone."),
-                        format!("Yes, delete {login}"),
+                        format!(
+                            "{} {login} {}",
+                            tu_string!(i18n, admin.delete),
+                            tu_string!(i18n, admin.delete_question)
+                        ),
+                        format!("{} {login}", tu_string!(i18n, admin.yes_delete)),
                     )
                 } else {
                     (
-                        format!("Disable {login}? Their sessions and API keys end at once."),
-                        format!("Yes, disable {login}"),
+                        format!(
+                            "{} {login}{}",
+                            tu_string!(i18n, admin.disable),
+                            tu_string!(i18n, admin.disable_question)
+                        ),
+                        format!("{} {login}", tu_string!(i18n, admin.yes_disable)),
                     )
                 };
                 view! {
                     <div
                         class="confirm"
                         role="group"
-                        aria-label=format!("Confirm for {login}")
+                        aria-label=format!("{} {login}", tu_string!(i18n, admin.confirm_for))
                         on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                             if ev.key() == "Escape" {
                                 ev.prevent_default();
@@ -368,7 +395,7 @@ fn RowActions(
                             {answer}
                         </button>
                         <button type="button" class="button small secondary" on:click=move |_| cancel()>
-                            "Cancel"
+                            {tx!(i18n, admin.cancel)}
                         </button>
                     </div>
                 }
@@ -391,10 +418,10 @@ fn RowActions(
                                 <button
                                     type="button"
                                     class="button small secondary"
-                                    aria-label=format!("Enable {login}")
+                                    aria-label=format!("{} {login}", tu_string!(i18n, admin.enable))
                                     on:click=move |_| { act.dispatch(op_enable(Change::Disable(false))); }
                                 >
-                                    "Enable"
+                                    {tx!(i18n, admin.enable)}
                                 </button>
                             }
                             .into_any()
@@ -404,10 +431,10 @@ fn RowActions(
                                     type="button"
                                     class="button small danger"
                                     node_ref=disable_button
-                                    aria-label=format!("Disable {login}")
+                                    aria-label=format!("{} {login}", tu_string!(i18n, admin.disable))
                                     on:click=move |_| asking.set(Some(Change::Disable(true)))
                                 >
-                                    "Disable"
+                                    {tx!(i18n, admin.disable)}
                                 </button>
                             }
                             .into_any()
@@ -416,10 +443,10 @@ fn RowActions(
                             type="button"
                             class="button small danger"
                             node_ref=delete_button
-                            aria-label=format!("Delete {login}")
+                            aria-label=format!("{} {login}", tu_string!(i18n, admin.delete))
                             on:click=move |_| asking.set(Some(Change::Delete))
                         >
-                            "Delete"
+                            {tx!(i18n, admin.delete)}
                         </button>
                     </div>
                 }
@@ -432,7 +459,10 @@ fn RowActions(
 /// The day, with the full time on hover and for machines.
 #[component]
 fn Day(t: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <time datetime=t.to_rfc3339() title=format_time(t)>{t.format("%Y-%m-%d").to_string()}</time>
+        <time datetime=t.to_rfc3339() title=move || format_time(t, i18n.get_locale())>
+            {move || format_date(t, i18n.get_locale())}
+        </time>
     }
 }

@@ -4,12 +4,14 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::DeleteAccount;
+use crate::i18n::*;
 use crate::ui::auth_context::navigate_on_success;
 use crate::ui::components::field::FormError;
 use crate::ui::components::password_field::PasswordField;
 
 #[component]
 pub fn DeleteAccountForm() -> impl IntoView {
+    let i18n = use_i18n();
     let action = ServerAction::<DeleteAccount>::new();
     let value = action.value();
     let pending = action.pending();
@@ -28,16 +30,16 @@ pub fn DeleteAccountForm() -> impl IntoView {
     navigate_on_success(value, || "/".to_string());
     view! {
         <section class="card danger-zone" aria-labelledby="delete-heading">
-            <h2 id="delete-heading">"Delete account"</h2>
+            <h2 id="delete-heading">{tx!(i18n, profile.delete_heading)}</h2>
             <p class="muted">
-                "Deletes your account, every chat and its markdown document, your profile memory and your API keys. This cannot be undone."
+                {tx!(i18n, profile.delete_intro)}
             </p>
             <ActionForm action=action attr:class="form">
                 <FormError message=other/>
-                <PasswordField label="Password to confirm" name="password" autocomplete="current-password" error=wrong/>
+                <PasswordField label=t_string!(i18n, profile.delete_password_label) name="password" autocomplete="current-password" error=wrong/>
                 <div class="form-actions">
                     <button type="submit" class="button danger" disabled=move || pending.get()>
-                        {move || if pending.get() { "Deleting…" } else { "Delete my account" }}
+                        {move || if pending.get() { t_string!(i18n, profile.deleting) } else { t_string!(i18n, profile.delete_my_account) }}
                     </button>
                 </div>
             </ActionForm>

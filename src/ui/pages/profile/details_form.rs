@@ -3,12 +3,14 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use crate::i18n::*;
 use crate::ui::auth_context::use_auth;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
 use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX};
 
 #[component]
 pub fn DetailsForm() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let action = auth.update_profile;
     let value = action.value();
@@ -17,14 +19,14 @@ pub fn DetailsForm() -> impl IntoView {
     let saved = move || matches!(value.get(), Some(Ok(_)));
     view! {
         <section class="card" aria-labelledby="details-heading">
-            <h2 id="details-heading">"Details"</h2>
+            <h2 id="details-heading">{tx!(i18n, profile.details_heading)}</h2>
             <p class="muted">
-                "Login: " <strong>{move || user().map(|u| u.login).unwrap_or_default()}</strong>
+                {tx!(i18n, profile.details_login)} " " <strong>{move || user().map(|u| u.login).unwrap_or_default()}</strong>
             </p>
             <ActionForm action=action attr:class="form">
                 <FormError message=form_error(value)/>
                 <TextField
-                    label="Display name"
+                    label=t_string!(i18n, profile.display_name_label)
                     name="display_name"
                     required=true
                     maxlength=DISPLAY_NAME_MAX
@@ -32,7 +34,7 @@ pub fn DetailsForm() -> impl IntoView {
                     error=field_error(value, "display_name")
                 />
                 <TextArea
-                    label="About you"
+                    label=t_string!(i18n, profile.about_label)
                     name="about"
                     maxlength=ABOUT_MAX
                     value=Signal::derive(move || user().map(|u| u.about).unwrap_or_default())
@@ -40,9 +42,9 @@ pub fn DetailsForm() -> impl IntoView {
                 />
                 <div class="form-actions">
                     <button type="submit" class="button" disabled=move || pending.get()>
-                        {move || if pending.get() { "Saving…" } else { "Save" }}
+                        {move || if pending.get() { t_string!(i18n, profile.saving) } else { t_string!(i18n, profile.save) }}
                     </button>
-                    <span class="success" role="status">{move || saved().then_some("Saved.")}</span>
+                    <span class="success" role="status">{move || saved().then(|| t_string!(i18n, profile.saved))}</span>
                 </div>
             </ActionForm>
         </section>

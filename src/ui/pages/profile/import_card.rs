@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::imports::latest_import;
+use crate::i18n::*;
 use crate::model::{ImportStatus, ImportSummary};
 
 /// Chats linked after an import; the rest are in the chat list.
@@ -15,6 +16,7 @@ const LINKS_SHOWN: usize = 20;
 
 #[component]
 pub fn ImportCard() -> impl IntoView {
+    let i18n = use_i18n();
     let status = RwSignal::new(None::<ImportStatus>);
     let sending = RwSignal::new(false);
     let result = RwSignal::new(None::<Result<ImportSummary, String>>);
@@ -73,12 +75,13 @@ pub fn ImportCard() -> impl IntoView {
         else {
             return;
         };
+        let locale = i18n.get_locale_untracked();
         sending.set(true);
         result.set(None);
         status.set(None);
         watch();
         spawn_local(async move {
-            let outcome = send_form(&form).await;
+            let outcome = send_form(&form, locale).await;
             sending.try_set(false);
             if outcome.is_ok() {
                 form.reset();
@@ -90,11 +93,9 @@ pub fn ImportCard() -> impl IntoView {
     let busy = move || sending.get() || status.get().is_some_and(|s| s.is_running());
     view! {
         <section class="card" aria-labelledby="import-heading">
-            <h2 id="import-heading">"Import chats"</h2>
+            <h2 id="import-heading">{tx!(i18n, profile.import_heading)}</h2>
             <p class="muted">
-                "Bring your history from ChatGPT (the .zip of your data export), Claude, "
-                "Open WebUI or LibreChat (their .json export). Importing the same export again "
-                "adds only what is new."
+                {tx!(i18n, profile.import_intro)}
             </p>
             <form
                 class="form"
@@ -104,7 +105,7 @@ pub fn ImportCard() -> impl IntoView {
                 on:submit=on_submit
             >
                 <div class="field">
-                    <label for="import-file">"Export file"</label>
+                    <label for="import-file">{tx!(i18n, profile.import_file_label)}</label>
                     <input
                         id="import-file"
                         type="file"
@@ -114,19 +115,19 @@ pub fn ImportCard() -> impl IntoView {
                     />
                 </div>
                 <div class="form-actions">
-                    <button type="submit" class="button" disabled=busy>"Import"</button>
+                    <button type="submit" class="button" disabled=busy>{tx!(i18n, profile.import_button)}</button>
                 </div>
             </form>
             {move || {
                 // Only a running import: before the new one starts, the latest is an old one.
                 let now = status.get().filter(ImportStatus::is_running)?;
-                let (label, percent) = progress_of(&now);
+                let (label, percent) = progress_of(&now, i18n.get_locale());
                 Some(view! {
                     <div class="import-progress">
                         <progress
                             max="100"
                             value=percent.map(|p| format!("{p:.0}"))
-                            aria-label="Import progress"
+                            aria-label=tx!(i18n, profile.import_progress_label)
                         ></progress>
                         <p role="status">{label}</p>
                     </div>
@@ -135,7 +136,7 @@ pub fn ImportCard() -> impl IntoView {
             {move || {
                 let running = status.get().is_some_and(|s| s.is_running());
                 (sending.get() && !running).then(|| view! {
-                    <p role="status" class="muted">"Starting the upload…"</p>
+                    <p role="status" class="muted">{tx!(i18n, profile.import_starting)}</p>
                 })
             }}
             {move || result.get().map(|r| match r {
@@ -148,37 +149,54 @@ pub fn ImportCard() -> impl IntoView {
 
 #[component]
 fn ImportResult(summary: ImportSummary) -> impl IntoView {
+    let i18n = use_i18n();
     let more = summary.chats.len().saturating_sub(LINKS_SHOWN);
     let chats = summary.chats.into_iter().take(LINKS_SHOWN);
+    let (imported, messages, skipped) = (summary.imported, summary.messages, summary.skipped);
     view! {
         <div class="import-result">
-            <p role="status">{summary_text(summary.imported, summary.messages, summary.skipped)}</p>
+            <p role="status">{move || summary_text(i18n.get_locale(), imported, messages, skipped)}</p>
             <ul class="rows">
                 {chats.map(|c| view! {
                     <li><a href=format!("/chat/{}", c.id)>{c.title}</a></li>
                 }).collect_view()}
             </ul>
             {(more > 0).then(|| view! {
-                <p class="muted">{format!("And {more} more: they are in your chat list.")}</p>
+                <p class="muted">{t!(i18n, profile.import_more, more)}</p>
             })}
         </div>
     }
 }
 
-fn summary_text(imported: i64, messages: i64, skipped: i64) -> String {
-    let chats = if imported == 1 { "chat" } else { "chats" };
-    let words = if messages == 1 { "message" } else { "messages" };
-    let mut text = format!("Imported {imported} {chats} ({messages} {words}).");
+/// What came in, as a sentence. English says "1 chat" and "2 chats"; Russian puts each number
+/// after its noun ("Импортировано чатов: 3"), so it needs no plural forms.
+fn summary_text(locale: Locale, imported: i64, messages: i64, skipped: i64) -> String {
+    let chats = if imported == 1 {
+        td_string!(locale, profile.import_summary_chat_one)
+    } else {
+        td_string!(locale, profile.import_summary_chats)
+    };
+    let words = if messages == 1 {
+        td_string!(locale, profile.import_summary_message_one)
+    } else {
+        td_string!(locale, profile.import_summary_messages)
+    };
+    let mut text = format!(
+        "{}{imported}{chats}{messages}{words}",
+        td_string!(locale, profile.import_summary_before)
+    );
     if skipped > 0 {
         text.push_str(&format!(
-            " {skipped} skipped: already imported, empty, or not a conversation."
+            " {}{skipped}{}",
+            td_string!(locale, profile.import_skipped_before),
+            td_string!(locale, profile.import_skipped_after)
         ));
     }
     text
 }
 
 /// What the bar says, and how full it is (`None`: not known yet).
-fn progress_of(s: &ImportStatus) -> (String, Option<f64>) {
+fn progress_of(s: &ImportStatus, locale: Locale) -> (String, Option<f64>) {
     let share = |done: i64, total: Option<i64>| {
         total
             .filter(|t| *t > 0)
@@ -188,21 +206,27 @@ fn progress_of(s: &ImportStatus) -> (String, Option<f64>) {
         "receiving" => {
             let percent = share(s.bytes_done, s.bytes_total);
             let label = match percent {
-                Some(p) => format!("Uploading the file: {p:.0}%"),
-                None => "Uploading the file…".to_string(),
+                Some(p) => format!(
+                    "{} {p:.0}%",
+                    td_string!(locale, profile.import_uploading_percent)
+                ),
+                None => td_string!(locale, profile.import_uploading).to_string(),
             };
             (label, percent)
         }
         "checking" => (
-            "Checking the file…".to_string(),
+            td_string!(locale, profile.import_checking).to_string(),
             share(s.bytes_done, s.bytes_total),
         ),
         _ => (
             format!(
-                "Importing: {} of {} conversations",
+                "{} {} {} {}{}",
+                td_string!(locale, profile.import_importing),
                 s.conversations_done,
+                td_string!(locale, profile.import_importing_of),
                 s.conversations_total
-                    .map_or("?".to_string(), |n| n.to_string())
+                    .map_or("?".to_string(), |n| n.to_string()),
+                td_string!(locale, profile.import_importing_after)
             ),
             share(s.conversations_done, s.conversations_total),
         ),
@@ -210,10 +234,13 @@ fn progress_of(s: &ImportStatus) -> (String, Option<f64>) {
 }
 
 /// Sends the form to `POST /v1/imports` and reads the answer.
-async fn send_form(form: &web_sys::HtmlFormElement) -> Result<ImportSummary, String> {
+async fn send_form(
+    form: &web_sys::HtmlFormElement,
+    locale: Locale,
+) -> Result<ImportSummary, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
-    let unreachable = || "Could not reach the server. Check your connection and try again.";
+    let unreachable = || td_string!(locale, profile.import_unreachable);
     let data = web_sys::FormData::new_with_form(form).map_err(|_| unreachable())?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
@@ -238,7 +265,13 @@ async fn send_form(form: &web_sys::HtmlFormElement) -> Result<ImportSummary, Str
     Err(body["error"]["message"]
         .as_str()
         .map(str::to_string)
-        .unwrap_or_else(|| format!("The import failed ({}).", response.status())))
+        .unwrap_or_else(|| {
+            format!(
+                "{} ({}).",
+                td_string!(locale, profile.import_failed),
+                response.status()
+            )
+        }))
 }
 
 #[cfg(test)]
@@ -269,25 +302,35 @@ mod tests {
 
     #[test]
     fn the_bar_follows_each_phase() {
-        let (label, p) = progress_of(&status("receiving", (50, Some(200)), (0, None)));
+        let english = Locale::en;
+        let (label, p) = progress_of(&status("receiving", (50, Some(200)), (0, None)), english);
         assert_eq!((label.as_str(), p), ("Uploading the file: 25%", Some(25.0)));
-        let (label, p) = progress_of(&status("receiving", (50, None), (0, None)));
+        let (label, p) = progress_of(&status("receiving", (50, None), (0, None)), english);
         assert_eq!((label.as_str(), p), ("Uploading the file…", None));
-        let (_, p) = progress_of(&status("checking", (300, Some(200)), (0, None)));
+        let (_, p) = progress_of(&status("checking", (300, Some(200)), (0, None)), english);
         assert_eq!(p, Some(100.0));
-        let (label, p) = progress_of(&status("importing", (0, None), (30, Some(120))));
+        let (label, p) = progress_of(&status("importing", (0, None), (30, Some(120))), english);
         assert_eq!(
             (label.as_str(), p),
             ("Importing: 30 of 120 conversations", Some(25.0))
         );
+        let (label, _) = progress_of(&status("importing", (0, None), (30, Some(120))), Locale::ru);
+        assert_eq!(label, "Импорт диалогов: 30 из 120");
     }
 
     #[test]
     fn the_summary_reads_as_a_sentence() {
-        assert_eq!(summary_text(1, 1, 0), "Imported 1 chat (1 message).");
         assert_eq!(
-            summary_text(3, 40, 2),
+            summary_text(Locale::en, 1, 1, 0),
+            "Imported 1 chat (1 message)."
+        );
+        assert_eq!(
+            summary_text(Locale::en, 3, 40, 2),
             "Imported 3 chats (40 messages). 2 skipped: already imported, empty, or not a conversation."
+        );
+        assert_eq!(
+            summary_text(Locale::ru, 3, 40, 2),
+            "Импортировано чатов: 3 (сообщений: 40). Пропущено: 2 (уже импортированы, пустые или не являются диалогами)."
         );
     }
 }

@@ -5,10 +5,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::memory::{get_preferences, SavePreferences, PREFERENCES_MAX};
+use crate::i18n::*;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea};
 
 #[component]
 pub fn PreferencesForm() -> impl IntoView {
+    let i18n = use_i18n();
     let save = ServerAction::<SavePreferences>::new();
     let value = save.value();
     let pending = save.pending();
@@ -16,18 +18,18 @@ pub fn PreferencesForm() -> impl IntoView {
     let saved = move || matches!(value.get(), Some(Ok(_)));
     view! {
         <section class="card" aria-labelledby="preferences-heading">
-            <h2 id="preferences-heading">"What the agent remembers"</h2>
+            <h2 id="preferences-heading">{tx!(i18n, profile.preferences_heading)}</h2>
             <p class="muted">
-                "Preferences the agent learned from your chats (one per line). It reads them before every answer. Edit or clear them at any time."
+                {tx!(i18n, profile.preferences_intro)}
             </p>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="loading">{tx!(i18n, profile.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match stored.await {
                         Ok(text) => view! {
                             <ActionForm action=save attr:class="form preferences-form">
                                 <FormError message=form_error(value)/>
                                 <TextArea
-                                    label="Preferences"
+                                    label=t_string!(i18n, profile.preferences_label)
                                     name="preferences"
                                     maxlength=PREFERENCES_MAX
                                     value=text
@@ -35,14 +37,14 @@ pub fn PreferencesForm() -> impl IntoView {
                                 />
                                 <div class="form-actions">
                                     <button type="submit" class="button" disabled=move || pending.get()>
-                                        {move || if pending.get() { "Saving…" } else { "Save preferences" }}
+                                        {move || if pending.get() { t_string!(i18n, profile.saving) } else { t_string!(i18n, profile.save_preferences) }}
                                     </button>
-                                    <span class="success" role="status">{move || saved().then_some("Saved.")}</span>
+                                    <span class="success" role="status">{move || saved().then(|| t_string!(i18n, profile.saved))}</span>
                                 </div>
                             </ActionForm>
                             <ActionForm action=save attr:class="inline-form">
                                 <input type="hidden" name="preferences" value=""/>
-                                <button type="submit" class="button small secondary">"Clear all"</button>
+                                <button type="submit" class="button small secondary">{tx!(i18n, profile.clear_all)}</button>
                             </ActionForm>
                         }.into_any(),
                         Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),

@@ -4,11 +4,13 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::{list_sessions, EndSession};
+use crate::i18n::*;
 use crate::model::SessionInfo;
 use crate::ui::format_time;
 
 #[component]
 pub fn SessionsList(password_changes: RwSignal<usize>) -> impl IntoView {
+    let i18n = use_i18n();
     let end = ServerAction::<EndSession>::new();
     let sessions = Resource::new(
         move || (end.version().get(), password_changes.get()),
@@ -16,9 +18,9 @@ pub fn SessionsList(password_changes: RwSignal<usize>) -> impl IntoView {
     );
     view! {
         <section class="card" aria-labelledby="sessions-heading">
-            <h2 id="sessions-heading">"Sessions"</h2>
-            <p class="muted">"Everywhere you are logged in. End any session you do not recognise."</p>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h2 id="sessions-heading">{tx!(i18n, profile.sessions_heading)}</h2>
+            <p class="muted">{tx!(i18n, profile.sessions_intro)}</p>
+            <Transition fallback=move || view! { <p class="loading">{tx!(i18n, profile.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(list) => view! {
@@ -36,27 +38,34 @@ pub fn SessionsList(password_changes: RwSignal<usize>) -> impl IntoView {
 
 #[component]
 fn SessionRow(session: SessionInfo, end: ServerAction<EndSession>) -> impl IntoView {
+    let i18n = use_i18n();
     let agent = session
         .user_agent
         .clone()
-        .unwrap_or_else(|| "Unknown client".into());
+        .unwrap_or_else(|| tu_string!(i18n, profile.unknown_client).to_string());
+    let shown = agent.clone();
+    let last_seen = session.last_seen_at;
+    let since = session.created_at;
     view! {
         <li class="row">
             <div class="row-main">
-                <span class="row-title" title=agent.clone()>{short_agent(&agent)}</span>
+                <span class="row-title" title=agent>{move || short_agent(&shown, i18n.get_locale())}</span>
                 <span class="muted">
-                    {session.ip.clone().unwrap_or_else(|| "address unknown".into())}
-                    " · last active " {format_time(session.last_seen_at)}
-                    " · since " {format_time(session.created_at)}
+                    {match session.ip.clone() {
+                        Some(ip) => ip.into_any(),
+                        None => tx!(i18n, profile.address_unknown).into_any(),
+                    }}
+                    " · " {t!(i18n, profile.session_last_active, time = move || format_time(last_seen, i18n.get_locale()))}
+                    " · " {t!(i18n, profile.session_since, time = move || format_time(since, i18n.get_locale()))}
                 </span>
             </div>
             {if session.current {
-                view! { <span class="badge">"This session"</span> }.into_any()
+                view! { <span class="badge">{tx!(i18n, profile.this_session)}</span> }.into_any()
             } else {
                 view! {
                     <ActionForm action=end attr:class="inline-form">
                         <input type="hidden" name="id" value=session.id.to_string()/>
-                        <button type="submit" class="button small danger">"End"</button>
+                        <button type="submit" class="button small danger">{tx!(i18n, profile.end_session)}</button>
                     </ActionForm>
                 }.into_any()
             }}
@@ -65,7 +74,7 @@ fn SessionRow(session: SessionInfo, end: ServerAction<EndSession>) -> impl IntoV
 }
 
 /// The browser and system from a user agent, or its first characters.
-fn short_agent(agent: &str) -> String {
+fn short_agent(agent: &str, locale: Locale) -> String {
     let browser = [
         "Firefox", "Edg", "Chrome", "Safari", "curl", "python", "node",
     ]
@@ -75,7 +84,11 @@ fn short_agent(agent: &str) -> String {
         .into_iter()
         .find(|s| agent.contains(s));
     match (browser, system) {
-        (Some(b), Some(s)) => format!("{} on {s}", if b == "Edg" { "Edge" } else { b }),
+        (Some(b), Some(s)) => format!(
+            "{} {} {s}",
+            if b == "Edg" { "Edge" } else { b },
+            td_string!(locale, profile.agent_on)
+        ),
         (Some(b), None) => b.to_string(),
         _ => agent.chars().take(60).collect(),
     }
