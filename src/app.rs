@@ -66,16 +66,17 @@ pub fn App() -> impl IntoView {
     // Set only in the browser, once the WASM runs: tests wait for it before interacting.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    // The page's language is the server's choice (cookies play no part); in the browser it is
+    // read back from `<html lang>`, which [`LangAttribute`] then keeps up to date. (The
+    // generated `<I18nContextProvider>` would add an empty `<script>` without the page's nonce.)
+    let i18n = leptos_i18n::context::init_i18n_context_with_options::<Locale>(
+        leptos_i18n::context::I18nContextOptions::default()
+            .enable_cookie(false)
+            .ssr_lang_header_getter(page_language()),
+    );
+    provide_context(i18n);
 
     view! {
-        // The language is the server's choice (cookies play no part); in the browser it is
-        // read back from `<html lang>`, which [`LangAttribute`] then keeps up to date.
-        <I18nContextProvider
-            set_lang_attr_on_html=false
-            set_dir_attr_on_html=false
-            enable_cookie=false
-            ssr_lang_header_getter=page_language()
-        >
         <LangAttribute/>
         <Title formatter=page_title/>
         <Router>
@@ -100,7 +101,6 @@ pub fn App() -> impl IntoView {
             </div>
           </AuthProvider>
         </Router>
-        </I18nContextProvider>
     }
 }
 

@@ -15,7 +15,7 @@ on_both_engines! {
         let user: serde_json::Value = response.json().await.unwrap();
         let mut keys: Vec<_> = user.as_object().unwrap().keys().cloned().collect();
         keys.sort();
-        assert_eq!(keys, ["about", "created_at", "display_name", "id", "login", "role"]);
+        assert_eq!(keys, ["about", "created_at", "display_name", "id", "language", "login", "role"]);
 
         let me: serde_json::Value = app.get(&app.client, "/auth/me").await.json().await.unwrap();
         assert_eq!(me, user);

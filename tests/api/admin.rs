@@ -482,5 +482,6 @@ async fn the_profile_page_shows_todays_tokens_and_the_limit() {
     .unwrap();
     let (ann, _) = account(&app, "ann").await;
     let html = app.get_page(&ann, "/profile").await.text().await.unwrap();
+    let html = without_comments(&html);
     assert!(html.contains("0 of your 500 tokens used today"), "{html}");
 }

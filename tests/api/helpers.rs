@@ -390,3 +390,20 @@ pub async fn send_through_in_turn(client: &Client, base_urls: &[String], chat: &
     });
     futures::future::join_all(sends).await;
 }
+
+/// A page's HTML without its comments: the server marks text nodes that hydrate separately
+/// (a sentence with numbers in it) with `<!>` between them.
+pub fn without_comments(html: &str) -> String {
+    let html = html.replace("<!>", "");
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        rest = match rest[start..].find("-->") {
+            Some(end) => &rest[start + end + 3..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
