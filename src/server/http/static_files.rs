@@ -39,9 +39,9 @@ where
     let pkg_dir = format!("{root}/{}", options.site_pkg_dir);
     // Hashed file names change with their content, so browsers may keep them for a year.
     let pkg_cache = if options.hash_files {
-        "public, max-age=31536000, immutable"
+        super::static_memory::IMMUTABLE
     } else {
-        "no-cache"
+        super::static_memory::REVALIDATE
     };
     let pkg = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(

@@ -34,9 +34,9 @@ struct StaticFile {
 pub struct StaticFiles(Arc<HashMap<String, StaticFile>>);
 
 /// Hashed names change with their content: browsers may keep them for a year.
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub(super) const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Public files keep their names across builds: browsers ask again (and get 304).
-const REVALIDATE: &str = "no-cache";
+pub(super) const REVALIDATE: &str = "no-cache";
 
 impl StaticFiles {
     /// The site root's files and its package folder's, for a build with hashed names; none
