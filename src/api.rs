@@ -5,5 +5,6 @@ pub mod admin;
 pub mod agent;
 pub mod auth;
 pub mod chats;
+pub mod codec;
 pub mod imports;
 pub mod memory;

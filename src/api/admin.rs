@@ -2,7 +2,9 @@
 //! routes use. Only admins get an answer: any other account gets 404, nobody gets 401.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::PostUrl;
 
+use crate::api::codec::JsonText;
 use crate::error::AppError;
 use crate::model::{AdminUser, InviteInfo, NewInvite, UsageDay};
 
@@ -24,7 +26,7 @@ pub struct AccountsPage {
 }
 
 /// Accounts whose login or display name contains `q`, oldest first, from `offset`.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn list_accounts(q: String, offset: i64) -> Result<AccountsPage, AppError> {
     respond(
         async {
@@ -42,7 +44,7 @@ pub async fn list_accounts(q: String, offset: i64) -> Result<AccountsPage, AppEr
 }
 
 /// Disables (ending its sessions and keys at once) or enables an account.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn set_account_disabled(id: String, disabled: bool) -> Result<AdminUser, AppError> {
     change(id, move || {
         Ok(crate::server::admin::UserChange {
@@ -54,7 +56,7 @@ pub async fn set_account_disabled(id: String, disabled: bool) -> Result<AdminUse
 }
 
 /// Makes an account `admin` or `user`.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn set_account_role(id: String, role: String) -> Result<AdminUser, AppError> {
     change(id, move || {
         let role = crate::model::AccountRole::parse(&role)
@@ -69,7 +71,7 @@ pub async fn set_account_role(id: String, role: String) -> Result<AdminUser, App
 
 /// Sets an account's own tokens per UTC day; an empty `limit` returns it to the instance's
 /// default.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn set_account_limit(id: String, limit: String) -> Result<AdminUser, AppError> {
     change(id, move || {
         let limit = match limit.trim() {
@@ -106,7 +108,7 @@ async fn change(
 }
 
 /// Deletes an account with everything it owns, as deleting one's own account does.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn remove_account(id: String) -> Result<(), AppError> {
     respond(
         async {
@@ -119,7 +121,7 @@ pub async fn remove_account(id: String) -> Result<(), AppError> {
 }
 
 /// A single-use invite link, valid `expires_in_hours` (default a week).
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn create_invite(expires_in_hours: Option<u32>) -> Result<NewInvite, AppError> {
     respond(
         async {
@@ -135,7 +137,7 @@ pub async fn create_invite(expires_in_hours: Option<u32>) -> Result<NewInvite, A
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn list_invites() -> Result<Vec<InviteInfo>, AppError> {
     respond(
         async {
@@ -147,7 +149,7 @@ pub async fn list_invites() -> Result<Vec<InviteInfo>, AppError> {
 }
 
 /// Withdraws an invite that was not used yet.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn withdraw_invite(id: String) -> Result<(), AppError> {
     respond(
         async {
@@ -160,7 +162,7 @@ pub async fn withdraw_invite(id: String) -> Result<(), AppError> {
 }
 
 /// The whole instance's tokens per UTC day over the last 30 days, newest first.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn instance_usage() -> Result<Vec<UsageDay>, AppError> {
     respond(
         async {

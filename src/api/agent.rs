@@ -2,8 +2,9 @@
 //! lines), stop it, answer the latest message again.
 
 use leptos::prelude::*;
-use leptos::server_fn::codec::{StreamingText, TextStream};
+use leptos::server_fn::codec::{PostUrl, StreamingText, TextStream};
 
+use crate::api::codec::JsonText;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -44,7 +45,7 @@ pub async fn follow_run(
 }
 
 /// Stops the run in this chat; what was streamed so far is kept, marked as stopped.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn stop_agent(chat_id: String) -> Result<bool, AppError> {
     respond(
         async {
@@ -63,7 +64,7 @@ pub async fn stop_agent(chat_id: String) -> Result<bool, AppError> {
 
 /// Answers the chat's latest message again (Retry, Regenerate): replies after it are
 /// replaced. Returns the run's id, to follow.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn retry_reply(chat_id: String) -> Result<uuid::Uuid, AppError> {
     respond(
         async {
@@ -88,7 +89,7 @@ pub async fn retry_reply(chat_id: String) -> Result<uuid::Uuid, AppError> {
 
 /// Edits the latest user message and answers it again (the old text and its replies are
 /// replaced). Returns the run's id, to follow.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn edit_message(
     chat_id: String,
     message_id: String,
@@ -120,7 +121,7 @@ pub async fn edit_message(
 }
 
 /// The signed-in account's tokens today and its daily limit, for the profile page.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn my_quota() -> Result<crate::model::QuotaInfo, AppError> {
     respond(
         async {

@@ -4,7 +4,9 @@
 //! before the WASM has loaded.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::PostUrl;
 
+use crate::api::codec::JsonText;
 use crate::error::AppError;
 use crate::model::{ApiKeyInfo, NewApiKey, RegistrationInfo, SessionInfo, User};
 
@@ -23,14 +25,14 @@ fn set_login_cookies(logged_in: &crate::server::auth::LoggedIn, secure: bool) {
     set_cookie(device_cookie(&logged_in.device, secure));
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn get_current_user() -> Result<Option<User>, AppError> {
     Ok(current_user().map(|a| a.user))
 }
 
 /// Who may register now. While the register page renders for a closed instance, the page
 /// itself answers 403.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn get_registration_info() -> Result<RegistrationInfo, AppError> {
     respond(
         async {
@@ -50,7 +52,7 @@ pub async fn get_registration_info() -> Result<RegistrationInfo, AppError> {
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn login(
     login: String,
     password: String,
@@ -73,7 +75,7 @@ pub async fn login(
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn register(
     login: String,
     password: String,
@@ -105,7 +107,7 @@ pub async fn register(
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn logout() -> Result<(), AppError> {
     respond(
         async {
@@ -122,7 +124,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// Deletes the account and everything of it (chats, documents, `user.md`), for good.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
     respond(
         async {
@@ -137,7 +139,7 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn update_profile(display_name: String, about: String) -> Result<User, AppError> {
     respond(
         async {
@@ -153,7 +155,7 @@ pub async fn update_profile(display_name: String, about: String) -> Result<User,
 }
 
 /// Sets the web UI's language of the account: "en", "ru", or "" to follow the browser.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn set_language(language: String) -> Result<User, AppError> {
     respond(
         async {
@@ -171,7 +173,7 @@ pub async fn set_language(language: String) -> Result<User, AppError> {
 
 /// Changes the password; every other session ends and this one gets a new cookie. With
 /// `revoke_api_keys` (a checkbox: present when ticked) every API key is revoked too.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
@@ -200,12 +202,12 @@ pub async fn change_password(
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
     respond(async { app_state()?.auth.sessions.list(&require_user()?).await }.await)
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn end_session(id: String) -> Result<(), AppError> {
     respond(
         async {
@@ -217,14 +219,14 @@ pub async fn end_session(id: String) -> Result<(), AppError> {
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, AppError> {
     respond(async { app_state()?.auth.keys.list(&require_user()?).await }.await)
 }
 
 /// A new API key, shown once. Needs the account's password; `expires_in_days` empty or
 /// absent: the key works until revoked.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn create_api_key(
     name: String,
     password: String,
@@ -249,7 +251,7 @@ pub async fn create_api_key(
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
     respond(
         async {

@@ -1,8 +1,10 @@
 //! Chats for the web UI, over the same `ChatService` the `/v1/chats` routes use.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::PostUrl;
 use serde::{Deserialize, Serialize};
 
+use crate::api::codec::JsonText;
 use crate::error::AppError;
 use crate::model::{Chat, Message, Page};
 
@@ -32,7 +34,7 @@ pub struct Sent {
     pub run: uuid::Uuid,
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn list_chats(before: Option<String>) -> Result<Page<Chat>, AppError> {
     respond(
         async {
@@ -55,7 +57,7 @@ const AT_MOST_AFTER: i64 = 500;
 
 /// The chat with its latest messages, or, with `around` (a message id from a search result),
 /// with the messages from a little before that one onwards.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatView, AppError> {
     respond(
         async {
@@ -113,7 +115,7 @@ pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatVie
 }
 
 /// History search for the sidebar: all of the user's chats, best first.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn search_chats(query: String) -> Result<Vec<crate::model::SearchResult>, AppError> {
     respond(
         async {
@@ -135,7 +137,7 @@ pub async fn search_chats(query: String) -> Result<Vec<crate::model::SearchResul
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn older_messages(id: String, before: String) -> Result<Page<Message>, AppError> {
     respond(
         async {
@@ -156,7 +158,7 @@ pub async fn older_messages(id: String, before: String) -> Result<Page<Message>,
 
 /// Sends a user message (without `chat_id`, into a new chat) and starts the agent's answer:
 /// one turn, waiting behind a run already going in the chat.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn send_message(chat_id: Option<String>, content: String) -> Result<Sent, AppError> {
     respond(
         async {
@@ -186,7 +188,7 @@ pub async fn send_message(chat_id: Option<String>, content: String) -> Result<Se
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn rename_chat(id: String, title: String) -> Result<Chat, AppError> {
     respond(
         async {
@@ -201,7 +203,7 @@ pub async fn rename_chat(id: String, title: String) -> Result<Chat, AppError> {
     )
 }
 
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn delete_chat(id: String) -> Result<(), AppError> {
     respond(
         async {

@@ -2,7 +2,9 @@
 //! goes to `POST /v1/imports` (a file, streamed), which scripts use too.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::PostUrl;
 
+use crate::api::codec::JsonText;
 use crate::error::AppError;
 use crate::model::ImportStatus;
 
@@ -10,7 +12,7 @@ use crate::model::ImportStatus;
 use crate::server::context::{app_state, require_user, respond};
 
 /// The running import, else the latest finished one; `None` before the first.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn latest_import() -> Result<Option<ImportStatus>, AppError> {
     respond(
         async {

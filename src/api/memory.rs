@@ -2,7 +2,9 @@
 //! user can see, edit and clear.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::PostUrl;
 
+use crate::api::codec::JsonText;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -14,7 +16,7 @@ use crate::server::memory::ProfileSection;
 pub const PREFERENCES_MAX: usize = 4_000;
 
 /// The Preferences section of the user's `user.md` (empty when the agent has learned none).
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn get_preferences() -> Result<String, AppError> {
     respond(
         async {
@@ -30,7 +32,7 @@ pub async fn get_preferences() -> Result<String, AppError> {
 }
 
 /// Replaces the Preferences section; empty text clears it. Returns what is now stored.
-#[server]
+#[server(input = PostUrl, output = JsonText)]
 pub async fn save_preferences(preferences: String) -> Result<String, AppError> {
     respond(
         async {
