@@ -7,6 +7,7 @@ pub mod chats;
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod error_language;
 pub mod errors;
 pub mod http;
 pub mod imports;

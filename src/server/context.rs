@@ -93,11 +93,12 @@ fn is_form_post() -> bool {
 
 /// Gives a server function's error its real HTTP status (403, 422, ...) instead of a blanket
 /// 500. Plain form posts keep leptos's redirect back to the form, which carries the error.
+/// The error's message is put in the page's language: server functions answer the web UI.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let (Err(e), Some(false)) = (&result, form_post()) {
         set_status(e.status());
     }
-    result
+    result.map_err(|e| crate::server::error_language::localize(e, request_locale()))
 }
 
 /// Sets the HTTP status of the response being built (a server function's, or a page's).

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::api::agent::{edit_message, follow_run, retry_reply, stop_agent};
 use crate::i18n::*;
 use crate::model::{AgentStep, Message, Role, RunEvent};
+use crate::ui::text::error_text_in;
 
 /// The reply being streamed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,7 +82,8 @@ impl AgentRun {
             let mut ended = false;
             match follow_run(self.chat_id.to_string(), Some(run_id.to_string())).await {
                 Err(e) => {
-                    self.error.try_set(Some(e.to_string()));
+                    self.error
+                        .try_set(Some(error_text_in(&e, self.i18n.get_locale_untracked())));
                 }
                 Ok(stream) => {
                     let mut stream = stream.into_inner();
@@ -101,7 +103,10 @@ impl AgentRun {
                                 }
                             }
                             Err(e) => {
-                                self.error.try_set(Some(e.to_string()));
+                                self.error.try_set(Some(error_text_in(
+                                    &e,
+                                    self.i18n.get_locale_untracked(),
+                                )));
                                 break 'read;
                             }
                         }
@@ -206,7 +211,8 @@ impl AgentRun {
                     self.follow(run_id);
                 }
                 Err(e) => {
-                    self.error.try_set(Some(e.to_string()));
+                    self.error
+                        .try_set(Some(error_text_in(&e, self.i18n.get_locale_untracked())));
                 }
             }
         });
@@ -234,7 +240,8 @@ impl AgentRun {
                     self.follow(run_id);
                 }
                 Err(e) => {
-                    self.error.try_set(Some(e.to_string()));
+                    self.error
+                        .try_set(Some(error_text_in(&e, self.i18n.get_locale_untracked())));
                 }
             }
         });

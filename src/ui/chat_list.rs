@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::api::chats::list_chats;
 use crate::model::{Chat, Page};
+use crate::ui::text::error_text;
 
 #[derive(Clone, Copy)]
 pub struct ChatList {
@@ -85,7 +86,7 @@ impl ChatList {
                     self.next.set(page.next);
                     self.error.set(None);
                 }
-                Err(e) => self.error.set(Some(e.to_string())),
+                Err(e) => self.error.set(Some(error_text(&e))),
             }
             self.loading_more.set(false);
         });

@@ -28,6 +28,21 @@ async fn html_tag(
     (page[start..=end].to_string(), page)
 }
 
+/// The `action` of the form on `page` that posts to the server function `prefix…`.
+async fn form_action(app: &TestApp, page: &str, prefix: &str) -> String {
+    let html = app
+        .get(&app.other_client(), page)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = html
+        .find(&format!("action=\"{prefix}"))
+        .expect("the form's action")
+        + 8;
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
 on_both_engines! {
     async fn the_page_speaks_the_accounts_language_else_the_browsers(app) {
         let visitor = app.other_client();
@@ -73,5 +88,59 @@ on_both_engines! {
         assert_eq!(user["language"], Value::Null);
         let (tag, _) = html_tag(&app, &app.client, "/chat", "en").await;
         assert!(tag.contains("lang=\"en\""), "{tag}");
+    }
+
+    async fn the_web_uis_errors_are_in_its_language_the_json_apis_stay_english(app) {
+        app.register("ann").await;
+        let visitor = app.other_client();
+        // The login form's server function, as the hydrated page calls it (its path carries
+        // a hash: read it from the form).
+        let login_path = form_action(&app, "/login", "/api/login").await;
+        let register_path = form_action(&app, "/register", "/api/register").await;
+        let call = |language: &'static str| {
+            visitor
+                .post(app.url(&login_path))
+                .header("origin", format!("http://{}", app.addr))
+                .header("accept", "application/json")
+                .header("accept-language", language)
+                .form(&[("login", "ann"), ("password", "not-her-password")])
+                .send()
+        };
+        let response = call("ru-RU,ru;q=0.9").await.unwrap();
+        assert_eq!(response.status(), 401);
+        let body: Value = response.json().await.unwrap();
+        let message = body["Unauthorized"].as_str().expect("an Unauthorized error").to_string();
+        assert_eq!(message, "Неверный логин или пароль", "{body}");
+        let response = call("en").await.unwrap();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["Unauthorized"], "Invalid login or password", "{body}");
+
+        // A validation message with a number in it, through its pattern.
+        let response = visitor
+            .post(app.url(&register_path))
+            .header("origin", format!("http://{}", app.addr))
+            .header("accept", "application/json")
+            .header("accept-language", "ru")
+            .form(&[("login", "a"), ("password", STRONG_PASSWORD), ("display_name", "A"), ("about", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422);
+        let body: Value = response.json().await.unwrap();
+        let message = body["Validation"]["message"].as_str().unwrap_or_default();
+        assert!(message.chars().any(|c| ('а'..='я').contains(&c)), "Russian: {body}");
+        assert!(message.contains(" 3 ") && message.contains("50"), "the numbers kept: {body}");
+
+        // The JSON API answers programs: English whatever the Accept-Language.
+        let response = visitor
+            .post(app.url("/auth/login"))
+            .header("accept-language", "ru")
+            .json(&json!({"login": "ann", "password": "not-her-password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+        let (_, message, _) = error_of(response).await;
+        assert_eq!(message, "Invalid login or password");
     }
 }

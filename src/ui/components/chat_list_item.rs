@@ -12,6 +12,7 @@ use crate::api::chats::{delete_chat, rename_chat};
 use crate::i18n::*;
 use crate::model::Chat;
 use crate::ui::chat_list::use_chat_list;
+use crate::ui::text::error_text_in;
 use crate::validation::TITLE_MAX;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,12 +64,13 @@ pub fn ChatListItem(chat: Chat) -> impl IntoView {
             title: title.clone(),
             ..old.clone()
         });
+        let locale = i18n.get_locale_untracked();
         spawn_local(async move {
             match rename_chat(id.to_string(), title).await {
                 Ok(saved) => list.replace(saved),
                 Err(e) => {
                     list.replace(old);
-                    error.try_set(Some(e.to_string()));
+                    error.try_set(Some(error_text_in(&e, locale)));
                 }
             }
         });
@@ -92,12 +94,14 @@ pub fn ChatListItem(chat: Chat) -> impl IntoView {
             navigate("/chat", Default::default());
         }
         let failed = tu_string!(i18n, chat.delete_failed);
+        let locale = i18n.get_locale_untracked();
         spawn_local(async move {
             if let Err(e) = delete_chat(id.to_string()).await {
                 if let Some((at, chat)) = removed {
                     list.restore(at, chat);
                 }
-                list.error.set(Some(format!("{failed} {e}")));
+                list.error
+                    .set(Some(format!("{failed} {}", error_text_in(&e, locale))));
             }
         });
     };

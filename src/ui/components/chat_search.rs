@@ -10,6 +10,7 @@ use leptos_router::components::A;
 use crate::api::chats::search_chats;
 use crate::i18n::*;
 use crate::model::{snippet_parts, SearchResult};
+use crate::ui::text::error_text;
 
 /// Quiet time after the last keystroke before searching.
 const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -65,7 +66,7 @@ impl SearchState {
                     }
                     self.outcome.set(match answer {
                         Ok(found) => Outcome::Found(found),
-                        Err(e) => Outcome::Failed(e.to_string()),
+                        Err(e) => Outcome::Failed(error_text(&e)),
                     });
                 });
             },

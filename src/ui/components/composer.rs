@@ -9,6 +9,7 @@ use crate::api::chats::Sent;
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::ui::shortcuts::{focus_soon, use_shortcuts};
+use crate::ui::text::error_text;
 use crate::validation::MESSAGE_MAX;
 
 #[component]
@@ -38,7 +39,7 @@ pub fn Composer(
             }
             error.set(None);
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(error_text(&e))),
         None => {}
     });
 

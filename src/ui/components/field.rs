@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::ui::text::error_text;
 
 /// The message of an action's last error when it concerns `field`.
 pub fn field_error<T, S>(value: S, field: &'static str) -> Signal<Option<String>>
@@ -15,7 +16,7 @@ where
             .get()
             .and_then(Result::err)
             .filter(|e| e.field() == Some(field))
-            .map(|e| e.to_string())
+            .map(|e| error_text(&e))
     })
 }
 
@@ -29,7 +30,7 @@ where
             .get()
             .and_then(Result::err)
             .filter(|e| e.field().is_none())
-            .map(|e| e.to_string())
+            .map(|e| error_text(&e))
     })
 }
 

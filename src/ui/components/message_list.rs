@@ -10,6 +10,7 @@ use crate::api::chats::older_messages;
 use crate::i18n::*;
 use crate::model::{AgentStep, Message, Role};
 use crate::ui::agent_run::{AgentRun, Announcement};
+use crate::ui::text::error_text;
 
 #[component]
 pub fn MessageList(
@@ -82,7 +83,7 @@ pub fn MessageList(
                         }
                     });
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(error_text(&e))),
             }
             loading.set(false);
         });

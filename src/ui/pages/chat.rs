@@ -19,6 +19,7 @@ use crate::ui::components::message_list::MessageList;
 use crate::ui::components::require_login::RequireLogin;
 use crate::ui::pages::not_found::NotFoundStatus;
 use crate::ui::shortcuts::focus_soon;
+use crate::ui::text::error_text;
 
 /// The parent route: login check, then the first page of chats, then the layout.
 #[component]
@@ -74,7 +75,7 @@ fn ChatLayoutLoaded() -> impl IntoView {
             {move || Suspend::new(async move {
                 match first_page.await {
                     Ok(page) => view! { <ChatShell page/> }.into_any(),
-                    Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{error_text(&e)}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -155,7 +156,7 @@ pub fn ChatView() -> impl IntoView {
                         </div>
                     </div>
                 }.into_any(),
-                Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                Err(e) => view! { <p class="form-error">{error_text(&e)}</p> }.into_any(),
                 }
             })}
         </Suspense>

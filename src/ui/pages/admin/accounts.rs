@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::model::{AccountRole, AdminUser};
 use crate::ui::auth_context::use_auth;
+use crate::ui::text::error_text;
 use crate::ui::{format_date, format_time};
 
 /// One change to one account, as the table asks for it.
@@ -107,7 +108,7 @@ pub fn Accounts() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(page) => view! { <AccountsTable page offset act/> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Transition>
@@ -134,7 +135,7 @@ fn Outcome(act: ChangeAction) -> impl IntoView {
             {move || value.get().and_then(Result::ok)}
         </p>
         <p class="outcome error" role="alert">
-            {move || value.get().and_then(Result::err).map(|e| e.to_string())}
+            {move || value.get().and_then(Result::err).map(|e| error_text(&e))}
         </p>
     }
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::api::admin::instance_usage;
 use crate::i18n::*;
 use crate::model::UsageDay;
+use crate::ui::text::error_text;
 
 #[component]
 pub fn InstanceUsage() -> impl IntoView {
@@ -18,7 +19,7 @@ pub fn InstanceUsage() -> impl IntoView {
                     match days.await {
                         Ok(days) if days.is_empty() => view! { <p class="muted">{tx!(i18n, admin.no_runs)}</p> }.into_any(),
                         Ok(days) => view! { <UsageTable days/> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Transition>

@@ -11,6 +11,7 @@ use crate::model::{InviteInfo, NewInvite};
 use crate::ui::components::copy_field::CopyField;
 use crate::ui::components::field::{form_error, FormError};
 use crate::ui::format_time;
+use crate::ui::text::error_text;
 
 #[component]
 pub fn Invites() -> impl IntoView {
@@ -49,7 +50,7 @@ pub fn Invites() -> impl IntoView {
             </ActionForm>
             {move || created.get().and_then(Result::ok).map(|invite| view! { <NewInviteLink invite/> })}
             <p class="outcome error" role="alert">
-                {move || withdraw.value().get().and_then(Result::err).map(|e| e.to_string())}
+                {move || withdraw.value().get().and_then(Result::err).map(|e| error_text(&e))}
             </p>
             <Transition fallback=move || view! { <p class="loading">{tx!(i18n, admin.loading)}</p> }>
                 {move || Suspend::new(async move {
@@ -60,7 +61,7 @@ pub fn Invites() -> impl IntoView {
                                 {list.into_iter().map(|invite| view! { <InviteRow invite withdraw created/> }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Transition>

@@ -10,6 +10,7 @@ use crate::ui::components::copy_field::CopyField;
 use crate::ui::components::field::{field_error, form_error, FormError, TextField};
 use crate::ui::components::password_field::PasswordField;
 use crate::ui::format_time;
+use crate::ui::text::error_text;
 use crate::validation::API_KEY_NAME_MAX;
 
 #[component]
@@ -80,7 +81,7 @@ pub fn ApiKeys(password_changes: RwSignal<usize>) -> impl IntoView {
                                 {list.into_iter().map(|k| view! { <KeyRow key=k revoke/> }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Transition>

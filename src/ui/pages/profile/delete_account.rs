@@ -8,6 +8,7 @@ use crate::i18n::*;
 use crate::ui::auth_context::navigate_on_success;
 use crate::ui::components::field::FormError;
 use crate::ui::components::password_field::PasswordField;
+use crate::ui::text::error_text;
 
 #[component]
 pub fn DeleteAccountForm() -> impl IntoView {
@@ -25,7 +26,7 @@ pub fn DeleteAccountForm() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .filter(|_| wrong.get().is_none())
-            .map(|e| e.to_string())
+            .map(|e| error_text(&e))
     });
     navigate_on_success(value, || "/".to_string());
     view! {

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use crate::api::auth::set_language;
 use crate::i18n::*;
 use crate::ui::auth_context::use_auth;
+use crate::ui::text::error_text;
 
 #[component]
 pub fn LanguageForm() -> impl IntoView {
@@ -36,7 +37,7 @@ pub fn LanguageForm() -> impl IntoView {
                     auth.user.set(Some(user));
                     saved.set(true);
                 }
-                Err(e) => error.set(Some(e.to_string())),
+                Err(e) => error.set(Some(error_text(&e))),
             }
         });
     };

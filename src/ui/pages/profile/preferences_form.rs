@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::api::memory::{get_preferences, SavePreferences, PREFERENCES_MAX};
 use crate::i18n::*;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea};
+use crate::ui::text::error_text;
 
 #[component]
 pub fn PreferencesForm() -> impl IntoView {
@@ -47,7 +48,7 @@ pub fn PreferencesForm() -> impl IntoView {
                                 <button type="submit" class="button small secondary">{tx!(i18n, profile.clear_all)}</button>
                             </ActionForm>
                         }.into_any(),
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Transition>

@@ -7,6 +7,7 @@ use crate::api::auth::{list_sessions, EndSession};
 use crate::i18n::*;
 use crate::model::SessionInfo;
 use crate::ui::format_time;
+use crate::ui::text::error_text;
 
 #[component]
 pub fn SessionsList(password_changes: RwSignal<usize>) -> impl IntoView {
@@ -28,7 +29,7 @@ pub fn SessionsList(password_changes: RwSignal<usize>) -> impl IntoView {
                                 {list.into_iter().map(|s| view! { <SessionRow session=s end/> }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Transition>

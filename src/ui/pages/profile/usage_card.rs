@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::agent::my_quota;
 use crate::i18n::*;
+use crate::ui::text::error_text;
 
 #[component]
 pub fn UsageCard() -> impl IntoView {
@@ -26,7 +27,7 @@ pub fn UsageCard() -> impl IntoView {
                                 }.into_any(),
                             }
                         }
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error">{error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Transition>
