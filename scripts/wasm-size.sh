@@ -3,6 +3,7 @@
 #   scripts/wasm-size.sh [TARGET_DIR]        size after wasm-opt -Oz, raw and gzip -9
 #   NAMES=1 scripts/wasm-size.sh [DIR]       also keeps the name section (v0 symbols) and
 #                                            prints scripts/wasm-bloat.py's table
+#   ERASE=1 scripts/wasm-size.sh [DIR]       with component types erased
 # Same profile and wasm-opt level as the release build (scripts/build-release.sh), in its own
 # target directory so the release build's cache stays warm.
 set -euo pipefail
@@ -10,8 +11,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 dir=${1:-target/wasm-size}
 flags=()
-# As cargo-leptos builds it (always-erase-components in Cargo.toml).
-export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"
+# ERASE=1: with component types erased (cargo-leptos's always-erase-components).
+if [ "${ERASE:-0}" = 1 ]; then export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"; fi
 if [ "${NAMES:-0}" = 1 ]; then
   export RUSTFLAGS="$RUSTFLAGS -C symbol-mangling-version=v0"
   dir="$dir-names"

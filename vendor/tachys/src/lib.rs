@@ -6,6 +6,8 @@
 // this is specifically used for `unsized_const_params` below
 // this allows us to use const generic &'static str for static text nodes and attributes
 #![allow(incomplete_features)]
+// maruntime: a vendored copy; its warnings are upstream's, which cargo caps for a registry crate.
+#![allow(warnings)]
 #![cfg_attr(
     all(feature = "nightly", rustc_nightly),
     feature(unsized_const_params)
