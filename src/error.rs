@@ -97,6 +97,26 @@ impl AppError {
         }
     }
 
+    /// The sentence this error carries, for rewording it (in the page's language); `None` for
+    /// the errors whose words are fixed by their variant.
+    pub fn message_mut(&mut self) -> Option<&mut String> {
+        match self {
+            AppError::BadRequest(m)
+            | AppError::Unauthorized(m)
+            | AppError::Forbidden(m)
+            | AppError::NotFound(m)
+            | AppError::Gone(m)
+            | AppError::PayloadTooLarge(m)
+            | AppError::UnsupportedMediaType(m)
+            | AppError::QuotaExceeded(m)
+            | AppError::Unavailable(m)
+            | AppError::Conflict { message: m, .. }
+            | AppError::Validation { message: m, .. }
+            | AppError::Busy { message: m, .. } => Some(m),
+            AppError::RateLimited { .. } | AppError::Internal | AppError::Transport(_) => None,
+        }
+    }
+
     /// The HTTP status this error maps to.
     pub fn status(&self) -> u16 {
         match self {

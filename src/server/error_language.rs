@@ -15,41 +15,17 @@ use crate::i18n::Locale;
 
 /// `error` with its message in `locale`, where a translation exists; otherwise unchanged.
 /// Errors without a message of their own (internal, rate limited) are worded by the UI.
-pub fn localize(error: AppError, locale: Locale) -> AppError {
+pub fn localize(mut error: AppError, locale: Locale) -> AppError {
     let table = match locale {
         Locale::en => return error,
         Locale::ru => ru::RU,
     };
-    let tr = |message: String| translate(&message, table).unwrap_or(message);
-    match error {
-        AppError::BadRequest(m) => AppError::BadRequest(tr(m)),
-        AppError::Unauthorized(m) => AppError::Unauthorized(tr(m)),
-        AppError::Forbidden(m) => AppError::Forbidden(tr(m)),
-        AppError::NotFound(m) => AppError::NotFound(tr(m)),
-        AppError::Gone(m) => AppError::Gone(tr(m)),
-        AppError::Conflict { field, message } => AppError::Conflict {
-            field,
-            message: tr(message),
-        },
-        AppError::PayloadTooLarge(m) => AppError::PayloadTooLarge(tr(m)),
-        AppError::UnsupportedMediaType(m) => AppError::UnsupportedMediaType(tr(m)),
-        AppError::Validation { field, message } => AppError::Validation {
-            field,
-            message: tr(message),
-        },
-        AppError::Busy {
-            message,
-            retry_after_secs,
-        } => AppError::Busy {
-            message: tr(message),
-            retry_after_secs,
-        },
-        AppError::QuotaExceeded(m) => AppError::QuotaExceeded(tr(m)),
-        AppError::Unavailable(m) => AppError::Unavailable(tr(m)),
-        other @ (AppError::RateLimited { .. } | AppError::Internal | AppError::Transport(_)) => {
-            other
+    if let Some(message) = error.message_mut() {
+        if let Some(translated) = translate(message, table) {
+            *message = translated;
         }
     }
+    error
 }
 
 /// The translation of `message` from `table`: an exact match, else the first pattern it fits

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::api::agent::{edit_message, follow_run, retry_reply, stop_agent};
+use crate::error::AppError;
 use crate::i18n::*;
 use crate::model::{AgentStep, Message, Role, RunEvent};
 use crate::ui::text::error_text_in;
@@ -41,11 +42,17 @@ pub struct AgentRun {
     starting: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
     messages: RwSignal<Vec<Message>>,
-    /// The page's language, for the one message the run writes itself.
+    /// The page's language, for the messages the run shows itself.
     i18n: leptos_i18n::I18nContext<Locale>,
 }
 
 impl AgentRun {
+    /// Shows `error` in the page's language (the chat view may have closed meanwhile).
+    fn fail(self, error: &AppError) {
+        self.error
+            .try_set(Some(error_text_in(error, self.i18n.get_locale_untracked())));
+    }
+
     /// Called in a component: it takes the page's i18n context from there.
     pub fn new(chat_id: Uuid, messages: RwSignal<Vec<Message>>) -> Self {
         AgentRun {
@@ -82,8 +89,7 @@ impl AgentRun {
             let mut ended = false;
             match follow_run(self.chat_id.to_string(), Some(run_id.to_string())).await {
                 Err(e) => {
-                    self.error
-                        .try_set(Some(error_text_in(&e, self.i18n.get_locale_untracked())));
+                    self.fail(&e);
                 }
                 Ok(stream) => {
                     let mut stream = stream.into_inner();
@@ -103,10 +109,7 @@ impl AgentRun {
                                 }
                             }
                             Err(e) => {
-                                self.error.try_set(Some(error_text_in(
-                                    &e,
-                                    self.i18n.get_locale_untracked(),
-                                )));
+                                self.fail(&e);
                                 break 'read;
                             }
                         }
@@ -211,8 +214,7 @@ impl AgentRun {
                     self.follow(run_id);
                 }
                 Err(e) => {
-                    self.error
-                        .try_set(Some(error_text_in(&e, self.i18n.get_locale_untracked())));
+                    self.fail(&e);
                 }
             }
         });
@@ -240,8 +242,7 @@ impl AgentRun {
                     self.follow(run_id);
                 }
                 Err(e) => {
-                    self.error
-                        .try_set(Some(error_text_in(&e, self.i18n.get_locale_untracked())));
+                    self.fail(&e);
                 }
             }
         });

@@ -21,7 +21,7 @@ pub fn error_text(error: &AppError) -> String {
 
 /// The page's language where a component can see it, else English (a task spawned from an
 /// event handler may run without the component's context: read this before spawning).
-pub fn page_locale() -> Locale {
+fn page_locale() -> Locale {
     leptos::prelude::use_context::<I18nContext<Locale>>()
         .map(|i18n| i18n.get_locale_untracked())
         .unwrap_or_default()
