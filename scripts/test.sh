@@ -40,7 +40,7 @@ cargo test --features ssr --no-run
 step "cargo test: run"
 cargo test --features ssr
 
-step "release build (scripts/build-release.sh: cargo leptos build --release --precompress)"
+step "release build (scripts/build-release.sh: cargo leptos build --release --precompress, then a bundle per part of the site)"
 scripts/build-release.sh
 
 step "Playwright (Chromium at /usr/bin/chromium, against the release build)"

@@ -14,7 +14,7 @@ flags=()
 # ERASE=1: with component types erased (cargo-leptos's always-erase-components).
 if [ "${ERASE:-0}" = 1 ]; then export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"; fi
 if [ "${NAMES:-0}" = 1 ]; then
-  export RUSTFLAGS="$RUSTFLAGS -C symbol-mangling-version=v0"
+  export RUSTFLAGS="${RUSTFLAGS:-} -C symbol-mangling-version=v0"
   dir="$dir-names"
 fi
 cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \

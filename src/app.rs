@@ -2,22 +2,15 @@
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::components::{Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::{path, SsrMode};
+use leptos_router::MatchNestedRoutes;
+use leptos_router::{components::Route, path, SsrMode};
 
 use crate::i18n::*;
 use crate::ui::auth_context::AuthProvider;
 use crate::ui::components::site_header::SiteHeader;
-use crate::ui::pages::{
-    admin::AdminPage,
-    chat::{ChatLayout, ChatView, NewChatView},
-    landing::Landing,
-    login::LoginPage,
-    not_found::NotFound,
-    profile::ProfilePage,
-    register::RegisterPage,
-};
+use crate::ui::pages::not_found::NotFound;
 use crate::ui::shortcuts::KeyboardShortcuts;
 
 /// The language the server chose for this page (the account's, else the browser's), read by
@@ -45,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content=td_string!(locale, common.description)/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone()/>
+                {hydration_scripts(options.clone())}
                 <HashedStylesheet options id="leptos"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <MetaTags/>
@@ -55,6 +48,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The script that starts the browser's copy of the app: on the server, the page's part's own
+/// bundle where the release build made one (src/page_bundle.rs).
+fn hydration_scripts(options: LeptosOptions) -> AnyView {
+    #[cfg(feature = "ssr")]
+    return crate::server::http::hydration_scripts(options);
+    #[cfg(not(feature = "ssr"))]
+    view! { <HydrationScripts options/> }.into_any()
 }
 
 /// The root component: contexts, header and routes.
@@ -86,22 +88,73 @@ pub fn App() -> impl IntoView {
             <div class="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
                 <PageHeader/>
                 <Main>
-                    <Routes fallback=NotFound>
-                        <Route path=path!("/") view=Landing ssr=SsrMode::PartiallyBlocked/>
-                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::PartiallyBlocked/>
-                        <Route path=path!("/register") view=RegisterPage ssr=SsrMode::PartiallyBlocked/>
-                        <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin") view=AdminPage ssr=SsrMode::PartiallyBlocked/>
-                        <ParentRoute path=path!("/chat") view=ChatLayout ssr=SsrMode::Async>
-                            <Route path=path!("") view=NewChatView ssr=SsrMode::Async/>
-                            <Route path=path!(":id") view=ChatView ssr=SsrMode::Async/>
-                        </ParentRoute>
-                    </Routes>
+                    <Routes fallback=NotFound><CarriedRoutes/></Routes>
                 </Main>
             </div>
           </AuthProvider>
         </Router>
     }
+}
+
+// Each part of the site's routes, compiled in where the build carries the part
+// (src/page_bundle.rs). A link into a part the build does not carry is a page load
+// (`crate::ui::other_parts`), so the router never looks for one.
+
+/// The routes this build carries: every part's, or those of the one part its bundle is for.
+#[component(transparent)]
+fn CarriedRoutes() -> impl MatchNestedRoutes + Clone {
+    #[cfg(every_part)]
+    return (
+        public_routes(),
+        chat_routes(),
+        profile_routes(),
+        admin_routes(),
+    );
+    #[cfg(all(not(every_part), carries_public))]
+    return public_routes();
+    #[cfg(all(not(every_part), carries_chat))]
+    return chat_routes();
+    #[cfg(all(not(every_part), carries_profile))]
+    return profile_routes();
+    #[cfg(all(not(every_part), carries_admin))]
+    return admin_routes();
+}
+
+#[cfg(carries_public)]
+fn public_routes() -> impl MatchNestedRoutes + Clone {
+    use crate::ui::pages::{landing::Landing, login::LoginPage, register::RegisterPage};
+    view! {
+        <Route path=path!("/") view=Landing ssr=SsrMode::PartiallyBlocked/>
+        <Route path=path!("/login") view=LoginPage ssr=SsrMode::PartiallyBlocked/>
+        <Route path=path!("/register") view=RegisterPage ssr=SsrMode::PartiallyBlocked/>
+    }
+    .into_inner()
+}
+
+#[cfg(carries_chat)]
+fn chat_routes() -> impl MatchNestedRoutes + Clone {
+    use crate::ui::pages::chat::{ChatLayout, ChatView, NewChatView};
+    use leptos_router::components::ParentRoute;
+    view! {
+        <ParentRoute path=path!("/chat") view=ChatLayout ssr=SsrMode::Async>
+            <Route path=path!("") view=NewChatView ssr=SsrMode::Async/>
+            <Route path=path!(":id") view=ChatView ssr=SsrMode::Async/>
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+#[cfg(carries_profile)]
+fn profile_routes() -> impl MatchNestedRoutes + Clone {
+    use crate::ui::pages::profile::ProfilePage;
+    view! { <Route path=path!("/profile") view=ProfilePage ssr=SsrMode::Async/> }.into_inner()
+}
+
+#[cfg(carries_admin)]
+fn admin_routes() -> impl MatchNestedRoutes + Clone {
+    use crate::ui::pages::admin::AdminPage;
+    view! { <Route path=path!("/admin") view=AdminPage ssr=SsrMode::PartiallyBlocked/> }
+        .into_inner()
 }
 
 /// Tells leptos_i18n the page's language on the server, where it would otherwise read

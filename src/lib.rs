@@ -24,6 +24,7 @@ pub mod app;
 pub mod error;
 pub mod login_paths;
 pub mod model;
+pub mod page_bundle;
 pub mod ui;
 pub mod validation;
 
@@ -47,5 +48,6 @@ pub use locales::i18n;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    ui::other_parts::load_other_parts_fully();
     leptos::mount::hydrate_body(app::App);
 }

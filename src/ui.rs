@@ -4,6 +4,8 @@ pub mod agent_run;
 pub mod auth_context;
 pub mod chat_list;
 pub mod components;
+#[cfg(feature = "hydrate")]
+pub mod other_parts;
 pub mod pages;
 pub mod shortcuts;
 pub mod text;

@@ -20,7 +20,8 @@ test("the landing page loads, hydrates and has no console errors", async ({ page
 test("hashed assets are served compressed with long cache lifetimes", async ({ page, request }) => {
   await page.goto("/");
   const script = await page.locator('link[rel="modulepreload"]').getAttribute("href");
-  expect(script).toMatch(/^\/pkg\/maruntime\.[^/]+\.js$/);
+  // The landing page's part of the site has its own bundle (src/page_bundle.rs).
+  expect(script).toMatch(/^\/pkg\/page-public\.[0-9a-f]+\.js$/);
   const response = await request.get(script!, { headers: { "accept-encoding": "gzip, br" } });
   expect(response.status()).toBe(200);
   expect(response.headers()["cache-control"]).toContain("immutable");

@@ -106,6 +106,8 @@ impl Application {
         leptos_options.site_addr = listener.local_addr().map_err(StartupError::Bind)?;
         let usage = UsageService::new(store.clone());
         let admin = AdminService::new(store.clone(), auth.accounts.clone());
+        let page_bundles = http::PageBundles::load(&leptos_options)
+            .map_err(|e| StartupError::Site(format!("reading the list of page bundles: {e}")))?;
         let state = AppState::new(Services {
             config: Arc::new(config),
             store,
@@ -117,6 +119,7 @@ impl Application {
             user_memory,
             usage,
             leptos_options,
+            page_bundles,
         });
         let statics = http::StaticFiles::load(&state.leptos_options)
             .map_err(|e| StartupError::Site(format!("reading the web UI's files: {e}")))?;

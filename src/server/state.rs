@@ -46,6 +46,8 @@ pub struct Services {
     pub user_memory: UserMemory,
     pub usage: UsageService,
     pub leptos_options: LeptosOptions,
+    /// The browser bundle of each part of the site, when the release build made them.
+    pub page_bundles: super::http::PageBundles,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -12,6 +12,8 @@ use leptos::wasm_bindgen::JsCast;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::i18n::*;
+use crate::page_bundle::PagePart;
+use crate::ui::auth_context::navigate_fully;
 
 /// What a shortcut asked the chat page for.
 #[derive(Clone, Copy)]
@@ -23,6 +25,11 @@ pub struct Shortcuts {
     /// The list of shortcuts is shown.
     pub help: RwSignal<bool>,
 }
+
+/// `/chat?shortcut=search`: a shortcut's request carried by a page load to the chat.
+const SHORTCUT_QUERY: &str = "shortcut";
+const SEARCH: &str = "search";
+const COMPOSE: &str = "compose";
 
 pub fn use_shortcuts() -> Option<Shortcuts> {
     use_context::<Shortcuts>()
@@ -63,6 +70,36 @@ pub fn KeyboardShortcuts() -> impl IntoView {
     let navigate = use_navigate();
     let location = use_location();
     let on_chat_page = move || location.pathname.get_untracked().starts_with("/chat");
+    // Where this build does not carry the chat (src/page_bundle.rs), `/chat` is a page load:
+    // the request rides in the address and is raised again when the chat page starts.
+    let to_chat = {
+        let navigate = navigate.clone();
+        move |request: &str| {
+            if PagePart::Chat.carried() {
+                navigate("/chat", Default::default());
+            } else {
+                navigate_fully(&format!("/chat?{SHORTCUT_QUERY}={request}"));
+            }
+        }
+    };
+    Effect::new({
+        let navigate = navigate.clone();
+        move |_| {
+            let request = location.query.with_untracked(|q| q.get(SHORTCUT_QUERY));
+            let Some(request) = request else { return };
+            match request.as_str() {
+                SEARCH => shortcuts.search.set(true),
+                COMPOSE => shortcuts.compose.set(true),
+                _ => {}
+            }
+            // Carried out: the address goes back to plain `/chat`, so a reload does not repeat it.
+            let replace = leptos_router::NavigateOptions {
+                replace: true,
+                ..Default::default()
+            };
+            navigate(&location.pathname.get_untracked(), replace);
+        }
+    });
 
     let listener = window_event_listener(ev::keydown, move |event: ev::KeyboardEvent| {
         let command = event.ctrl_key() || event.meta_key();
@@ -73,14 +110,14 @@ pub fn KeyboardShortcuts() -> impl IntoView {
                 event.prevent_default();
                 shortcuts.search.set(true);
                 if !on_chat_page() {
-                    navigate("/chat", Default::default());
+                    to_chat(SEARCH);
                 }
             }
             "KeyO" if command && event.shift_key() && !event.alt_key() => {
                 event.prevent_default();
                 shortcuts.compose.set(true);
                 if location.pathname.get_untracked() != "/chat" {
-                    navigate("/chat", Default::default());
+                    to_chat(COMPOSE);
                 }
             }
             _ if event.key() == "?" && !command && !event.alt_key() && !typing_into(&event) => {

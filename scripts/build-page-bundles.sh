@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# One browser bundle per part of the site (src/page_bundle.rs), each with that part's pages
+# alone, written beside cargo-leptos's bundle in target/site/pkg as page-<part>.<hash>.{js,wasm}
+# with brotli copies, and listed in target/site/pkg/page-bundles.txt, which the server reads at
+# start-up to name each page's bundle. Run by scripts/build-release.sh after `cargo leptos build`.
+# Same profile and wasm-opt passes as cargo-leptos's bundle; its own target directory, since
+# cargo-leptos sets environment variables that would make the two builds undo each other's cache.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+pkg=target/site/pkg
+dir=target/page-bundles
+parts=(public chat profile admin)
+[ -d "$pkg" ] || { echo "no $pkg: run cargo leptos build --release first" >&2; exit 1; }
+rm -f "$pkg"/page-* "$pkg/page-bundles.txt.new"
+for part in "${parts[@]}"; do
+  echo "[page bundles] $part"
+  cargo build --lib --target wasm32-unknown-unknown --no-default-features \
+    --features "hydrate,page-$part" --profile wasm-release --target-dir "$dir"
+  out="$dir/bindgen-$part"
+  rm -rf "$out"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" \
+    "$dir/wasm32-unknown-unknown/wasm-release/maruntime.wasm"
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
+    --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+    "$out/maruntime_bg.wasm" -o "$out/opt.wasm"
+  # The glue and the WASM belong together: one hash of both names them.
+  hash=$(cat "$out/opt.wasm" "$out/maruntime.js" | sha256sum | cut -c1-16)
+  name="page-$part.$hash"
+  cp "$out/opt.wasm" "$pkg/$name.wasm"
+  cp "$out/maruntime.js" "$pkg/$name.js"
+  echo "$part $name" >> "$pkg/page-bundles.txt.new"
+done
+# Brotli at its best level, as cargo-leptos's --precompress writes (Node has it built in).
+node -e '
+  const zlib = require("zlib"), fs = require("fs");
+  const best = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } };
+  for (const f of process.argv.slice(1)) fs.writeFileSync(f + ".br", zlib.brotliCompressSync(fs.readFileSync(f), best));
+' "$pkg"/page-*.wasm "$pkg"/page-*.js
+mv "$pkg/page-bundles.txt.new" "$pkg/page-bundles.txt"
