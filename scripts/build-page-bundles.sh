@@ -18,12 +18,7 @@ for part in "${parts[@]}"; do
   cargo build --lib --target wasm32-unknown-unknown --no-default-features \
     --features "hydrate,page-$part" --profile wasm-release --target-dir "$dir"
   out="$dir/bindgen-$part"
-  rm -rf "$out"
-  wasm-bindgen --target web --no-typescript --out-dir "$out" \
-    "$dir/wasm32-unknown-unknown/wasm-release/maruntime.wasm"
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
-    --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-    "$out/maruntime_bg.wasm" -o "$out/opt.wasm"
+  finish_wasm "$dir/wasm32-unknown-unknown/wasm-release/maruntime.wasm" "$out"
   # The glue and the WASM belong together: one hash of both names them.
   hash=$(cat "$out/opt.wasm" "$out/maruntime.js" | sha256sum | cut -c1-16)
   name="page-$part.$hash"

@@ -1,3 +1,18 @@
 # Sourced by the other scripts: puts the project's wasm-opt (npm binaryen) first on PATH.
 MARUNTIME_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$MARUNTIME_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+# A compiled browser WASM made into what ships: wasm-bindgen's glue and wasm-opt -Oz with the
+# features rustc's output uses. One definition for the per-part bundles
+# (scripts/build-page-bundles.sh) and the size measurements (scripts/wasm-size.sh), so a
+# measurement is of what ships. Writes OUT_DIR/maruntime.js and OUT_DIR/opt.wasm.
+# Usage: finish_wasm IN.wasm OUT_DIR [more wasm-opt flags...]
+finish_wasm() {
+  local wasm=$1 out=$2
+  shift 2
+  rm -rf "$out"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "$wasm"
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
+    --enable-sign-ext --enable-mutable-globals --enable-multivalue "$@" \
+    "$out/maruntime_bg.wasm" -o "$out/opt.wasm"
+}

@@ -20,13 +20,8 @@ fi
 cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
   --profile wasm-release --target-dir "$dir" ${CARGO_FLAGS:-}
 out=$dir/bindgen
-rm -rf "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" \
-  "$dir/wasm32-unknown-unknown/wasm-release/maruntime.wasm"
 if [ "${NAMES:-0}" = 1 ]; then flags+=(-g); fi
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
-  --enable-sign-ext --enable-mutable-globals --enable-multivalue "${flags[@]}" \
-  "$out/maruntime_bg.wasm" -o "$out/opt.wasm"
+finish_wasm "$dir/wasm32-unknown-unknown/wasm-release/maruntime.wasm" "$out" "${flags[@]}"
 raw=$(stat -c %s "$out/opt.wasm")
 gz=$(gzip -9c "$out/opt.wasm" | wc -c)
 echo "wasm after wasm-opt: $raw bytes raw, $gz gzip -9${NAMES:+ (with names)}"
