@@ -3,12 +3,12 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::DefaultBodyLimit;
 use axum::serve::ListenerExt;
 use axum::{middleware, Router};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
@@ -211,9 +211,18 @@ pub fn load_agents(config: &Config) -> Result<AgentCatalog, StartupError> {
     AgentCatalog::with_file(&text).map_err(bad)
 }
 
+/// The app's routes, listed once per process.
+///
+/// Listing them renders the app with resource loading suppressed by a flag that is global to
+/// the process (leptos_server 0.8, leptos#4773): a resource of another app in this process that
+/// first polls meanwhile never resolves, and its page never finishes. One process serving pages
+/// while a second app builder lists routes is how the tests run (one app per test), and a page
+/// hung there for a minute. Listed once, before any app of the process serves, nothing overlaps.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 fn router(state: AppState, statics: http::StaticFiles) -> Router {
     let options = state.leptos_options.clone();
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     // Paths that are neither a route nor a file get the app's not-found page.
     let not_found = leptos_axum::file_and_error_handler::<AppState, _>(shell);
     let not_found = axum::handler::Handler::with_state(not_found, state.clone());

@@ -185,9 +185,9 @@ pub fn new_client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
-        // A stalled response fails its test instead of hanging the suite. 60 s, not less: on
-        // two cores under the whole suite a PostgreSQL page render was seen to pass 15 s
-        // (see the closing note: not yet diagnosed).
+        // A stalled response fails its test instead of hanging the suite. The page renders
+        // once seen to pass 15 s here were pages that never finished (leptos#4773, see
+        // `ROUTES` in src/server/startup.rs); 60 s still leaves room for two busy cores.
         .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("client")

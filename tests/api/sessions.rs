@@ -111,3 +111,29 @@ async fn the_cookie_is_secure_when_configured() {
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
+
+/// Apps starting in this process while another serves pages (as the tests run, one app per
+/// test): listing routes once suppressed every resource of the process (leptos#4773), and a
+/// profile page that began meanwhile never finished. Each page must finish well inside the
+/// client's minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_finish_while_other_apps_start_in_the_same_process() {
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    app.register("ann").await;
+    let starting = tokio::spawn(async {
+        for _ in 0..12 {
+            spawn_app(Engine::Sqlite).await.unwrap();
+        }
+    });
+    for round in 0..40 {
+        let page = async {
+            let response = app.get_page(&app.client, "/profile").await;
+            response.text().await.unwrap()
+        };
+        let html = tokio::time::timeout(std::time::Duration::from_secs(15), page)
+            .await
+            .unwrap_or_else(|_| panic!("the profile page (round {round}) never finished"));
+        assert!(html.contains("tokens used today"), "round {round}");
+    }
+    starting.await.unwrap();
+}
