@@ -7,7 +7,12 @@
 use serde::{Deserialize, Serialize};
 
 /// What went wrong, in terms a client can act on. One variant per HTTP status.
+///
+/// Between server and browser (server functions) it travels as one flat [`WireError`], whose
+/// decoder is a fraction of the code serde derives for an enum of fifteen variants: that code
+/// was in every page's WASM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(into = "WireError", from = "WireError")]
 pub enum AppError {
     /// 400: the request could not be read (malformed JSON, wrong types).
     #[error("{0}")]
@@ -159,6 +164,75 @@ impl AppError {
     }
 }
 
+/// [`AppError`] on the wire: its [`AppError::code`] and whichever parts the variant has.
+#[derive(Serialize, Deserialize)]
+struct WireError {
+    code: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    message: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after_secs: Option<u64>,
+}
+
+impl From<AppError> for WireError {
+    fn from(error: AppError) -> WireError {
+        let code = error.code().to_string();
+        let retry_after_secs = error.retry_after();
+        let (message, field) = match error {
+            AppError::Conflict { field, message } | AppError::Validation { field, message } => {
+                (message, field)
+            }
+            AppError::Busy { message, .. } | AppError::Transport(message) => {
+                (message, String::new())
+            }
+            mut other => (
+                other.message_mut().map(std::mem::take).unwrap_or_default(),
+                String::new(),
+            ),
+        };
+        WireError {
+            code,
+            message,
+            field,
+            retry_after_secs,
+        }
+    }
+}
+
+impl From<WireError> for AppError {
+    fn from(wire: WireError) -> AppError {
+        let WireError {
+            code,
+            message: m,
+            field,
+            retry_after_secs,
+        } = wire;
+        let retry_after_secs = retry_after_secs.unwrap_or(1);
+        match code.as_str() {
+            "bad_request" => AppError::BadRequest(m),
+            "unauthorized" => AppError::Unauthorized(m),
+            "forbidden" => AppError::Forbidden(m),
+            "not_found" => AppError::NotFound(m),
+            "conflict" => AppError::Conflict { field, message: m },
+            "gone" => AppError::Gone(m),
+            "payload_too_large" => AppError::PayloadTooLarge(m),
+            "unsupported_media_type" => AppError::UnsupportedMediaType(m),
+            "validation_failed" => AppError::Validation { field, message: m },
+            "rate_limited" => AppError::RateLimited { retry_after_secs },
+            "busy" => AppError::Busy {
+                message: m,
+                retry_after_secs,
+            },
+            "insufficient_quota" => AppError::QuotaExceeded(m),
+            "unavailable" => AppError::Unavailable(m),
+            "transport" => AppError::Transport(m),
+            _ => AppError::Internal,
+        }
+    }
+}
+
 /// Server functions return `AppError` directly, so the UI sees the same variants as JSON clients.
 impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = crate::api::codec::JsonTextEncoding;
@@ -189,5 +263,46 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
             crate::login_paths::session_ended();
         }
         error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn every_error_comes_back_from_the_wire_as_it_left() {
+        let all = [
+            AppError::BadRequest("b".into()),
+            AppError::Unauthorized("u".into()),
+            AppError::Forbidden("f".into()),
+            AppError::NotFound("n".into()),
+            AppError::Gone("g".into()),
+            AppError::Conflict {
+                field: "login".into(),
+                message: "taken".into(),
+            },
+            AppError::PayloadTooLarge("p".into()),
+            AppError::UnsupportedMediaType("m".into()),
+            AppError::validation("password", "too short"),
+            AppError::RateLimited {
+                retry_after_secs: 42,
+            },
+            AppError::Busy {
+                message: "busy".into(),
+                retry_after_secs: 7,
+            },
+            AppError::QuotaExceeded("q".into()),
+            AppError::Unavailable("d".into()),
+            AppError::Internal,
+            AppError::Transport("t".into()),
+        ];
+        for error in all {
+            let wire = serde_json::to_string(&error).unwrap();
+            let back: AppError = serde_json::from_str(&wire).unwrap();
+            assert_eq!(back, error, "{wire}");
+        }
+        let unknown: AppError = serde_json::from_str(r#"{"code":"from_the_future"}"#).unwrap();
+        assert_eq!(unknown, AppError::Internal);
     }
 }

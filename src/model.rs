@@ -2,9 +2,11 @@
 //!
 //! Nothing here carries a hash, a token the client did not ask for, or a database type.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+mod timestamp;
+pub use timestamp::{now, Moment, Timestamp};
 
 /// A user as every client sees it. Deliberately has no password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,7 +15,7 @@ pub struct User {
     pub login: String,
     pub display_name: String,
     pub about: String,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
     pub role: AccountRole,
     /// The web UI's language chosen by the account ("en", "ru"); `None` follows the browser.
     #[serde(default)]
@@ -54,8 +56,8 @@ pub struct AdminUser {
     pub display_name: String,
     pub role: AccountRole,
     pub disabled: bool,
-    pub created_at: DateTime<Utc>,
-    pub last_active_at: Option<DateTime<Utc>>,
+    pub created_at: Timestamp,
+    pub last_active_at: Option<Timestamp>,
     pub chats: i64,
     pub messages: i64,
     pub tokens_30d: i64,
@@ -84,9 +86,9 @@ pub struct RegistrationInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteInfo {
     pub id: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub used_at: Option<DateTime<Utc>>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub used_at: Option<Timestamp>,
 }
 
 /// A new invite: the token and the link that carries it, shown once.
@@ -95,15 +97,15 @@ pub struct NewInvite {
     pub id: Uuid,
     pub token: String,
     pub url: String,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: Timestamp,
 }
 
 /// One login session, as the sessions list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub id: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
     /// True for the session making the request.
@@ -117,10 +119,10 @@ pub struct ApiKeyInfo {
     pub name: String,
     /// The first characters of the key, so the user can tell keys apart.
     pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
     /// After this the key no longer works; `None`: until revoked.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<Timestamp>,
 }
 
 /// A freshly created API key: the only time `key` is ever shown.
@@ -130,8 +132,8 @@ pub struct NewApiKey {
     pub name: String,
     pub prefix: String,
     pub key: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
 }
 
 /// A chat as listed and shown.
@@ -141,8 +143,8 @@ pub struct Chat {
     pub title: String,
     /// The id of the agent that answers in this chat.
     pub agent: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// Who wrote a message.
@@ -182,7 +184,7 @@ pub struct Message {
     pub id: Uuid,
     pub role: Role,
     pub content: String,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
     /// Tool calls and agent steps (JSON text), when the message has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
@@ -352,7 +354,7 @@ pub struct SearchResult {
     pub chat_title: String,
     pub message_id: Uuid,
     pub role: Role,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
     /// A piece of the message around the match, on one line. Matched words are wrapped in
     /// `**`; a `*` or `\` of the message itself is escaped with `\` (Markdown reads it so).
     pub snippet: String,
@@ -410,8 +412,8 @@ pub struct ImportStatus {
     pub messages: i64,
     /// What went wrong (failed only).
     pub error: Option<String>,
-    pub started_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub started_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 impl ImportStatus {

@@ -30,11 +30,10 @@ async function shipped(page: Page, path: string): Promise<{ total: number; files
   return { total, files };
 }
 
-// The pages of the app itself are not there yet (the issue stays open until they are):
-// measured on the release build, the chat ships 566 KB, the profile 437 KB and the
-// administration 409 KB. Playwright expects this test to fail, says so in its report, and
+// The chat is not there yet (the issue stays open until it is): measured on the release
+// build, it ships 523 KB. Playwright expects this test to fail, says so in its report, and
 // reports an error the day it passes, when this line goes.
-const OVER_THE_LIMIT = "chat, profile and administration pages are still over 400 KB (issue 16)";
+const OVER_THE_LIMIT = "the chat pages are still over 400 KB (issue 16)";
 
 test("the public pages ship under 400 KB of WASM, JS and CSS (gzip -9)", async ({ page }) => {
   const errors = watchConsole(page);
@@ -45,7 +44,18 @@ test("the public pages ship under 400 KB of WASM, JS and CSS (gzip -9)", async (
   expect(errors).toEqual([]);
 });
 
-test("the app's pages ship under 400 KB of WASM, JS and CSS (gzip -9)", async ({ page }) => {
+test("the profile and administration pages ship under 400 KB (gzip -9)", async ({ page }) => {
+  const errors = watchConsole(page);
+  await withoutCache(page);
+  await register(page, `weighs${Date.now().toString(36)}`, "Weighing Person");
+  await waitForHydration(page);
+  const sizes: string[] = [];
+  for (const path of ["/profile", "/admin"]) await check(page, path, sizes);
+  console.log(`shipped per page (gzip -9): ${sizes.join(", ")}`);
+  expect(errors).toEqual([]);
+});
+
+test("the chat pages ship under 400 KB of WASM, JS and CSS (gzip -9)", async ({ page }) => {
   test.fail(true, OVER_THE_LIMIT);
   const errors = watchConsole(page);
   await withoutCache(page);
@@ -56,8 +66,8 @@ test("the app's pages ship under 400 KB of WASM, JS and CSS (gzip -9)", async ({
   await expect(page.locator(".message.assistant").last()).toHaveText(/You said: Hello there, model/);
   const chat = new URL(page.url()).pathname;
   const sizes: string[] = [];
-  // Every page is measured before any verdict, so the log has all the figures.
-  for (const path of ["/chat", chat, "/profile", "/admin"]) await check(page, path, sizes, false);
+  // Both pages are measured before any verdict, so the log has all the figures.
+  for (const path of ["/chat", chat]) await check(page, path, sizes, false);
   console.log(`shipped per page (gzip -9): ${sizes.join(", ")}`);
   expect(errors).toEqual([]);
   for (const line of sizes) expect(Number(line.split(": ")[1].split(" ")[0]), line).toBeLessThan(LIMIT);

@@ -11,5 +11,6 @@ pub mod markdown;
 pub mod message_list;
 pub mod password_field;
 pub mod require_login;
+pub mod server_form;
 pub mod site_header;
 pub mod user_menu;

@@ -109,11 +109,12 @@ on_both_engines! {
         let response = call("ru-RU,ru;q=0.9").await.unwrap();
         assert_eq!(response.status(), 401);
         let body: Value = response.json().await.unwrap();
-        let message = body["Unauthorized"].as_str().expect("an Unauthorized error").to_string();
+        assert_eq!(body["code"], "unauthorized", "{body}");
+        let message = body["message"].as_str().expect("a message").to_string();
         assert_eq!(message, "Неверный логин или пароль", "{body}");
         let response = call("en").await.unwrap();
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["Unauthorized"], "Invalid login or password", "{body}");
+        assert_eq!(body["message"], "Invalid login or password", "{body}");
 
         // A validation message with a number in it, through its pattern.
         let response = visitor
@@ -127,7 +128,8 @@ on_both_engines! {
             .unwrap();
         assert_eq!(response.status(), 422);
         let body: Value = response.json().await.unwrap();
-        let message = body["Validation"]["message"].as_str().unwrap_or_default();
+        assert_eq!((&body["code"], &body["field"]), (&json!("validation_failed"), &json!("login")), "{body}");
+        let message = body["message"].as_str().unwrap_or_default();
         assert!(message.chars().any(|c| ('а'..='я').contains(&c)), "Russian: {body}");
         assert!(message.contains(" 3 ") && message.contains("50"), "the numbers kept: {body}");
 

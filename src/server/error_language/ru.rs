@@ -52,6 +52,7 @@ pub const RU: &[(&str, &str)] = &[
     ("The file is larger than this server takes for an import ({} MiB; MARUNTIME_IMPORT_MAX_BYTES sets it).", "Файл больше, чем этот сервер принимает для импорта ({} МиБ; предел задаёт MARUNTIME_IMPORT_MAX_BYTES)."),
     ("The file is neither a .zip nor a .json export. {}", "Файл не является экспортом ни в .zip, ни в .json. {}"),
     ("The file is not valid JSON: {}.", "В файле некорректный JSON: {}."),
+    ("The form was incomplete or malformed.", "Форма заполнена не полностью или с ошибками."),
     ("The import stopped: {}.", "Импорт остановлен: {}."),
     ("The language model could not be reached ({}).", "Не удалось связаться с языковой моделью ({})."),
     ("The language model is rate limiting us; try again in a moment.", "Языковая модель ограничивает частоту запросов; попробуйте ещё раз чуть позже."),

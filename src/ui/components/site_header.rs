@@ -1,13 +1,13 @@
 //! The top bar: the logo, and either the user's name with Log out (and Administration for
 //! admins) or the auth links.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::i18n::*;
 use crate::model::AccountRole;
 use crate::ui::auth_context::use_auth;
+use crate::ui::components::server_form::ServerForm;
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {
@@ -26,9 +26,9 @@ pub fn SiteHeader() -> impl IntoView {
                                 <A href="/admin" attr:class="nav-link">{tx!(i18n, common.administration)}</A>
                             })}
                             <A href="/profile" attr:class="nav-link">{user.display_name}</A>
-                            <ActionForm action=auth.logout attr:class="inline-form">
+                            <ServerForm action=auth.logout attr:class="inline-form">
                                 <button type="submit" class="link-button">{tx!(i18n, common.log_out)}</button>
-                            </ActionForm>
+                            </ServerForm>
                         }
                         .into_any(),
                         None => view! {

@@ -3,7 +3,6 @@
 //! move between items).
 
 use leptos::ev;
-use leptos::form::ActionForm;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
@@ -11,6 +10,7 @@ use leptos::wasm_bindgen::JsCast;
 use crate::i18n::*;
 use crate::model::AccountRole;
 use crate::ui::auth_context::use_auth;
+use crate::ui::components::server_form::ServerForm;
 use crate::ui::shortcuts::use_shortcuts;
 
 #[component]
@@ -120,9 +120,9 @@ pub fn UserMenu() -> impl IntoView {
                         {tx!(i18n, common.keyboard_shortcuts)} " " <kbd class="menu-hint" aria-hidden="true">"?"</kbd>
                     </button>
                 })}
-                <ActionForm action=auth.logout attr:class="menu-form">
+                <ServerForm action=auth.logout attr:class="menu-form">
                     <button type="submit" role="menuitem">{tx!(i18n, common.log_out)}</button>
-                </ActionForm>
+                </ServerForm>
             </div>
         </div>
     }

@@ -1,6 +1,5 @@
 //! `/login`: the login form. `?next=` is honoured only for paths on this site.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -10,6 +9,7 @@ use crate::i18n::*;
 use crate::ui::auth_context::{navigate_on_success, use_auth};
 use crate::ui::components::field::{field_error, form_error, FormError, TextField};
 use crate::ui::components::password_field::PasswordField;
+use crate::ui::components::server_form::ServerForm;
 use crate::validation::encode_query_value;
 
 #[component]
@@ -29,7 +29,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text=t_string!(i18n, auth.log_in_title)/>
         <section class="auth-card">
             <h1>{tx!(i18n, auth.log_in_title)}</h1>
-            <ActionForm action=auth.login attr:class="form" attr:novalidate=true>
+            <ServerForm action=auth.login attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="next" prop:value=next/>
                 <FormError message=form_error(value)/>
                 <TextField label=t_string!(i18n, auth.login) name="login" autocomplete="username" required=true error=field_error(value, "login")/>
@@ -37,7 +37,7 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="button wide" disabled=move || pending.get()>
                     {move || if pending.get() { t_string!(i18n, auth.logging_in) } else { t_string!(i18n, auth.log_in) }}
                 </button>
-            </ActionForm>
+            </ServerForm>
             <p class="switch">{tx!(i18n, auth.new_here)} <A href=register_href>{tx!(i18n, auth.create_an_account)}</A></p>
         </section>
     }

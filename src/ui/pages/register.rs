@@ -1,6 +1,5 @@
 //! `/register`: create an account (and be logged in).
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -12,6 +11,7 @@ use crate::model::RegistrationInfo;
 use crate::ui::auth_context::{navigate_on_success, use_auth};
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
 use crate::ui::components::password_field::PasswordField;
+use crate::ui::components::server_form::ServerForm;
 use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX, LOGIN_MAX};
 
 #[component]
@@ -62,7 +62,7 @@ fn RegisterForm() -> impl IntoView {
     let value = auth.register.value();
     let pending = auth.register.pending();
     view! {
-        <ActionForm action=auth.register attr:class="form" attr:novalidate=true>
+        <ServerForm action=auth.register attr:class="form" attr:novalidate=true>
             <input type="hidden" name="next" prop:value=next/>
             <input type="hidden" name="invite" value=invite/>
             <FormError message=form_error(value)/>
@@ -95,7 +95,7 @@ fn RegisterForm() -> impl IntoView {
             <button type="submit" class="button wide" disabled=move || pending.get()>
                 {move || if pending.get() { t_string!(i18n, auth.creating_account) } else { t_string!(i18n, auth.create_account) }}
             </button>
-        </ActionForm>
+        </ServerForm>
     }
 }
 

@@ -459,7 +459,7 @@ fn RowActions(
 
 /// The day, with the full time on hover and for machines.
 #[component]
-fn Day(t: chrono::DateTime<chrono::Utc>) -> impl IntoView {
+fn Day(t: crate::model::Timestamp) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <time datetime=t.to_rfc3339() title=move || format_time(t, i18n.get_locale())>

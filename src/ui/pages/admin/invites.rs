@@ -1,6 +1,5 @@
 //! Invites: create a single-use link (shown once, with Copy link), list them, withdraw one.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::admin::{list_invites, CreateInvite, WithdrawInvite};
@@ -10,6 +9,7 @@ use crate::i18n::*;
 use crate::model::{InviteInfo, NewInvite};
 use crate::ui::components::copy_field::CopyField;
 use crate::ui::components::field::{form_error, FormError};
+use crate::ui::components::server_form::ServerForm;
 use crate::ui::format_time;
 use crate::ui::text::error_text;
 
@@ -34,7 +34,7 @@ pub fn Invites() -> impl IntoView {
                     })
                 })}
             </Transition>
-            <ActionForm action=create attr:class="form inline">
+            <ServerForm action=create attr:class="form inline">
                 <FormError message=form_error(created)/>
                 <div class="field">
                     <label for="field-invite-hours">{tx!(i18n, admin.valid_for)}</label>
@@ -47,7 +47,7 @@ pub fn Invites() -> impl IntoView {
                 <div class="form-actions">
                     <button type="submit" class="button" disabled=move || create.pending().get()>{tx!(i18n, admin.create_invite)}</button>
                 </div>
-            </ActionForm>
+            </ServerForm>
             {move || created.get().and_then(Result::ok).map(|invite| view! { <NewInviteLink invite/> })}
             <p class="outcome error" role="alert">
                 {move || withdraw.value().get().and_then(Result::err).map(|e| error_text(&e))}
@@ -107,7 +107,7 @@ fn InviteRow(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let locale = i18n.get_locale_untracked();
-    let now = chrono::Utc::now();
+    let now = crate::model::now();
     let state = match invite.used_at {
         Some(t) => format!(
             "{} {}",

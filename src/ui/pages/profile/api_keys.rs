@@ -1,6 +1,5 @@
 //! API keys for OpenAI clients and scripts: create (shown once), list, revoke.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::{list_api_keys, CreateApiKey, RevokeApiKey};
@@ -9,6 +8,7 @@ use crate::model::{ApiKeyInfo, NewApiKey};
 use crate::ui::components::copy_field::CopyField;
 use crate::ui::components::field::{field_error, form_error, FormError, TextField};
 use crate::ui::components::password_field::PasswordField;
+use crate::ui::components::server_form::ServerForm;
 use crate::ui::format_time;
 use crate::ui::text::error_text;
 use crate::validation::API_KEY_NAME_MAX;
@@ -47,7 +47,7 @@ pub fn ApiKeys(password_changes: RwSignal<usize>) -> impl IntoView {
                 {tx!(i18n, profile.api_keys_use_as)} " " <code>"Authorization: Bearer <key>"</code>
                 " " {tx!(i18n, profile.api_keys_with_client)} " " <code>"/v1"</code> "."
             </p>
-            <ActionForm action=create attr:class="form">
+            <ServerForm action=create attr:class="form">
                 <FormError message=other_error/>
                 <TextField label=t_string!(i18n, profile.key_name_label) name="name" required=true maxlength=API_KEY_NAME_MAX error=field_error(value, "name")/>
                 <PasswordField
@@ -70,7 +70,7 @@ pub fn ApiKeys(password_changes: RwSignal<usize>) -> impl IntoView {
                 <div class="form-actions">
                     <button type="submit" class="button" disabled=move || pending.get()>{tx!(i18n, profile.create_key)}</button>
                 </div>
-            </ActionForm>
+            </ServerForm>
             {move || value.get().and_then(Result::ok).map(|key| view! { <NewKey key/> })}
             <Transition fallback=move || view! { <p class="loading">{tx!(i18n, profile.loading)}</p> }>
                 {move || Suspend::new(async move {
@@ -130,10 +130,10 @@ fn KeyRow(key: ApiKeyInfo, revoke: ServerAction<RevokeApiKey>) -> impl IntoView 
                     }}
                 </span>
             </div>
-            <ActionForm action=revoke attr:class="inline-form">
+            <ServerForm action=revoke attr:class="inline-form">
                 <input type="hidden" name="id" value=key.id.to_string()/>
                 <button type="submit" class="button small danger" aria-label=move || format!("{} {name}", t_string!(i18n, profile.revoke_key_aria))>{tx!(i18n, profile.revoke)}</button>
-            </ActionForm>
+            </ServerForm>
         </li>
     }
 }

@@ -1,6 +1,5 @@
 //! Delete the account: every chat, document and key goes with it, after the password.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::DeleteAccount;
@@ -8,6 +7,7 @@ use crate::i18n::*;
 use crate::ui::auth_context::navigate_on_success;
 use crate::ui::components::field::FormError;
 use crate::ui::components::password_field::PasswordField;
+use crate::ui::components::server_form::ServerForm;
 use crate::ui::text::error_text;
 
 #[component]
@@ -35,7 +35,7 @@ pub fn DeleteAccountForm() -> impl IntoView {
             <p class="muted">
                 {tx!(i18n, profile.delete_intro)}
             </p>
-            <ActionForm action=action attr:class="form">
+            <ServerForm action=action attr:class="form">
                 <FormError message=other/>
                 <PasswordField label=t_string!(i18n, profile.delete_password_label) name="password" autocomplete="current-password" error=wrong/>
                 <div class="form-actions">
@@ -43,7 +43,7 @@ pub fn DeleteAccountForm() -> impl IntoView {
                         {move || if pending.get() { t_string!(i18n, profile.deleting) } else { t_string!(i18n, profile.delete_my_account) }}
                     </button>
                 </div>
-            </ActionForm>
+            </ServerForm>
         </section>
     }
 }

@@ -1,11 +1,11 @@
 //! Display name and about.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::i18n::*;
 use crate::ui::auth_context::use_auth;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
+use crate::ui::components::server_form::ServerForm;
 use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX};
 
 #[component]
@@ -23,7 +23,7 @@ pub fn DetailsForm() -> impl IntoView {
             <p class="muted">
                 {tx!(i18n, profile.details_login)} " " <strong>{move || user().map(|u| u.login).unwrap_or_default()}</strong>
             </p>
-            <ActionForm action=action attr:class="form">
+            <ServerForm action=action attr:class="form">
                 <FormError message=form_error(value)/>
                 <TextField
                     label=t_string!(i18n, profile.display_name_label)
@@ -46,7 +46,7 @@ pub fn DetailsForm() -> impl IntoView {
                     </button>
                     <span class="success" role="status">{move || saved().then(|| t_string!(i18n, profile.saved))}</span>
                 </div>
-            </ActionForm>
+            </ServerForm>
         </section>
     }
 }

@@ -296,8 +296,8 @@ mod tests {
             skipped: 0,
             messages: 0,
             error: None,
-            started_at: chrono::DateTime::UNIX_EPOCH,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
+            started_at: crate::model::Timestamp::UNIX_EPOCH,
+            updated_at: crate::model::Timestamp::UNIX_EPOCH,
         }
     }
 

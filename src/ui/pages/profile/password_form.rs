@@ -1,13 +1,13 @@
 //! Change the password; every other session ends, this one goes on under a new token, and
 //! the API keys can be revoked with it.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::ChangePassword;
 use crate::i18n::*;
 use crate::ui::components::field::{field_error, form_error, FormError};
 use crate::ui::components::password_field::PasswordField;
+use crate::ui::components::server_form::ServerForm;
 
 #[component]
 pub fn PasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
@@ -28,7 +28,7 @@ pub fn PasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="password-heading">
             <h2 id="password-heading">{tx!(i18n, profile.password_heading)}</h2>
-            <ActionForm action=action attr:class="form">
+            <ServerForm action=action attr:class="form">
                 <FormError message=other_error/>
                 <PasswordField label=t_string!(i18n, profile.current_password_label) name="current_password" autocomplete="current-password" error=current_error/>
                 <PasswordField
@@ -50,7 +50,7 @@ pub fn PasswordForm(action: ServerAction<ChangePassword>) -> impl IntoView {
                         {move || done().then(|| t_string!(i18n, profile.password_changed))}
                     </span>
                 </div>
-            </ActionForm>
+            </ServerForm>
         </section>
     }
 }

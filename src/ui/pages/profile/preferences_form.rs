@@ -1,12 +1,12 @@
 //! What the agent has learned about the user (the Preferences of `user.md`): shown, editable,
 //! and clearable.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::memory::{get_preferences, SavePreferences, PREFERENCES_MAX};
 use crate::i18n::*;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea};
+use crate::ui::components::server_form::ServerForm;
 use crate::ui::text::error_text;
 
 #[component]
@@ -27,7 +27,7 @@ pub fn PreferencesForm() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match stored.await {
                         Ok(text) => view! {
-                            <ActionForm action=save attr:class="form preferences-form">
+                            <ServerForm action=save attr:class="form preferences-form">
                                 <FormError message=form_error(value)/>
                                 <TextArea
                                     label=t_string!(i18n, profile.preferences_label)
@@ -42,11 +42,11 @@ pub fn PreferencesForm() -> impl IntoView {
                                     </button>
                                     <span class="success" role="status">{move || saved().then(|| t_string!(i18n, profile.saved))}</span>
                                 </div>
-                            </ActionForm>
-                            <ActionForm action=save attr:class="inline-form">
+                            </ServerForm>
+                            <ServerForm action=save attr:class="inline-form">
                                 <input type="hidden" name="preferences" value=""/>
                                 <button type="submit" class="button small secondary">{tx!(i18n, profile.clear_all)}</button>
-                            </ActionForm>
+                            </ServerForm>
                         }.into_any(),
                         Err(e) => view! { <p class="form-error">{error_text(&e)}</p> }.into_any(),
                     }

@@ -1,11 +1,11 @@
 //! The user's login sessions, with a button to end any but this one.
 
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::auth::{list_sessions, EndSession};
 use crate::i18n::*;
 use crate::model::SessionInfo;
+use crate::ui::components::server_form::ServerForm;
 use crate::ui::format_time;
 use crate::ui::text::error_text;
 
@@ -64,10 +64,10 @@ fn SessionRow(session: SessionInfo, end: ServerAction<EndSession>) -> impl IntoV
                 view! { <span class="badge">{tx!(i18n, profile.this_session)}</span> }.into_any()
             } else {
                 view! {
-                    <ActionForm action=end attr:class="inline-form">
+                    <ServerForm action=end attr:class="inline-form">
                         <input type="hidden" name="id" value=session.id.to_string()/>
                         <button type="submit" class="button small danger">{tx!(i18n, profile.end_session)}</button>
-                    </ActionForm>
+                    </ServerForm>
                 }.into_any()
             }}
         </li>
