@@ -190,6 +190,10 @@ pub struct Message {
     pub data: Option<String>,
     /// Opaque position of this message, usable as a pagination cursor.
     pub cursor: String,
+    /// The agent's Markdown as safe HTML, for the web UI: its server functions fill it
+    /// (`crate::server::markdown`), the JSON API never does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
 impl Message {

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod http;
 pub mod imports;
 pub mod jobs;
+pub mod markdown;
 pub mod memory;
 pub mod search;
 pub mod site;

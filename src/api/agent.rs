@@ -3,18 +3,62 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::{PostUrl, StreamingText, TextStream};
+use serde::{Deserialize, Serialize};
 
 use crate::api::codec::JsonText;
 use crate::error::AppError;
+use crate::model::{AgentStep, Message};
+
+/// A run's event as the chat page reads it (see [`crate::model::RunEvent`]): the reply comes
+/// rendered, as `Blocks`, and messages with their HTML. Tagged the serde way, `{"Blocks":
+/// {…}}`, which the browser reads straight through; `RunEvent`'s `type` field would make it
+/// buffer every event first, with code for that in the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageEvent {
+    Started {
+        question: Message,
+    },
+    ToolCall {
+        tool: String,
+    },
+    Step {
+        step: AgentStep,
+    },
+    /// The reply so far: the page's blocks from `from` on are replaced by `html` (those before
+    /// are unchanged).
+    Blocks {
+        from: usize,
+        html: Vec<String>,
+    },
+    Finished {
+        message: Message,
+    },
+    Stopped {
+        message: Message,
+    },
+    Failed {
+        error: String,
+        message: Option<Message>,
+    },
+}
+
+impl PageEvent {
+    /// Whether this event ends the run.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            PageEvent::Finished { .. } | PageEvent::Stopped { .. } | PageEvent::Failed { .. }
+        )
+    }
+}
 
 #[cfg(feature = "ssr")]
-use crate::server::context::{app_state, require_user, respond};
+use crate::server::context::{app_state, request_locale, require_user, respond};
 #[cfg(feature = "ssr")]
 use crate::server::http::parse_path_id;
 
 /// The run `run_id` of the chat (or the chat's current run): each line of the stream is one
-/// [`crate::model::RunEvent`] as JSON, from the run's start; the stream ends after the final
-/// event. An empty stream when there is no such run (it ended a while ago).
+/// [`PageEvent`] as JSON, from the run's start; the stream ends after the final event. An empty stream when there is no such run (it ended a while ago).
 #[server(output = StreamingText)]
 pub async fn follow_run(
     chat_id: String,
@@ -34,8 +78,8 @@ pub async fn follow_run(
                 Some(Err(_)) => return Err(AppError::NotFound("No such run.".into())),
                 None => registry.find_current(who.user.id, id).await?,
             };
-            let lines = futures::stream::iter(run)
-                .flat_map(|run| run.follow())
+            let events = futures::stream::iter(run).flat_map(|run| run.follow());
+            let lines = crate::server::markdown::for_page(events, request_locale())
                 .map(|event| Ok(serde_json::to_string(&event).expect("events serialize") + "\n"));
             // Fused: the response body may be polled again after its end.
             Ok(TextStream::new(lines.fuse()))

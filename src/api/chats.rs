@@ -11,9 +11,11 @@ use crate::model::{Chat, Message, Page};
 #[cfg(feature = "ssr")]
 use crate::server::chats::MessageQuery;
 #[cfg(feature = "ssr")]
-use crate::server::context::{app_state, require_user, respond};
+use crate::server::context::{app_state, request_locale, require_user, respond};
 #[cfg(feature = "ssr")]
 use crate::server::http::parse_path_id;
+#[cfg(feature = "ssr")]
+use crate::server::markdown::render_messages;
 
 /// A chat with its latest messages, as the chat page opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +86,8 @@ pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatVie
                     latest: true,
                     ..MessageQuery::default()
                 };
-                let messages = chats.list_messages(who.user.id, id, &query).await?;
+                let mut messages = chats.list_messages(who.user.id, id, &query).await?;
+                render_messages(&mut messages.data, request_locale());
                 return Ok(ChatView {
                     chat,
                     messages,
@@ -104,6 +107,7 @@ pub async fn get_chat_view(id: String, around: Option<String>) -> Result<ChatVie
             };
             let later = chats.list_messages(who.user.id, id, &after).await?;
             messages.data.extend(later.data);
+            render_messages(&mut messages.data, request_locale());
             Ok(ChatView {
                 chat,
                 messages,
@@ -147,10 +151,12 @@ pub async fn older_messages(id: String, before: String) -> Result<Page<Message>,
                 before: Some(before),
                 ..MessageQuery::default()
             };
-            app_state()?
+            let mut page = app_state()?
                 .chats
                 .list_messages(who.user.id, id, &query)
-                .await
+                .await?;
+            render_messages(&mut page.data, request_locale());
+            Ok(page)
         }
         .await,
     )

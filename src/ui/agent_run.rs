@@ -7,16 +7,17 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-use crate::api::agent::{edit_message, follow_run, retry_reply, stop_agent};
+use crate::api::agent::{edit_message, follow_run, retry_reply, stop_agent, PageEvent};
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::model::{AgentStep, Message, Role, RunEvent};
+use crate::model::{AgentStep, Message, Role};
 use crate::ui::text::error_text_in;
 
 /// The reply being streamed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Streaming {
-    pub text: String,
+    /// The reply so far, as the server rendered it: HTML, one top-level block each.
+    pub blocks: Vec<String>,
     pub steps: Vec<AgentStep>,
     /// The tool being used right now, if any.
     pub tool: Option<String>,
@@ -100,7 +101,7 @@ impl AgentRun {
                                 buffer.push_str(&text);
                                 while let Some(end) = buffer.find('\n') {
                                     let line: String = buffer.drain(..=end).collect();
-                                    if let Ok(event) = serde_json::from_str::<RunEvent>(&line) {
+                                    if let Ok(event) = serde_json::from_str::<PageEvent>(&line) {
                                         ended |= event.is_final();
                                         if !self.apply(event) {
                                             return;
@@ -127,14 +128,14 @@ impl AgentRun {
     }
 
     /// Applies one event; false once the view is gone.
-    fn apply(self, event: RunEvent) -> bool {
+    fn apply(self, event: PageEvent) -> bool {
         match event {
-            RunEvent::Started { question, .. } => self.add_message(question),
-            RunEvent::ToolCall { tool, .. } => self
+            PageEvent::Started { question } => self.add_message(question),
+            PageEvent::ToolCall { tool } => self
                 .streaming
                 .try_update(|s| s.get_or_insert_with(Streaming::default).tool = Some(tool))
                 .is_some(),
-            RunEvent::Step { step } => self
+            PageEvent::Step { step } => self
                 .streaming
                 .try_update(|s| {
                     let s = s.get_or_insert_with(Streaming::default);
@@ -142,28 +143,27 @@ impl AgentRun {
                     s.steps.push(step);
                 })
                 .is_some(),
-            RunEvent::Delta { text } => self
+            PageEvent::Blocks { from, html } => self
                 .streaming
                 .try_update(|s| {
-                    s.get_or_insert_with(Streaming::default)
-                        .text
-                        .push_str(&text)
+                    let blocks = &mut s.get_or_insert_with(Streaming::default).blocks;
+                    blocks.truncate(from);
+                    blocks.extend(html);
                 })
                 .is_some(),
-            RunEvent::Usage { .. } => true,
-            RunEvent::Finished { message, .. } => {
+            PageEvent::Finished { message } => {
                 self.streaming.try_set(None);
                 self.announce
                     .try_set(Some(Announcement::Answered(message.content.clone())));
                 self.add_message(message)
             }
-            RunEvent::Stopped { message } => {
+            PageEvent::Stopped { message } => {
                 self.streaming.try_set(None);
                 self.announce
                     .try_set(Some(Announcement::Stopped(message.content.clone())));
                 self.add_message(message)
             }
-            RunEvent::Failed { error, message } => {
+            PageEvent::Failed { error, message } => {
                 self.streaming.try_set(None);
                 if let Some(message) = message {
                     // The partial reply shows its error and Retry itself.

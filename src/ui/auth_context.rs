@@ -1,20 +1,19 @@
-//! The `AuthContext`: the current user plus the actions that change it, provided at the root.
+//! The `AuthContext`: the current user and logging out, provided at the root. Logging in,
+//! registering and saving the profile belong to their own pages (each part of the site has its
+//! own browser bundle, which then carries only the actions it uses).
 //!
 //! The user is a plain signal, not a resource: reading one resource in many `<Suspense>`
 //! boundaries can stall leptos 0.8's streaming SSR (leptos-rs/leptos#4578, #4851).
 
 use leptos::prelude::*;
 
-use crate::api::auth::{Login, Logout, Register, UpdateProfile};
+use crate::api::auth::Logout;
 use crate::error::AppError;
 use crate::model::User;
 
 #[derive(Clone, Copy)]
 pub struct AuthContext {
-    pub login: ServerAction<Login>,
-    pub register: ServerAction<Register>,
     pub logout: ServerAction<Logout>,
-    pub update_profile: ServerAction<UpdateProfile>,
     /// `None` when logged out.
     pub user: RwSignal<Option<User>>,
 }
@@ -47,23 +46,10 @@ fn user_of_this_request() -> Option<User> {
 
 fn provide_auth_context(user: Option<User>) {
     let user = RwSignal::new(user);
-    let update_profile = ServerAction::<UpdateProfile>::new();
-    // A saved profile is the new truth for every component showing the name.
-    Effect::new(move |_| {
-        if let Some(Ok(updated)) = update_profile.value().get() {
-            user.set(Some(updated));
-        }
-    });
     // Logging out from anywhere (header, user menu) starts over on the login page.
     let logout = ServerAction::<Logout>::new();
     navigate_on_success(logout.value(), || "/login".to_string());
-    provide_context(AuthContext {
-        login: ServerAction::<Login>::new(),
-        register: ServerAction::<Register>::new(),
-        logout,
-        update_profile,
-        user,
-    });
+    provide_context(AuthContext { logout, user });
 }
 
 pub fn use_auth() -> AuthContext {

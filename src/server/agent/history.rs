@@ -122,6 +122,7 @@ mod tests {
             created_at: chrono::Utc::now(),
             data: data.map(|d| serde_json::to_string(&d).unwrap()),
             cursor: "0".into(),
+            html: None,
         }
     }
 

@@ -41,6 +41,7 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Message> {
         data: row.try_get("data")?,
         created_at: from_millis(row.try_get("created_at")?)?,
         cursor: row.try_get::<i64, _>("seq")?.to_string(),
+        html: None,
     })
 }
 
@@ -132,6 +133,7 @@ impl Store {
                 data: message.data.map(str::to_string),
                 created_at: message.created_at,
                 cursor: seq.to_string(),
+                html: None,
             });
         }
         Self::add_vocabulary(&mut tx, &vocabulary).await?;

@@ -1,5 +1,5 @@
 //! The messages of a chat: the latest on load, earlier ones when scrolled to the top.
-//! User messages are plain text; assistant messages are Markdown.
+//! User messages are plain text; the agent's are Markdown, which the server renders.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -137,7 +137,7 @@ pub fn MessageList(
                         }}</span>
                     </header>
                     <Steps steps=s.steps/>
-                    <Markdown source=s.text/>
+                    <Markdown html=Some(s.blocks.concat())/>
                 </article>
             })}
             <RunStatus run messages/>
@@ -264,7 +264,7 @@ fn MessageItem(
     let body = match message.role {
         Role::Assistant => view! {
             <Steps steps=reply.steps/>
-            <Markdown source=message.content.clone()/>
+            <Markdown html=message.html.clone() text=message.content.clone()/>
             {reply.stopped.then(|| view! { <p class="stopped-note">{tx!(i18n, chat.stopped)}</p> })}
             {reply.cut.then(|| view! { <p class="stopped-note">{tx!(i18n, chat.cut_short)}</p> })}
             {reply.failed.map(|error| view! { <p class="failed-note" role="alert">{t!(i18n, chat.reply_failed, error)}</p> })}
@@ -316,7 +316,7 @@ fn MessageItem(
         }
         Role::Tool if !reply.tool_calls.is_empty() => view! {
             <Steps steps=reply.steps/>
-            {(!message.content.trim().is_empty()).then(|| view! { <Markdown source=message.content.clone()/> })}
+            {(!message.content.trim().is_empty()).then(|| view! { <Markdown html=message.html.clone() text=message.content.clone()/> })}
             <ul class="steps">
                 {reply.tool_calls.into_iter().map(|call| view! {
                     <li class="step client-call">

@@ -5,10 +5,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::get_registration_info;
+use crate::api::auth::{get_registration_info, Register};
 use crate::i18n::*;
 use crate::model::RegistrationInfo;
-use crate::ui::auth_context::{navigate_on_success, use_auth};
+use crate::ui::auth_context::navigate_on_success;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
 use crate::ui::components::password_field::PasswordField;
 use crate::ui::components::server_form::ServerForm;
@@ -17,11 +17,11 @@ use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX, LOGIN_MAX};
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let i18n = use_i18n();
-    let auth = use_auth();
+    let register = ServerAction::<Register>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let invited = move || query.read().get("invite").is_some_and(|i| !i.is_empty());
-    navigate_on_success(auth.register.value(), move || {
+    navigate_on_success(register.value(), move || {
         crate::validation::safe_next(Some(&next()))
     });
     // Who may register, said before anything is filled in (rendered in place on the server).
@@ -41,7 +41,7 @@ pub fn RegisterPage() -> impl IntoView {
                     view! {
                         {info.map(|info| view! { <RegistrationNotice info invited=invited()/> })}
                         <div hidden=closed>
-                            <RegisterForm/>
+                            <RegisterForm register/>
                         </div>
                     }
                 })}
@@ -52,17 +52,16 @@ pub fn RegisterPage() -> impl IntoView {
 }
 
 #[component]
-fn RegisterForm() -> impl IntoView {
+fn RegisterForm(register: ServerAction<Register>) -> impl IntoView {
     let i18n = use_i18n();
-    let auth = use_auth();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     // An invite link (`/register?invite=…`) carries its token into the form.
     let invite = move || query.read().get("invite").unwrap_or_default();
-    let value = auth.register.value();
-    let pending = auth.register.pending();
+    let value = register.value();
+    let pending = register.pending();
     view! {
-        <ServerForm action=auth.register attr:class="form" attr:novalidate=true>
+        <ServerForm action=register attr:class="form" attr:novalidate=true>
             <input type="hidden" name="next" prop:value=next/>
             <input type="hidden" name="invite" value=invite/>
             <FormError message=form_error(value)/>

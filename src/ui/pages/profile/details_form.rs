@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::api::auth::UpdateProfile;
 use crate::i18n::*;
 use crate::ui::auth_context::use_auth;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
@@ -12,8 +13,14 @@ use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX};
 pub fn DetailsForm() -> impl IntoView {
     let i18n = use_i18n();
     let auth = use_auth();
-    let action = auth.update_profile;
+    let action = ServerAction::<UpdateProfile>::new();
     let value = action.value();
+    // A saved profile is the new truth for every component showing the name.
+    Effect::new(move |_| {
+        if let Some(Ok(updated)) = value.get() {
+            auth.user.set(Some(updated));
+        }
+    });
     let pending = action.pending();
     let user = move || auth.current_user();
     let saved = move || matches!(value.get(), Some(Ok(_)));

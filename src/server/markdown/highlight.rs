@@ -1,10 +1,9 @@
-//! Syntax highlighting of fenced code blocks, the same on the server and in the browser.
+//! Syntax highlighting of fenced code blocks.
 //!
 //! A small scanner rather than a grammar engine: comments, strings, numbers and keywords of
-//! the languages people paste most, each as a `<span class="hl-…">`. It is a few kilobytes of
-//! WASM where a full highlighter (syntect, tree-sitter) would be megabytes, and it renders
-//! every partial text of a streamed reply without state: a string left open simply runs to
-//! the end until its closing quote arrives.
+//! the languages people paste most, each as a `<span class="hl-…">`. It renders every partial
+//! text of a streamed reply without state: a string left open simply runs to the end until
+//! its closing quote arrives.
 
 /// How one language is scanned.
 struct Syntax {
