@@ -3,13 +3,20 @@
 # alone, written beside cargo-leptos's bundle in target/site/pkg as page-<part>.<hash>.{js,wasm}
 # with brotli copies, and listed in target/site/pkg/page-bundles.txt, which the server reads at
 # start-up to name each page's bundle. Run by scripts/build-release.sh after `cargo leptos build`.
-# Same profile and wasm-opt passes as cargo-leptos's bundle; its own target directory, since
-# cargo-leptos sets environment variables that would make the two builds undo each other's cache.
+# Same profile, features and environment as cargo-leptos's own build of the public part
+# (scripts/build-release.sh), in its target directory: no dependency is compiled twice, and
+# the public part itself is already fresh there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 pkg=target/site/pkg
-dir=target/page-bundles
+dir=target/front
+# What cargo-leptos sets for its build from the [package.metadata.leptos] table: with anything
+# else, cargo would see a changed environment and compile again.
+export LEPTOS_OUTPUT_NAME=maruntime LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+  LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
+  LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=true LEPTOS_HASH_FILE_NAME=hash.txt
+browser_release_env
 parts=(public chat profile admin)
 [ -d "$pkg" ] || { echo "no $pkg: run cargo leptos build --release first" >&2; exit 1; }
 rm -f "$pkg"/page-* "$pkg/page-bundles.txt.new"
@@ -17,7 +24,7 @@ for part in "${parts[@]}"; do
   echo "[page bundles] $part"
   cargo build --lib --target wasm32-unknown-unknown --no-default-features \
     --features "hydrate,page-$part" --profile wasm-release --target-dir "$dir"
-  out="$dir/bindgen-$part"
+  out="target/page-bundles/$part"
   finish_wasm "$dir/wasm32-unknown-unknown/wasm-release/maruntime.wasm" "$out"
   # wasm-bindgen's glue minified, as cargo-leptos minifies its own (60 KB raw becomes ~25).
   end2end/node_modules/.bin/terser "$out/maruntime.js" --module --compress --mangle \

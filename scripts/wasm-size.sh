@@ -11,12 +11,14 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 dir=${1:-target/wasm-size}
 flags=()
+extra=""
 # ERASE=1: with component types erased (cargo-leptos's always-erase-components).
-if [ "${ERASE:-0}" = 1 ]; then export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"; fi
+if [ "${ERASE:-0}" = 1 ]; then extra="$extra --cfg erase_components"; fi
 if [ "${NAMES:-0}" = 1 ]; then
-  export RUSTFLAGS="${RUSTFLAGS:-} -C symbol-mangling-version=v0"
+  extra="$extra -C symbol-mangling-version=v0"
   dir="$dir-names"
 fi
+browser_release_env "$extra"
 cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
   --profile wasm-release --target-dir "$dir" ${CARGO_FLAGS:-}
 out=$dir/bindgen

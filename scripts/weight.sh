@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What each page ships after a release build: its part's bundle (the WASM and JS glue,
 # src/page_bundle.rs) and the stylesheet, raw, gzip at level 9, and the brotli file the build
-# wrote beside each (what browsers get). The bundle with every page, which a page uses when the
-# build made no list of parts, is shown last for comparison. The goal is under 400 KB gzip.
+# wrote beside each (what browsers get). Without a list of parts (a development build), the
+# one bundle with every page. The goal is under 400 KB gzip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkg=target/site/pkg
@@ -28,6 +28,6 @@ if [ -f "$list" ]; then
     show "$part" "$pkg/$name.wasm" "$pkg/$name.js" "$css"
   done < "$list"
 else
-  echo "(no $list: every page ships the bundle below)"
+  echo "(no $list: every page ships cargo-leptos's bundle, with every page)"
+  show "all pages" $(ls "$pkg"/maruntime*.wasm "$pkg"/maruntime*.js) "$css"
 fi
-show "all pages" $(ls "$pkg"/maruntime*.wasm "$pkg"/maruntime*.js) "$css"
