@@ -284,8 +284,9 @@ pub struct UsageDay {
     pub estimated_runs: u64,
 }
 
-/// The events of one agent run, in order. The web UI receives them as JSON lines and
-/// `GET /v1/chats/{id}/run` as SSE; every follower sees the same list from the start.
+/// The events of one agent run, in order. `GET /v1/chats/{id}/run` sends them as SSE, and the
+/// web UI receives them rendered for the page (`crate::api::agent::PageEvent`); every follower
+/// sees the same list from the start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RunEvent {

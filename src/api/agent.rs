@@ -58,7 +58,8 @@ use crate::server::context::{app_state, request_locale, require_user, respond};
 use crate::server::http::parse_path_id;
 
 /// The run `run_id` of the chat (or the chat's current run): each line of the stream is one
-/// [`PageEvent`] as JSON, from the run's start; the stream ends after the final event. An empty stream when there is no such run (it ended a while ago).
+/// [`PageEvent`] as JSON, from the run's start; the stream ends after the final event. An
+/// empty stream when there is no such run (it ended a while ago).
 #[server(output = StreamingText)]
 pub async fn follow_run(
     chat_id: String,
