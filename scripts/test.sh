@@ -40,7 +40,7 @@ cargo test --features ssr --no-run
 step "cargo test: run"
 cargo test --features ssr
 
-step "release build (scripts/build-release.sh: cargo leptos build --release --precompress, then a bundle per part of the site)"
+step "release build (scripts/build-release.sh: the public part's bundle and the stylesheet by cargo-leptos, the server, then the other parts' bundles)"
 scripts/build-release.sh
 
 step "Playwright (Chromium at /usr/bin/chromium, against the release build)"
