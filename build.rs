@@ -16,6 +16,8 @@ fn main() {
         alone.len() <= 1,
         "one page-* feature at a time: a bundle is for one part of the site"
     );
+    // Set by cargo-leptos in development builds (component types erased).
+    println!("cargo::rustc-check-cfg=cfg(erase_components)");
     println!("cargo::rustc-check-cfg=cfg(every_part)");
     if alone.is_empty() {
         println!("cargo::rustc-cfg=every_part");

@@ -2,6 +2,11 @@
 MARUNTIME_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$MARUNTIME_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
+# What cargo-leptos adds to RUSTFLAGS in a development build (`scripts/dev.sh`): component
+# types erased. Tests and clippy compile with it, so CI compiles what a developer's first
+# command compiles (the release build compiles the other way).
+export DEV_RUSTFLAGS="--cfg erase_components"
+
 # A compiled browser WASM made into what ships: wasm-bindgen's glue and wasm-opt -Oz with the
 # features rustc's output uses. One definition for the per-part bundles
 # (scripts/build-page-bundles.sh) and the size measurements (scripts/wasm-size.sh), so a

@@ -26,19 +26,21 @@ step() {
 step "cargo fmt --check"
 cargo fmt --check
 
-step "cargo clippy (server and tests)"
-cargo clippy --all-targets --features ssr -- -D warnings
-step "cargo clippy (browser)"
-cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+# Clippy and the tests compile as `scripts/dev.sh` does (DEV_RUSTFLAGS, scripts/env.sh): the
+# server and tests here, the browser's code below; the release build compiles the other way.
+step "cargo clippy (server and tests, development settings)"
+RUSTFLAGS="$DEV_RUSTFLAGS" cargo clippy --all-targets --features ssr -- -D warnings
+step "cargo clippy (browser, development settings)"
+RUSTFLAGS="$DEV_RUSTFLAGS" cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 if [ -z "${MARUNTIME_TEST_POSTGRES_URL:-}" ]; then
   printf '\n\033[1;33mNOTE: PostgreSQL tests will be SKIPPED: MARUNTIME_TEST_POSTGRES_URL is not set.\n'
   printf 'To run them: MARUNTIME_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/test.sh\033[0m\n'
 fi
-step "cargo test: build (unit and integration)"
-cargo test --features ssr --no-run
+step "cargo test: build (unit and integration; the server as scripts/dev.sh builds it)"
+RUSTFLAGS="$DEV_RUSTFLAGS" cargo test --features ssr --no-run
 step "cargo test: run"
-cargo test --features ssr
+RUSTFLAGS="$DEV_RUSTFLAGS" cargo test --features ssr
 
 step "release build (scripts/build-release.sh: the public part's bundle and the stylesheet by cargo-leptos, the server, then the other parts' bundles)"
 scripts/build-release.sh

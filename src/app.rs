@@ -104,20 +104,37 @@ pub fn App() -> impl IntoView {
 #[component(transparent)]
 fn CarriedRoutes() -> impl MatchNestedRoutes + Clone {
     #[cfg(every_part)]
-    return (
+    let routes = (
         public_routes(),
         chat_routes(),
         profile_routes(),
         admin_routes(),
     );
     #[cfg(all(not(every_part), carries_public))]
-    return public_routes();
+    let routes = public_routes();
     #[cfg(all(not(every_part), carries_chat))]
-    return chat_routes();
+    let routes = chat_routes();
     #[cfg(all(not(every_part), carries_profile))]
-    return profile_routes();
+    let routes = profile_routes();
     #[cfg(all(not(every_part), carries_admin))]
-    return admin_routes();
+    let routes = admin_routes();
+    maybe_erased(routes)
+}
+
+/// A development build (cargo-leptos passes `--cfg erase_components`) makes the `component`
+/// macro declare [`CarriedRoutes`] as returning `AnyNestedRoute`, so the routes are erased to
+/// that type there; elsewhere they keep their own type (faster hydration, see Cargo.toml).
+#[cfg(erase_components)]
+fn maybe_erased(
+    routes: impl MatchNestedRoutes + Send + Clone + 'static,
+) -> leptos_router::any_nested_route::AnyNestedRoute {
+    use leptos_router::any_nested_route::IntoAnyNestedRoute;
+    routes.into_any_nested_route()
+}
+
+#[cfg(not(erase_components))]
+fn maybe_erased<R>(routes: R) -> R {
+    routes
 }
 
 #[cfg(carries_public)]
