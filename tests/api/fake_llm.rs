@@ -42,6 +42,13 @@ pub enum Script {
     Endless { delay_ms: u64 },
     /// Streams these deltas, then breaks the connection without an end.
     DieAfter(Vec<String>),
+    /// Streams these deltas, then ends the body cleanly with neither a `finish_reason` nor
+    /// `[DONE]` (a connection cut by a proxy between events).
+    CutAfter(Vec<String>),
+    /// Streams these deltas, then half of an event, then ends the body cleanly.
+    CutInsideEvent(Vec<String>),
+    /// Streams these deltas and a last chunk with `finish_reason: "stop"`, without `[DONE]`.
+    FinishedWithoutDone(Vec<String>),
     /// Streams these deltas, then a broken JSON line.
     MalformedAfter(Vec<String>),
     /// Streams these deltas and reports this usage (prompt, completion) in a final chunk.
@@ -299,6 +306,21 @@ async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Respon
             Duration::from_millis(delay_ms),
         ),
         Script::DieAfter(pieces) => dying(text_chunks(&pieces)),
+        Script::CutAfter(pieces) => sse(text_chunks(&pieces), Duration::ZERO, false),
+        Script::CutInsideEvent(pieces) => {
+            let mut parts = text_chunks(&pieces);
+            parts.push("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ha".into());
+            sse(parts, Duration::ZERO, false)
+        }
+        Script::FinishedWithoutDone(pieces) => {
+            let mut parts = text_chunks(&pieces);
+            parts.push(format!(
+                "data: {}\n\n",
+                json!({"id": "fake", "object": "chat.completion.chunk", "created": 0, "model": "fake",
+                       "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            ));
+            sse(parts, Duration::ZERO, false)
+        }
         Script::MalformedAfter(pieces) => {
             let mut parts = text_chunks(&pieces);
             parts.push("data: {not json\n\n".to_string());

@@ -80,6 +80,10 @@ pub enum LlmError {
     /// quota or internals, and it is not ours to show.
     #[error("The language model refused the request (status {0}); the server log has its reason.")]
     Refused(u16),
+    /// The body ended with neither a `finish_reason` nor `data: [DONE]`: the connection was
+    /// cut (a proxy's timeout, a restart), and the text so far is only part of an answer.
+    #[error("The language model's answer broke off before it was finished (the connection closed early).")]
+    Cut,
     #[error(
         "The language model sent one event larger than {0} bytes (MARUNTIME_LLM_MAX_EVENT_BYTES)."
     )]
@@ -406,14 +410,29 @@ async fn read_stream(
             }
         }
     }
+    // The body ended without `[DONE]`. An event the body cut off before its blank line is
+    // still read when it is whole JSON (a server that ends its last event with one newline);
+    // a half event means the connection was cut inside it.
     for data in parser.finish() {
-        if data != "[DONE]" {
-            if let Some(chunk) = state.apply(&data)? {
+        if data == "[DONE]" {
+            continue;
+        }
+        match state.apply(&data) {
+            Ok(Some(chunk)) => {
                 let _ = tx.send(Ok(chunk)).await;
             }
+            Ok(None) => {}
+            Err(LlmError::BadResponse(_)) if state.finish_reason.is_none() => {
+                return Err(LlmError::Cut)
+            }
+            Err(e) => return Err(e),
         }
     }
-    // Some servers end the body without [DONE]; what arrived is still the answer.
+    // A server that said why it finished may end the body without `[DONE]`; one that said
+    // neither was cut off, and what arrived is only part of an answer.
+    if state.finish_reason.is_none() {
+        return Err(LlmError::Cut);
+    }
     let _ = tx.send(Ok(state.done())).await;
     Ok(())
 }
