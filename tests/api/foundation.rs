@@ -72,6 +72,16 @@ async fn a_body_over_one_mebibyte_is_413() {
     assert_eq!(error_of(response).await.0, "payload_too_large");
 }
 
+#[tokio::test]
+async fn a_missing_built_file_is_a_404_no_browser_keeps() {
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let response = app
+        .get(&app.client, "/pkg/maruntime.0123456789abcdef.wasm")
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+}
+
 fn gunzip(bytes: &[u8]) -> String {
     use std::io::Read;
     let mut out = String::new();

@@ -44,10 +44,7 @@ where
         super::static_memory::REVALIDATE
     };
     let pkg = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(pkg_cache),
-        ))
+        .map_response(cache_found_files(pkg_cache))
         .layer(vary_on_encoding())
         .service(precompressed(ServeDir::new(pkg_dir)));
     // The public files keep their names across builds: a browser revalidates them
@@ -65,6 +62,25 @@ where
         .fallback_service(public)
 }
 
+/// `Cache-Control` for a file that was found; anything else (a 404 for a bundle of another
+/// build, a 416) is `no-store`, so a browser never keeps a missing file's answer for a year.
+fn cache_found_files<B>(
+    found: &'static str,
+) -> impl Fn(http::Response<B>) -> http::Response<B> + Clone {
+    move |mut response| {
+        let status = response.status();
+        let value = if status.is_success() || status == http::StatusCode::NOT_MODIFIED {
+            found
+        } else {
+            "no-store"
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        response
+    }
+}
+
 fn precompressed<F>(dir: ServeDir<F>) -> ServeDir<F> {
     dir.precompressed_br().precompressed_gzip()
 }
@@ -72,4 +88,29 @@ fn precompressed<F>(dir: ServeDir<F>) -> ServeDir<F> {
 /// The same URL answers differently by `Accept-Encoding`; shared caches must know it.
 fn vary_on_encoding() -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::appending(header::VARY, HeaderValue::from_static("accept-encoding"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_found_file_may_be_kept_by_the_browser() {
+        let cache = cache_found_files::<()>(super::super::static_memory::IMMUTABLE);
+        for (status, expected) in [
+            (200, super::super::static_memory::IMMUTABLE),
+            (304, super::super::static_memory::IMMUTABLE),
+            (404, "no-store"),
+            (416, "no-store"),
+            (500, "no-store"),
+        ] {
+            let response = http::Response::builder().status(status).body(()).unwrap();
+            let response = cache(response);
+            assert_eq!(
+                response.headers()[header::CACHE_CONTROL],
+                expected,
+                "{status}"
+            );
+        }
+    }
 }
