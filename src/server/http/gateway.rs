@@ -6,6 +6,7 @@ mod openai;
 mod request;
 
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -76,13 +77,34 @@ async fn model(
     Ok(Json(model_json(agent)))
 }
 
+/// A body the server would not read, in OpenAI's shape: an OpenAI client shows its
+/// `message` (axum's own rejection is plain text).
+fn body_refused(rejection: BytesRejection) -> OpenAiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        OpenAiError {
+            code: Some("request_too_large"),
+            ..error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The request body is larger than {} MiB.",
+                    crate::server::startup::MAX_BODY_BYTES / (1024 * 1024)
+                ),
+                "invalid_request_error",
+            )
+        }
+    } else {
+        invalid("The request body could not be read.")
+    }
+}
+
 async fn completions(
     State(state): State<AppState>,
     Extension(CurrentUser(user)): Extension<CurrentUser>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, OpenAiError> {
     let user = require(user)?;
+    let body = body.map_err(body_refused)?;
     let request: Value =
         serde_json::from_slice(&body).map_err(|_| invalid("The body is not valid JSON."))?;
     if !request.is_object() {
