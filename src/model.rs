@@ -194,6 +194,18 @@ pub struct Message {
     /// (`crate::server::markdown`), the JSON API never does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+    /// The web UI got only the first [`PAGE_MESSAGE_CHARS`] characters of this message (an
+    /// imported document); the whole text is loaded when the reader asks. Never set by the
+    /// JSON API.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub shortened: bool,
+}
+
+/// The most characters of one message a page renders at first.
+pub const PAGE_MESSAGE_CHARS: usize = 32_000;
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Message {
@@ -403,7 +415,8 @@ pub struct ImportStatus {
     pub id: Uuid,
     /// `running`, `done` or `failed`.
     pub state: String,
-    /// While running: `receiving`, `checking` or `importing`.
+    /// While running: `receiving`, `waiting` (for another import on the server to end),
+    /// `checking` or `importing`.
     pub phase: String,
     /// The upload's size, when the client said it.
     pub bytes_total: Option<i64>,
@@ -415,6 +428,9 @@ pub struct ImportStatus {
     pub imported: i64,
     pub skipped: i64,
     pub messages: i64,
+    /// Imported messages cut to the server's limit (`MARUNTIME_IMPORT_MAX_MESSAGE_BYTES`).
+    #[serde(default)]
+    pub truncated: i64,
     /// What went wrong (failed only).
     pub error: Option<String>,
     pub started_at: Timestamp,
@@ -436,6 +452,10 @@ pub struct ImportSummary {
     pub skipped: i64,
     /// Messages written.
     pub messages: i64,
+    /// Messages cut to the server's limit (`MARUNTIME_IMPORT_MAX_MESSAGE_BYTES`), each with a
+    /// visible marker where the cut is.
+    #[serde(default)]
+    pub truncated: i64,
     pub chats: Vec<ImportedChatRef>,
 }
 

@@ -15,7 +15,7 @@ use crate::server::context::{app_state, request_locale, require_user, respond};
 #[cfg(feature = "ssr")]
 use crate::server::http::parse_path_id;
 #[cfg(feature = "ssr")]
-use crate::server::markdown::render_messages;
+use crate::server::markdown::{render_messages, render_whole};
 
 /// A chat with its latest messages, as the chat page opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +157,25 @@ pub async fn older_messages(id: String, before: String) -> Result<Page<Message>,
                 .await?;
             render_messages(&mut page.data, request_locale());
             Ok(page)
+        }
+        .await,
+    )
+}
+
+/// One message whole, for a page that got it shortened (see `Message::shortened`).
+#[server(input = PostUrl, output = JsonText)]
+pub async fn whole_message(chat_id: String, message_id: String) -> Result<Message, AppError> {
+    respond(
+        async {
+            let who = require_user()?;
+            let chat_id = parse_path_id(&chat_id, "chat")?;
+            let message_id = parse_path_id(&message_id, "message")?;
+            let mut message = app_state()?
+                .chats
+                .get_message(who.user.id, chat_id, message_id)
+                .await?;
+            render_whole(std::slice::from_mut(&mut message), request_locale());
+            Ok(message)
         }
         .await,
     )

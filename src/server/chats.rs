@@ -465,6 +465,19 @@ impl ChatService {
         Ok((chat, text))
     }
 
+    /// One of the owner's messages, whole.
+    pub async fn get_message(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        message_id: Uuid,
+    ) -> Result<Message, AppError> {
+        self.store
+            .get_message(user_id, chat_id, message_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("No such message in this chat.".into()))
+    }
+
     /// The position of one of the owner's messages, for opening a chat at it.
     pub async fn message_position(
         &self,

@@ -222,6 +222,7 @@ async fn import(
         &row.user,
         file,
         config.import_max_bytes,
+        config.import_max_message_bytes,
         slot.progress(),
     )
     .await;
@@ -233,6 +234,12 @@ async fn import(
         "imported {} chats ({} messages), skipped {}",
         summary.imported, summary.messages, summary.skipped
     );
+    if summary.truncated > 0 {
+        println!(
+            "{} messages were longer than MARUNTIME_IMPORT_MAX_MESSAGE_BYTES and were cut",
+            summary.truncated
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -110,6 +110,12 @@ pub struct Config {
     /// The largest upload `POST /v1/imports` takes (`MARUNTIME_IMPORT_MAX_BYTES`, default
     /// 512 MiB); every other request keeps the 1 MiB limit.
     pub import_max_bytes: u64,
+    /// The longest imported message kept whole (`MARUNTIME_IMPORT_MAX_MESSAGE_BYTES`,
+    /// default 256 KiB); a longer one is cut there with a marker.
+    pub import_max_message_bytes: usize,
+    /// Imports read at once on this server (`MARUNTIME_IMPORTS_AT_ONCE`, default 2); more
+    /// wait their turn, so many accounts importing cannot multiply an import's memory.
+    pub imports_at_once: usize,
 }
 
 /// Who may register. The first account of an empty instance always may (it becomes admin).
@@ -272,6 +278,20 @@ impl Config {
                 30,
             )? as u64),
             import_max_bytes: parse_count(&get, "MARUNTIME_IMPORT_MAX_BYTES", 512 << 20)?.into(),
+            import_max_message_bytes: match parse_count(
+                &get,
+                "MARUNTIME_IMPORT_MAX_MESSAGE_BYTES",
+                256 << 10,
+            )? {
+                n if n < 32_000 * 4 => {
+                    return Err(bad(
+                        "MARUNTIME_IMPORT_MAX_MESSAGE_BYTES",
+                        "must be at least 128000 (a message typed here may be 32,000 characters)",
+                    ))
+                }
+                n => n as usize,
+            },
+            imports_at_once: parse_count(&get, "MARUNTIME_IMPORTS_AT_ONCE", 2)? as usize,
             registration: match get("MARUNTIME_REGISTRATION").as_deref() {
                 None | Some("open") => Registration::Open,
                 Some("invite") => Registration::Invite,

@@ -13,6 +13,7 @@ pub mod job;
 mod librechat;
 mod open_webui;
 pub mod reader;
+pub mod running;
 pub mod slot;
 
 use chrono::{DateTime, Utc};

@@ -20,7 +20,7 @@ pub use streamed::{for_page, StreamedReply};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::i18n::{td_string, Locale};
-use crate::model::{Message, Role};
+use crate::model::{Message, Role, PAGE_MESSAGE_CHARS};
 
 /// The Copy button's words, before and after it copied.
 #[derive(Clone, Copy)]
@@ -39,8 +39,21 @@ impl CopyLabels {
 }
 
 /// Sets the HTML the page shows for each message whose text is Markdown (the agent's words),
-/// with Copy buttons in `locale`.
+/// with Copy buttons in `locale`. A message longer than [`PAGE_MESSAGE_CHARS`] (a pasted
+/// document someone imported) comes to the page shortened to that, marked so the page offers
+/// the whole text: a page stays small and quick however long a message is.
 pub fn render_messages(messages: &mut [Message], locale: Locale) {
+    for message in messages.iter_mut() {
+        if let Some((cut, _)) = message.content.char_indices().nth(PAGE_MESSAGE_CHARS) {
+            message.content.truncate(cut);
+            message.shortened = true;
+        }
+    }
+    render_whole(messages, locale);
+}
+
+/// As [`render_messages`], with each message whole however long.
+pub fn render_whole(messages: &mut [Message], locale: Locale) {
     let labels = CopyLabels::of(locale);
     for message in messages {
         let markdown = match message.role {

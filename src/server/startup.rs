@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::serve::ListenerExt;
@@ -20,6 +21,7 @@ use super::auth::{AuthService, PasswordHasherPool};
 use super::chats::ChatService;
 use super::config::Config;
 use super::http;
+use super::imports::running::RunningImports;
 use super::memory::{ChatDocuments, ChatMemory, UserMemory};
 use super::search::ChatSearch;
 use super::state::{AppState, Services};
@@ -105,6 +107,7 @@ impl Application {
         let mut leptos_options = super::site::options().map_err(StartupError::Site)?;
         leptos_options.site_addr = listener.local_addr().map_err(StartupError::Bind)?;
         let usage = UsageService::new(store.clone());
+        let imports_at_once = config.imports_at_once;
         let admin = AdminService::new(store.clone(), auth.accounts.clone());
         let page_bundles = http::PageBundles::load(&leptos_options)
             .map_err(|e| StartupError::Site(format!("reading the list of page bundles: {e}")))?;
@@ -120,6 +123,7 @@ impl Application {
             usage,
             leptos_options,
             page_bundles,
+            imports: RunningImports::new(imports_at_once),
         });
         let statics = http::StaticFiles::load(&state.leptos_options)
             .map_err(|e| StartupError::Site(format!("reading the web UI's files: {e}")))?;
@@ -150,15 +154,30 @@ impl Application {
         // Runs go on in the background after their requests. When the signal comes they get
         // the grace to finish, then are stopped (storing what arrived), which also ends the
         // streams following them, so the graceful shutdown below cannot wait for ever.
+        // Imports get the same grace, then are stopped (marked failed: what they imported
+        // stays), so their requests end and the shutdown never waits past the grace for them.
         let (registry, grace) = (
             self.state.agents.registry().clone(),
             self.state.config.drain_secs,
         );
+        let imports = self.state.imports.clone();
         let (drained_tx, drained) = tokio::sync::oneshot::channel();
         let shutdown = async move {
             shutdown.await;
             tokio::spawn(async move {
                 let _ = drained_tx.send(registry.drain(grace).await);
+            });
+            tokio::spawn(async move {
+                let deadline = tokio::time::Instant::now() + grace;
+                while imports.count() > 0 && tokio::time::Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let stopped = imports.stop_all();
+                if stopped > 0 {
+                    tracing::warn!(
+                        "{stopped} imports were stopped at shutdown; what they imported is kept"
+                    );
+                }
             });
         };
         // No Nagle delay: an answer whose body follows its headers in a second write (files,

@@ -48,6 +48,8 @@ pub struct Services {
     pub leptos_options: LeptosOptions,
     /// The browser bundle of each part of the site, when the release build made them.
     pub page_bundles: super::http::PageBundles,
+    /// The imports this process runs (a server-wide limit, stopped at shutdown).
+    pub imports: super::imports::running::RunningImports,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -25,12 +25,12 @@ pub use admin::{AdminChange, InviteState};
 pub use auth_sessions::{NewSession, SessionRow, SessionUserRow};
 pub use chat_locks::ChatWriteLock;
 pub use chats::{ChatCursor, DocumentChat};
-pub use imports::{ImportProgress, ImportedBefore};
+pub use imports::{ImportProgress, ImportWanted, ImportedBefore};
 pub use leases::{Job, Lease};
 pub use messages::{DocumentMessage, MessageWindow, NewMessage};
 pub use search::{Column, SearchExpr, SearchFilter, SearchRow};
 pub use shared_runs::SharedRunRow;
-pub use usage::{RunUsage, UsageDayRow};
+pub use usage::{Reservation, RunUsage, UsageDayRow};
 pub use users::{Admission, Refusal, UserRow};
 
 use std::path::Path;
@@ -157,6 +157,18 @@ impl Store {
 
     fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock when it begins
+    /// (`BEGIN IMMEDIATE`, waiting under `busy_timeout`): a deferred transaction that read
+    /// first and then writes after another writer committed fails at once with "database is
+    /// locked" (SQLITE_BUSY_SNAPSHOT), which no timeout helps, and two admins deleting each
+    /// other answered 500.
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        })
     }
 }
 

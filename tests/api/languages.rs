@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-/// The `<html …>` tag of a page, as the server rendered it.
+/// The `<html …>` tag of a page, as the server rendered it, and the page without the
+/// hydration markers (`<!>`, comments) a development build puts between texts.
 async fn html_tag(
     app: &TestApp,
     client: &Client,
@@ -25,7 +26,7 @@ async fn html_tag(
         .unwrap();
     let start = page.find("<html").expect("an <html> tag");
     let end = start + page[start..].find('>').unwrap();
-    (page[start..=end].to_string(), page)
+    (page[start..=end].to_string(), without_comments(&page))
 }
 
 /// The `action` of the form on `page` that posts to the server function `prefix…`.

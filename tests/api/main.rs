@@ -3,6 +3,7 @@
 mod fake_llm;
 mod helpers;
 
+mod account_races;
 mod accounts;
 mod admin;
 mod agent;
@@ -13,6 +14,7 @@ mod csrf_and_limits;
 mod foundation;
 mod gateway_dialect;
 mod hardening;
+mod import_limits;
 mod imports;
 mod keys_and_sessions;
 mod languages;

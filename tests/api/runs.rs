@@ -360,6 +360,71 @@ async fn a_run_is_cut_at_its_time_limit_and_one_endless_event_is_refused() {
     .await;
 }
 
+/// A body that ends with neither a `finish_reason` nor `[DONE]` was cut off: the gateway
+/// answers 502 and the partial text is kept, marked failed. A `finish_reason` alone is an end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_cut_off_without_an_end_is_a_failure_not_an_answer() {
+    each_engine(&[], async |app, fake| {
+        let (ann, _) = key_client(&app, "ann").await;
+        fake.push(Script::CutAfter(vec![
+            "one ".into(),
+            "two ".into(),
+            "three".into(),
+        ]));
+        let response = complete(&app, &ann, ask("count to ten")).await;
+        assert_eq!(response.status(), 502);
+        let chat = chat_of(&response);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["type"], "server_error", "{error}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("broke off"),
+            "{error}"
+        );
+        let messages = messages_of(&app, &ann, &chat).await;
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[1]["content"], "one two three");
+        assert!(data_of(&messages[1])["failed"]
+            .as_str()
+            .unwrap()
+            .contains("broke off"));
+
+        // Cut inside an event: the half event is dropped, the run fails the same way.
+        fake.push(Script::CutInsideEvent(vec!["half ".into()]));
+        let response = complete(&app, &ann, in_chat(&chat, "again")).await;
+        assert_eq!(response.status(), 502);
+        let messages = messages_of(&app, &ann, &chat).await;
+        assert_eq!(messages[3]["content"], "half ");
+        assert!(data_of(&messages[3])["failed"].is_string());
+
+        // Streamed to the client: an error event, then the end of the SSE.
+        fake.push(Script::CutAfter(vec!["streamed ".into()]));
+        let mut body = in_chat(&chat, "stream it");
+        body["stream"] = json!(true);
+        let raw = read_all(complete(&app, &ann, body).await).await;
+        assert!(raw.contains("broke off"), "{raw}");
+        assert!(raw.trim_end().ends_with("data: [DONE]"));
+
+        // A finish_reason without [DONE] is a whole answer.
+        fake.push(Script::FinishedWithoutDone(vec![
+            "all ".into(),
+            "done".into(),
+        ]));
+        let response = complete(&app, &ann, in_chat(&chat, "finish")).await;
+        assert_eq!(response.status(), 200);
+        let reply: Value = response.json().await.unwrap();
+        assert_eq!(reply["choices"][0]["message"]["content"], "all done");
+        assert_eq!(reply["choices"][0]["finish_reason"], "stop");
+        let messages = messages_of(&app, &ann, &chat).await;
+        let last = messages.last().unwrap();
+        assert_eq!(last["content"], "all done");
+        assert!(data_of(last)["failed"].is_null(), "{last}");
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_model_that_fails_midway_leaves_the_partial_reply_and_retry_replaces_it() {
     each_engine(&[], async |app, fake| {
@@ -568,6 +633,15 @@ async fn a_gateway_request_has_a_message_limit_and_history_is_stored_in_one_go()
         assert!(error["error"]["message"].as_str().unwrap().contains("100"));
         assert!(response_chats(&app, &ann).await.is_empty(), "nothing stored");
 
+        // A body over the 1 MiB limit: 413 in OpenAI's error shape, which its SDKs read.
+        let huge = json!({"model": "memory-agent", "messages": [{"role": "user", "content": "x".repeat(1024 * 1024)}]});
+        let response = complete(&app, &ann, huge).await;
+        assert_eq!(response.status(), 413);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["type"], "invalid_request_error", "{error}");
+        assert_eq!(error["error"]["code"], "request_too_large", "{error}");
+        assert!(error["error"]["message"].as_str().unwrap().contains("1 MiB"), "{error}");
+
         fake.push(Script::text(&["read it all"]));
         let response = complete(&app, &ann, json!({"model": "memory-agent", "messages": history(99)})).await;
         assert_eq!(response.status(), 200);
@@ -730,6 +804,52 @@ async fn deleting_a_chat_stops_its_run_and_what_was_spent_stays_counted() {
             .await
             .unwrap();
         assert_eq!(usage["data"][0]["runs"], 1, "{usage}");
+    })
+    .await;
+}
+
+/// Twenty requests at once against a small daily quota: each admitted run reserves what it
+/// may spend, so the burst spends at most the limit and one run's worth, and the rest are
+/// refused with 429 `insufficient_quota` before the model is called.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_against_a_small_quota_spends_at_most_the_limit_and_one_run() {
+    let settings = [
+        ("MARUNTIME_USER_DAILY_TOKENS", "600"),
+        ("MARUNTIME_RUNS_PER_USER", "32"),
+    ];
+    each_engine(&settings, async |app, fake| {
+        let (ann, _) = key_client(&app, "ann").await;
+        for _ in 0..20 {
+            fake.push(Script::WithUsage(vec!["an answer".into()], 100, 200));
+        }
+        let sends = (0..20).map(|i| complete(&app, &ann, ask(&format!("question {i}"))));
+        let responses = futures::future::join_all(sends).await;
+        let mut answered = 0;
+        for response in responses {
+            match response.status().as_u16() {
+                200 => answered += 1,
+                429 => {
+                    let body: Value = response.json().await.unwrap();
+                    assert_eq!(body["error"]["code"], "insufficient_quota", "{body}");
+                }
+                other => panic!("unexpected status {other}"),
+            }
+        }
+        let usage: Value = app.get(&ann, "/v1/usage").await.json().await.unwrap();
+        let spent = usage["data"][0]["total_tokens"].as_u64().unwrap();
+        assert!(answered >= 1, "the first run is admitted");
+        assert!(spent <= 600 + 300, "spent {spent} in {answered} runs");
+        assert_eq!(spent, 300 * answered, "{usage}");
+        assert_eq!(
+            fake.requests().len() as u64,
+            answered,
+            "refused runs never reach the model"
+        );
+
+        // Once the runs ended their reservations are gone: with tokens left, a run starts.
+        let left = 600u64.saturating_sub(spent);
+        let next = complete(&app, &ann, ask("one more")).await.status();
+        assert_eq!(next == 200, left > 0, "{spent} spent, then {next}");
     })
     .await;
 }

@@ -89,6 +89,10 @@ impl ServerProcess {
         self.lines.lock().unwrap().iter().any(|l| l.contains(text))
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGTERM, as a rolling restart sends it.
     pub fn terminate(&self) {
         let status = Command::new("kill")

@@ -123,6 +123,7 @@ mod tests {
             data: data.map(|d| serde_json::to_string(&d).unwrap()),
             cursor: "0".into(),
             html: None,
+            shortened: false,
         }
     }
 

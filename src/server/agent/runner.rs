@@ -40,9 +40,9 @@ pub struct AgentRunner {
     pub(super) chats: ChatService,
     search: ChatSearch,
     user_memory: UserMemory,
-    llm: Option<LlmClient>,
+    pub(super) llm: Option<LlmClient>,
     catalog: Arc<AgentCatalog>,
-    context_chars: usize,
+    pub(super) context_chars: usize,
     pub(super) registry: RunRegistry,
     pub(super) store: Store,
 }
@@ -138,10 +138,12 @@ impl AgentRunner {
 
     /// Runs the turn in the background; the slot (the chat's turn) is held until the reply
     /// is stored, then the next waiting turn goes.
-    pub(super) fn spawn(&self, plan: RunPlan, slot: RunSlot) {
+    /// The quota hold goes once the run's usage is stored.
+    pub(super) fn spawn(&self, plan: RunPlan, slot: RunSlot, hold: super::turn::QuotaHold) {
         let runner = self.clone();
         tokio::spawn(async move {
             let final_event = runner.execute(plan, slot.run()).await;
+            hold.release().await;
             slot.end(final_event);
         });
     }

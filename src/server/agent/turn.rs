@@ -11,6 +11,7 @@ use super::runner::{AgentRunner, RunPlan};
 use super::runs::Run;
 use crate::error::AppError;
 use crate::model::{Chat, Message, ReplyData, Role, User};
+use crate::server::store::{Reservation, Store};
 use crate::validation::validate_message;
 
 /// What a turn brings to the chat.
@@ -51,6 +52,45 @@ pub struct Turn {
     pub message: Message,
 }
 
+/// Tokens a run in flight holds against its account's daily limit; released when dropped
+/// (the run's own usage is recorded before that).
+pub(super) struct QuotaHold(Option<(Uuid, Store)>);
+
+impl QuotaHold {
+    /// Ends the hold before the run's end is announced, so a client that starts another run
+    /// on the answer finds the tokens released.
+    pub(super) async fn release(mut self) {
+        if let Some((id, store)) = self.0.take() {
+            if let Err(e) = store.release_tokens(id).await {
+                tracing::error!("releasing a run's reserved tokens: {e}");
+            }
+        }
+    }
+}
+
+/// A hold dropped on another path (a turn that failed to start) is released in the background.
+impl Drop for QuotaHold {
+    fn drop(&mut self) {
+        let Some((id, store)) = self.0.take() else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = store.release_tokens(id).await {
+                    tracing::error!("releasing a run's reserved tokens: {e}");
+                }
+            });
+        }
+    }
+}
+
+fn quota_spent(limit: i64) -> AppError {
+    AppError::QuotaExceeded(format!(
+        "You have used your {limit} tokens for today. New answers can start again after \
+         midnight UTC; ask the administrator if you need more."
+    ))
+}
+
 impl AgentRunner {
     /// The account's tokens today (UTC) and its daily limit: its own if an admin set one,
     /// else the instance's (`None`: unlimited).
@@ -73,14 +113,51 @@ impl AgentRunner {
 
     /// Refuses a new run, before anything is stored or the model is called, once the account
     /// used its tokens for the UTC day.
-    async fn check_quota(&self, user_id: Uuid) -> Result<(), AppError> {
+    /// Says whether a limit applies.
+    async fn check_quota(&self, user_id: Uuid) -> Result<bool, AppError> {
         let quota = self.quota(user_id).await?;
         match quota.daily_limit {
-            Some(limit) if quota.used_today >= limit => Err(AppError::QuotaExceeded(format!(
-                "You have used your {limit} tokens for today. New answers can start again after \
-                 midnight UTC; ask the administrator if you need more."
-            ))),
-            _ => Ok(()),
+            Some(limit) if quota.used_today >= limit => Err(quota_spent(limit)),
+            limit => Ok(limit.is_some()),
+        }
+    }
+
+    /// Admits the run against the daily limit by reserving what it may spend (checked when
+    /// its turn comes, so turns waiting in one chat see the usage of those before them). A
+    /// burst of requests thus spends at most the limit and one run's worth: each admitted
+    /// run holds its estimate until it ends and its real usage is recorded.
+    async fn reserve_quota(&self, user_id: Uuid, limited: bool) -> Result<QuotaHold, AppError> {
+        // Recall mode (no model) spends no tokens.
+        if !limited || self.llm.is_none() {
+            return Ok(QuotaHold(None));
+        }
+        let limits = self.registry.limits();
+        let now = chrono::Utc::now();
+        let now_ms = now.timestamp_millis();
+        let day_start = now
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+            .timestamp_millis();
+        // A run may send the whole trimmed history (about 4 characters a token) and write its
+        // longest reply; one that calls tools may spend more, within its one run's worth.
+        let estimate = (self.context_chars / 4) as i64 + i64::from(limits.max_reply_tokens);
+        // Only a dead process leaves a reservation behind; it counts until the longest run
+        // it could have been would have ended.
+        let expires = now_ms + (limits.run_timeout_secs as i64 + 60) * 1000;
+        let default = limits
+            .user_daily_tokens
+            .map(|d| d.min(i64::MAX as u64) as i64);
+        let id = Uuid::new_v4();
+        match self
+            .store
+            .reserve_tokens(user_id, id, estimate, default, day_start, now_ms, expires)
+            .await?
+        {
+            Reservation::Unlimited => Ok(QuotaHold(None)),
+            Reservation::Held => Ok(QuotaHold(Some((id, self.store.clone())))),
+            Reservation::Refused { limit } => Err(quota_spent(limit)),
         }
     }
 
@@ -160,15 +237,25 @@ impl AgentRunner {
                 _ => {}
             }
         }
-        self.check_quota(user.id).await?;
+        let limited = self.check_quota(user.id).await?;
         let slot = self.registry.begin(user.id, chat_id).await?;
+        let hold = match self.reserve_quota(user.id, limited).await {
+            Ok(hold) => hold,
+            Err(e) => {
+                slot.end(crate::model::RunEvent::Failed {
+                    error: e.to_string(),
+                    message: None,
+                });
+                return Err(e);
+            }
+        };
         // From here on the turn completes even if its caller goes away (a client that closes
         // the connection drops this future): storing and starting run on their own task.
         let runner = self.clone();
         let new_chat = existing.is_none();
         tokio::spawn(async move {
             runner
-                .store_and_run(user, chat_id, new_chat, input, agent, options, slot)
+                .store_and_run(user, chat_id, new_chat, input, agent, options, slot, hold)
                 .await
         })
         .await
@@ -211,6 +298,7 @@ impl AgentRunner {
         agent: Option<String>,
         options: RunOptions,
         slot: super::runs::RunSlot,
+        hold: QuotaHold,
     ) -> Result<Turn, AppError> {
         let (chat, message) = match self
             .store_turn(&user, chat_id, new_chat, input, agent)
@@ -235,6 +323,7 @@ impl AgentRunner {
                 options,
             },
             slot,
+            hold,
         );
         Ok(Turn { run, chat, message })
     }

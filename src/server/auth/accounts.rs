@@ -76,20 +76,26 @@ impl Accounts {
                     .into(),
             ));
         };
-        match self
+        self.invite_refusal(token).await?.map_or(Ok(()), Err)
+    }
+
+    /// Why this invite cannot admit anyone now, or `None` while it can: 410 for one used or
+    /// expired, 403 for one that never existed or was withdrawn.
+    async fn invite_refusal(&self, token: &str) -> Result<Option<AppError>, AppError> {
+        let state = self
             .store
             .invite_state(&super::hash_token(token), Utc::now().timestamp_millis())
-            .await?
-        {
-            Some(InviteState::Usable) => Ok(()),
-            Some(InviteState::Used) => Err(AppError::Gone(
+            .await?;
+        Ok(match state {
+            Some(InviteState::Usable) => None,
+            Some(InviteState::Used) => Some(AppError::Gone(
                 "This invite was already used. Ask the administrator for a new one.".into(),
             )),
-            Some(InviteState::Expired) => Err(AppError::Gone(
+            Some(InviteState::Expired) => Some(AppError::Gone(
                 "This invite has expired. Ask the administrator for a new one.".into(),
             )),
-            None => Err(refused(Refusal::NoUsableInvite)),
-        }
+            None => Some(refused(Refusal::NoUsableInvite)),
+        })
     }
 
     /// Creates an account, its `user.md`, and a first session.
@@ -133,6 +139,14 @@ impl Accounts {
         };
         match self.store.admit_user(&user, &key, &hash, admission).await {
             Ok(Ok(role)) => user.role = role,
+            // Another registration used the invite since it was checked: said as for a used one.
+            Ok(Err(Refusal::NoUsableInvite)) => {
+                let late = match invite.map(str::trim).filter(|t| !t.is_empty()) {
+                    Some(token) => self.invite_refusal(token).await?,
+                    None => None,
+                };
+                return Err(late.unwrap_or_else(|| refused(Refusal::NoUsableInvite)));
+            }
             Ok(Err(refusal)) => return Err(refused(refusal)),
             Err(StoreError::Conflict) => return Err(login_taken()),
             Err(e) => return Err(e.into()),

@@ -86,23 +86,35 @@ fn compute(
     .map_err(hash_error)
 }
 
+/// The hash unknown logins are checked against, so their check costs what a real one does:
+/// our parameters, a random salt and a random output (no password has it). Nothing is
+/// computed: verifying costs the same whatever the output holds.
+fn dummy_hash() -> Result<String, HashError> {
+    use argon2::password_hash::rand_core::RngCore;
+    let salt = SaltString::generate(&mut OsRng);
+    let mut output = [0u8; OUTPUT_LEN];
+    OsRng.fill_bytes(&mut output);
+    Ok(PasswordHash {
+        algorithm: ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params()).map_err(hash_error)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&output).map_err(hash_error)?),
+    }
+    .to_string())
+}
+
 impl PasswordHasherPool {
-    /// Computes the dummy hash once, so verifying an unknown login costs what a real one does.
     /// At most `max_concurrent` hashes run and `max_queued` wait; more are refused (`Busy`).
+    /// Nothing is hashed and no buffer is allocated until the first password comes: an idle
+    /// server does not hold a hash's 19 MiB.
     pub async fn new(max_concurrent: usize, max_queued: usize) -> Result<Self, HashError> {
-        let pool = PasswordHasherPool {
+        Ok(PasswordHasherPool {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             in_flight: Arc::default(),
             max_in_flight: max_concurrent.max(1) + max_queued,
             buffers: Arc::default(),
-            dummy_hash: Arc::from(""),
-        };
-        let dummy_hash = pool
-            .hash("no user has this password, it only costs time")
-            .await?;
-        Ok(PasswordHasherPool {
-            dummy_hash: Arc::from(dummy_hash),
-            ..pool
+            dummy_hash: Arc::from(dummy_hash()?),
         })
     }
 
@@ -244,6 +256,25 @@ mod tests {
         };
         assert!(pool.verify("old policy", Some(&theirs)).await.unwrap());
         assert!(!pool.verify("new policy", Some(&theirs)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_login_is_checked_against_a_hash_of_our_parameters() {
+        let pool = PasswordHasherPool::new(1, 8).await.unwrap();
+        assert!(
+            pool.buffers.lock().unwrap().is_empty(),
+            "nothing allocated before use"
+        );
+        // The same parameters as every stored hash: the check costs what a real one does.
+        let dummy = PasswordHash::new(&pool.dummy_hash).unwrap();
+        assert_eq!(Params::try_from(&dummy).unwrap(), params());
+        assert_eq!(dummy.hash.unwrap().len(), OUTPUT_LEN);
+        assert!(!pool.verify("guess", None).await.unwrap());
+        assert_eq!(
+            pool.buffers.lock().unwrap().len(),
+            1,
+            "the buffer kept for the next"
+        );
     }
 
     #[tokio::test]

@@ -21,6 +21,8 @@ pub enum ImportOutcome {
     Written {
         chat: ImportedChatRef,
         messages: usize,
+        /// Messages cut to the limit.
+        truncated: usize,
     },
     /// Every message was there already.
     AlreadyThere,
@@ -28,11 +30,13 @@ pub enum ImportOutcome {
 
 impl ChatService {
     /// Stores `imported` as the user's chat, or adds what a chat imported before from the
-    /// same conversation lacks.
+    /// same conversation lacks. A message longer than `max_message_bytes` (a pasted document)
+    /// is kept to that length with a marker that says it was cut.
     pub async fn import_chat(
         &self,
         user: &User,
         imported: &ImportedChat,
+        max_message_bytes: usize,
     ) -> Result<ImportOutcome, AppError> {
         let source = format!("{}:{}", imported.source.as_str(), imported.source_id);
         // A message without an id in its export is known by its place in the branch.
@@ -78,10 +82,26 @@ impl ChatService {
                 _ => m.model.as_deref().unwrap_or(assistant),
             })
             .collect();
+        let mut is_wanted = vec![false; ids.len()];
+        for &i in &wanted {
+            is_wanted[i] = true;
+        }
+        let mut truncated = 0;
         let contents: Vec<String> = imported
             .messages
             .iter()
-            .map(|m| m.content.replace('\0', ""))
+            .enumerate()
+            .map(|(i, m)| {
+                let content = m.content.replace('\0', "");
+                match cut_to(&content, max_message_bytes) {
+                    Some(cut) if is_wanted[i] => {
+                        truncated += 1;
+                        cut
+                    }
+                    Some(cut) => cut,
+                    None => content,
+                }
+            })
             .collect();
         let terms: Vec<_> = wanted
             .iter()
@@ -162,8 +182,27 @@ impl ChatService {
                 source,
             },
             messages: stored.len(),
+            truncated,
         })
     }
+}
+
+/// `content` cut to at most `max` bytes (at a character boundary) with a marker saying so, or
+/// `None` when it fits.
+fn cut_to(content: &str, max: usize) -> Option<String> {
+    if content.len() <= max {
+        return None;
+    }
+    let mut end = max;
+    while !content.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(format!(
+        "{}\n\n[… cut on import: the message was {} KB; its first {} KB are kept]",
+        &content[..end],
+        content.len().div_ceil(1024),
+        max / 1024
+    ))
 }
 
 /// The export's title, cleaned to what a chat title may be.
@@ -182,6 +221,16 @@ fn import_title(title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut_at_a_character_with_a_marker() {
+        assert_eq!(cut_to("short", 10), None);
+        let long = "я".repeat(1000); // 2000 bytes
+        let cut = cut_to(&long, 1025).unwrap();
+        assert!(cut.starts_with(&"я".repeat(512)));
+        assert!(!cut.starts_with(&"я".repeat(513)));
+        assert!(cut.ends_with("[… cut on import: the message was 2 KB; its first 1 KB are kept]"));
+    }
 
     #[test]
     fn titles_are_cleaned_and_bounded() {

@@ -30,7 +30,7 @@ pub fn routes() -> Router<AppState> {
             "/v1/imports",
             post(import).layer(DefaultBodyLimit::disable()),
         )
-        .route("/v1/imports/latest", get(latest))
+        .route("/v1/imports/latest", get(latest).delete(stop))
 }
 
 fn too_large(max: u64) -> AppError {
@@ -61,6 +61,7 @@ async fn import(
         return Err(too_large(max));
     }
     let slot = ImportSlot::take(&state.store, who.user.id, length).await?;
+    let listed = state.imports.list(slot.id(), slot.progress().clone());
     let file = match receive(&mut multipart, max, slot.progress()).await {
         Ok(file) => file,
         Err(e) => {
@@ -69,10 +70,16 @@ async fn import(
         }
     };
     // Its own task: once the file is here, the import finishes even if the client goes.
-    let (chats, user) = (state.chats.clone(), who.user);
+    let (chats, user, imports) = (state.chats.clone(), who.user, state.imports.clone());
+    let max_message = state.config.import_max_message_bytes;
     let task = tokio::spawn(async move {
         let path = file.path().to_path_buf();
-        let result = import_file(&chats, &user, path, max, slot.progress()).await;
+        let result = async {
+            // Its turn among the server's imports, which it keeps while it reads.
+            let _turn = imports.turn(listed, slot.progress()).await?;
+            import_file(&chats, &user, path, max, max_message, slot.progress()).await
+        }
+        .await;
         slot.finish(result.as_ref().err()).await;
         drop(file);
         result
@@ -102,6 +109,9 @@ async fn receive(
         let mut out = tokio::fs::File::from_std(temp.reopen().map_err(stored)?);
         let mut size = 0u64;
         while let Some(chunk) = field.chunk().await.map_err(cut)? {
+            if let Some(stopped) = progress.stopped_error() {
+                return Err(stopped);
+            }
             size += chunk.len() as u64;
             if size > max {
                 return Err(too_large(max));
@@ -121,6 +131,37 @@ async fn receive(
         "file",
         "Attach the export in the form field `file`.",
     ))
+}
+
+/// How long `DELETE /v1/imports/latest` waits for the import to end (its process sees the
+/// request at its next progress report, within half a second).
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Stops the person's running import, on whichever process runs it: 200 with its status once
+/// it ended (`failed`, with why), 202 with it still running if it did not end in time, 404
+/// when none of theirs runs.
+async fn stop(
+    State(state): State<AppState>,
+    RequireUser(who): RequireUser,
+) -> Result<(StatusCode, Json<ImportStatus>), AppError> {
+    if !state.store.request_import_stop(who.user.id).await? {
+        return Err(AppError::NotFound("No import of yours is running.".into()));
+    }
+    let deadline = tokio::time::Instant::now() + STOP_WAIT;
+    loop {
+        let status = state
+            .store
+            .latest_import(who.user.id)
+            .await?
+            .ok_or_else(|| internal("stopping an import", "its row went away"))?;
+        if status.state != "running" {
+            return Ok((StatusCode::OK, Json(status)));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok((StatusCode::ACCEPTED, Json(status)));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// The person's running import, else their latest finished one.

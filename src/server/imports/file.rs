@@ -22,6 +22,9 @@ pub enum FileError {
     /// Neither a zip nor JSON (a picture, a PDF, an HTML page).
     #[error("the file is neither a .zip nor a .json export")]
     NotAnExport,
+    /// More entries than an export has: reading the zip's index would take memory for each.
+    #[error("the zip file holds more than {0} files")]
+    TooManyEntries(u64),
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error("the file could not be read: {0}")]
@@ -63,6 +66,10 @@ pub fn each_conversation_in(
         }
         return Ok(each_conversation(file, budget, each)?);
     }
+    let mut file = file;
+    if zip_entries(&mut file)?.is_some_and(|n| n > MAX_ZIP_ENTRIES) {
+        return Err(FileError::TooManyEntries(MAX_ZIP_ENTRIES));
+    }
     let mut archive =
         zip::ZipArchive::new(file).map_err(|e| FileError::BrokenZip(e.to_string()))?;
     let mut entries: Vec<(String, usize)> = (0..archive.len())
@@ -87,6 +94,52 @@ pub fn each_conversation_in(
         })?;
     }
     Ok(count)
+}
+
+/// The most entries a zip may list. Its index is read whole (about 700 bytes of memory an
+/// entry); a ChatGPT export with every picture a person made holds thousands.
+pub const MAX_ZIP_ENTRIES: u64 = 50_000;
+
+/// How many entries the zip's index says it has, read from its end record (and the zip64
+/// one where that says so) before the index itself; `None` when there is no end record (the
+/// zip reader then says the file is broken).
+fn zip_entries(file: &mut (impl Read + Seek)) -> io::Result<Option<u64>> {
+    const END: &[u8] = b"PK\x05\x06";
+    const END64_LOCATOR: &[u8] = b"PK\x06\x07";
+    const END64: &[u8] = b"PK\x06\x06";
+    let len = file.seek(SeekFrom::End(0))?;
+    // The end record (22 bytes) and its comment (at most 65,535), and the zip64 locator
+    // (20 bytes) before it.
+    let tail_len = len.min(22 + 65_535 + 20);
+    file.seek(SeekFrom::Start(len - tail_len))?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    file.take(tail_len).read_to_end(&mut tail)?;
+    let Some(at) = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail[i..].starts_with(END))
+    else {
+        return Ok(None);
+    };
+    let entries = u16::from_le_bytes([tail[at + 10], tail[at + 11]]);
+    if entries != u16::MAX {
+        return Ok(Some(u64::from(entries)));
+    }
+    // Zip64: the locator right before the end record gives where the zip64 end record is.
+    let Some(locator) = at.checked_sub(20).map(|l| &tail[l..at]) else {
+        return Ok(None);
+    };
+    if !locator.starts_with(END64_LOCATOR) {
+        return Ok(None);
+    }
+    let offset = u64::from_le_bytes(locator[8..16].try_into().expect("8 bytes"));
+    file.seek(SeekFrom::Start(offset))?;
+    let mut record = [0u8; 40];
+    if file.read_exact(&mut record).is_err() || !record.starts_with(END64) {
+        return Ok(None);
+    }
+    Ok(Some(u64::from_le_bytes(
+        record[32..40].try_into().expect("8 bytes"),
+    )))
 }
 
 /// The file as read, telling `position` how far the reading got (for progress: in a zip, the
@@ -219,6 +272,32 @@ mod tests {
             ids(cut.path()),
             Err(FileError::Read(ReadError::Json(_)))
         ));
+    }
+
+    #[test]
+    fn a_zip_listing_too_many_entries_is_refused_before_its_index_is_read() {
+        let mut files: Vec<(String, String)> = (0..300)
+            .map(|i| (format!("f{i}.txt"), String::new()))
+            .collect();
+        files.push(("conversations.json".into(), format!("[{}]", claude("z"))));
+        let named: Vec<(&str, String)> =
+            files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+        let zip = zip_of(&named);
+        let mut file = File::open(zip.path()).unwrap();
+        assert_eq!(zip_entries(&mut file).unwrap(), Some(301));
+        assert_eq!(ids(zip.path()).unwrap(), vec![Some("z".into())]);
+        // A zip written with zip64 records reads the same.
+        let big = tempfile::NamedTempFile::new().unwrap();
+        let mut writer = zip::ZipWriter::new(big.reopen().unwrap());
+        for i in 0..3 {
+            let options = zip::write::SimpleFileOptions::default().large_file(true);
+            writer.start_file(format!("f{i}"), options).unwrap();
+        }
+        writer.finish().unwrap();
+        let mut file = File::open(big.path()).unwrap();
+        assert_eq!(zip_entries(&mut file).unwrap(), Some(3));
+        let mut not_zip = io::Cursor::new(b"PK\x03\x04 nothing else".to_vec());
+        assert_eq!(zip_entries(&mut not_zip).unwrap(), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! counters are written to the database as the import goes, for every process to read.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,13 +17,17 @@ use super::ImportedChat;
 use crate::error::AppError;
 use crate::model::{ImportSummary, User};
 use crate::server::chats::{ChatService, ImportOutcome};
-use crate::server::store::{ImportProgress, Store};
+use crate::server::store::{ImportProgress, ImportWanted, Store};
 
 /// The largest conversation read: its JSON sits in memory whole while it is read.
 pub const MAX_CONVERSATION_BYTES: u64 = 64 << 20;
-/// How much larger than the upload limit a zip may unpack to (exports compress about 5 to 10
-/// times; a zip bomb far more).
-const UNPACK_FACTOR: u64 = 16;
+/// The most memory one conversation's tree may take while it is read (its texts, and every
+/// object and list: a conversation of millions of tiny parts is refused here). Real ones take
+/// a few MiB; with `MARUNTIME_IMPORTS_AT_ONCE` imports at once, this bounds their memory.
+pub const MAX_CONVERSATION_MEMORY: u64 = 96 << 20;
+/// The JSON an export may unpack to, at least: a heavy ChatGPT user's conversations.json is
+/// hundreds of MiB. An upload limit set higher raises it to that limit.
+const MIN_UNPACK_BYTES: u64 = 1 << 30;
 /// How often the counters are written while they move; also the heartbeat that tells other
 /// processes this import is alive.
 const REPORT_EVERY: Duration = Duration::from_millis(400);
@@ -33,6 +37,19 @@ pub const STALE_AFTER: Duration = Duration::from_secs(60);
 const RECEIVING: u8 = 0;
 const CHECKING: u8 = 1;
 const IMPORTING: u8 = 2;
+const WAITING: u8 = 3;
+
+/// Why an import was stopped before it finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum StopReason {
+    /// Its owner asked (`DELETE /v1/imports/latest`).
+    Owner = 1,
+    /// The account was deleted, or the import's row is gone.
+    AccountGone = 2,
+    /// The server is shutting down and the grace period is over.
+    Shutdown = 3,
+}
 
 /// An import's counters, shared by the upload, the reading thread and the writer.
 #[derive(Debug, Default)]
@@ -47,6 +64,11 @@ pub struct Progress {
     imported: AtomicU64,
     skipped: AtomicU64,
     messages: AtomicU64,
+    truncated: AtomicU64,
+    /// Set to stop the import: the reading threads and the writer look at it often.
+    stop: Arc<AtomicBool>,
+    /// A [`StopReason`] once stopped.
+    stop_reason: AtomicU8,
 }
 
 impl Progress {
@@ -64,6 +86,7 @@ impl Progress {
         ImportProgress {
             phase: match self.phase.load(Ordering::Relaxed) {
                 RECEIVING => "receiving",
+                WAITING => "waiting",
                 CHECKING => "checking",
                 _ => "importing",
             },
@@ -74,7 +97,51 @@ impl Progress {
             imported: self.imported.load(Ordering::Relaxed) as i64,
             skipped: self.skipped.load(Ordering::Relaxed) as i64,
             messages: self.messages.load(Ordering::Relaxed) as i64,
+            truncated: self.truncated.load(Ordering::Relaxed) as i64,
         }
+    }
+
+    /// Stops the import (the first reason given is the one it keeps).
+    pub fn stop(&self, reason: StopReason) {
+        let _ = self.stop_reason.compare_exchange(
+            0,
+            reason as u8,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    pub fn stopped(&self) -> Option<StopReason> {
+        if !self.stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(match self.stop_reason.load(Ordering::Relaxed) {
+            1 => StopReason::Owner,
+            2 => StopReason::AccountGone,
+            _ => StopReason::Shutdown,
+        })
+    }
+
+    /// The error a stopped import ends with.
+    pub fn stopped_error(&self) -> Option<AppError> {
+        Some(match self.stopped()? {
+            StopReason::Owner | StopReason::AccountGone => AppError::Conflict {
+                field: "file".into(),
+                message: "The import was stopped before it finished. Chats imported so far \
+                          are kept; importing the file again adds only what is missing."
+                    .into(),
+            },
+            StopReason::Shutdown => AppError::Unavailable(
+                "The server shut down during the import. Chats imported so far are kept; \
+                 importing the file again adds only what is missing."
+                    .into(),
+            ),
+        })
+    }
+
+    pub fn set_waiting(&self) {
+        self.phase.store(WAITING, Ordering::Relaxed);
     }
 
     /// A new phase reading a file of `bytes` from its start.
@@ -94,22 +161,23 @@ pub struct Reporter {
 impl Reporter {
     pub fn start(store: Store, import_id: Uuid, progress: Arc<Progress>) -> Self {
         let task = tokio::spawn(async move {
-            let mut last = None;
-            let mut quiet = 0u32;
             loop {
                 tokio::time::sleep(REPORT_EVERY).await;
-                let now = progress.snapshot();
-                quiet += 1;
-                // Unchanged counters are written now and then all the same: the write is
-                // the heartbeat.
-                if last.as_ref() == Some(&now) && quiet < 10 {
-                    continue;
+                // Written every time: the write is the heartbeat, and its answer says whether
+                // the import is still wanted (its owner may have asked, on any process, to
+                // stop it, or the account may be gone).
+                match store
+                    .record_import_progress(import_id, &progress.snapshot())
+                    .await
+                {
+                    Ok(ImportWanted::Yes) => {}
+                    Ok(ImportWanted::StopAsked) => progress.stop(StopReason::Owner),
+                    Ok(ImportWanted::Gone) => progress.stop(StopReason::AccountGone),
+                    Err(e) => tracing::warn!(%import_id, "recording import progress: {e}"),
                 }
-                if let Err(e) = store.record_import_progress(import_id, &now).await {
-                    tracing::warn!(%import_id, "recording import progress: {e}");
+                if progress.stopped().is_some() {
+                    return;
                 }
-                last = Some(now);
-                quiet = 0;
             }
         });
         Reporter { task }
@@ -123,26 +191,28 @@ impl Drop for Reporter {
 }
 
 /// Imports the export at `path` (a file this import owns) as `user`'s chats. `max_bytes`
-/// is the upload limit, which also bounds how much a zip may unpack to.
+/// is the upload limit, which also bounds how much a zip may unpack to; a message longer
+/// than `max_message_bytes` is cut there.
 pub async fn import_file(
     chats: &ChatService,
     user: &User,
     path: PathBuf,
     max_bytes: u64,
+    max_message_bytes: usize,
     progress: &Arc<Progress>,
 ) -> Result<ImportSummary, AppError> {
     let size = tokio::fs::metadata(&path)
         .await
         .map_err(|e| crate::server::errors::internal("reading an uploaded export", e))?
         .len();
-    let total = max_bytes.saturating_mul(UNPACK_FACTOR);
+    let total = max_bytes.max(MIN_UNPACK_BYTES);
 
     // Check: the whole file reads, and holds conversations.
     progress.start_phase(CHECKING, size);
     let found = {
         let (path, progress) = (path.clone(), progress.clone());
         tokio::task::spawn_blocking(move || {
-            let budget = Budget::new(MAX_CONVERSATION_BYTES, total);
+            let budget = budget(total, &progress);
             let mut found = 0u64;
             let elements = each_conversation_in(&path, &budget, &progress.bytes_done, |c| {
                 found += u64::from(c.is_some());
@@ -154,7 +224,7 @@ pub async fn import_file(
         .await
         .map_err(|e| crate::server::errors::internal("checking an export", e))?
     };
-    let (elements, found) = found.map_err(refusal)?;
+    let (elements, found) = found.map_err(|e| refusal(e, progress))?;
     if found == 0 {
         return Err(AppError::validation(
             "file",
@@ -167,14 +237,23 @@ pub async fn import_file(
     progress
         .conversations_total
         .store(elements as i64, Ordering::Relaxed);
-    let (send, mut receive) = tokio::sync::mpsc::channel::<Option<ImportedChat>>(8);
+    // Two conversations in flight at most: each holds its whole text.
+    let (send, mut receive) = tokio::sync::mpsc::channel::<ImportedChat>(1);
     let reading = {
         let progress = progress.clone();
         tokio::task::spawn_blocking(move || {
-            let budget = Budget::new(MAX_CONVERSATION_BYTES, total);
-            each_conversation_in(&path, &budget, &progress.bytes_done, |c| {
-                send.blocking_send(c)
-                    .map_err(|_| "the import stopped".to_string())
+            let budget = budget(total, &progress);
+            each_conversation_in(&path, &budget, &progress.bytes_done, |c| match c {
+                // Elements of no known format are counted here, not handed over: a file of
+                // millions of them costs the reading alone.
+                None => {
+                    progress.skipped.fetch_add(1, Ordering::Relaxed);
+                    progress.conversations_done.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                }
+                Some(chat) => send
+                    .blocking_send(chat)
+                    .map_err(|_| "the import stopped".to_string()),
             })
         })
     };
@@ -182,16 +261,27 @@ pub async fn import_file(
         imported: 0,
         skipped: 0,
         messages: 0,
+        truncated: 0,
         chats: Vec::new(),
     };
     let mut failed = None;
     while let Some(conversation) = receive.recv().await {
-        let outcome = match conversation {
-            None => Ok(ImportOutcome::AlreadyThere),
-            Some(chat) => chats.import_chat(user, &chat).await,
-        };
-        match outcome {
-            Ok(ImportOutcome::Written { chat, messages }) => {
+        if progress.stopped().is_some() {
+            break;
+        }
+        match chats
+            .import_chat(user, &conversation, max_message_bytes)
+            .await
+        {
+            Ok(ImportOutcome::Written {
+                chat,
+                messages,
+                truncated,
+            }) => {
+                summary.truncated += truncated as i64;
+                progress
+                    .truncated
+                    .fetch_add(truncated as u64, Ordering::Relaxed);
                 summary.imported += 1;
                 summary.messages += messages as i64;
                 summary.chats.push(chat);
@@ -216,15 +306,29 @@ pub async fn import_file(
     let read = reading
         .await
         .map_err(|e| crate::server::errors::internal("reading an export", e))?;
+    if let Some(e) = progress.stopped_error() {
+        return Err(e);
+    }
     if let Some(e) = failed {
         return Err(e);
     }
-    read.map_err(refusal)?;
+    read.map_err(|e| refusal(e, progress))?;
+    // Elements of no known format were counted by the reading thread.
+    summary.skipped = progress.skipped.load(Ordering::Relaxed) as i64;
     Ok(summary)
 }
 
-/// What a person is told about a file that cannot be imported.
-fn refusal(e: FileError) -> AppError {
+/// The reading's budget: per conversation, in all, and stopped with the import.
+fn budget(total: u64, progress: &Progress) -> Budget {
+    Budget::new(MAX_CONVERSATION_BYTES, MAX_CONVERSATION_MEMORY, total)
+        .stopped_by(progress.stop.clone())
+}
+
+/// What a person is told about a file that cannot be imported (or an import stopped).
+fn refusal(e: FileError, progress: &Progress) -> AppError {
+    if let Some(stopped) = progress.stopped_error() {
+        return stopped;
+    }
     const FORMATS: &str = "Choose conversations.json or the .zip exported from ChatGPT, Claude, \
                            Open WebUI or LibreChat.";
     match e {
@@ -254,6 +358,14 @@ fn refusal(e: FileError) -> AppError {
         FileError::Read(ReadError::Stopped(why)) => {
             crate::server::errors::internal("importing an export", why)
         }
+        FileError::Read(ReadError::Cancelled) => AppError::Conflict {
+            field: "file".into(),
+            message: "The import was stopped before it finished.".into(),
+        },
+        FileError::TooManyEntries(max) => AppError::validation(
+            "file",
+            format!("The zip file holds more than {max} files; an export has far fewer. {FORMATS}"),
+        ),
         FileError::Io(e) => crate::server::errors::internal("reading an uploaded export", e),
     }
 }

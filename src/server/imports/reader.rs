@@ -6,6 +6,8 @@
 use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -27,6 +29,9 @@ pub enum ReadError {
     /// The bytes under the JSON could not be read (a zip entry that fails its checksum).
     #[error("the file could not be read: {0}")]
     Io(String),
+    /// The import was stopped (by its owner, the account's deletion or the server's shutdown).
+    #[error("the import was stopped")]
+    Cancelled,
     /// Beyond what the [`Budget`] allows.
     #[error("{0}")]
     TooLarge(TooLarge),
@@ -42,36 +47,63 @@ pub enum TooLarge {
     /// The export unpacks to more than this many bytes (a zip bomb, or not an export).
     #[error("the export unpacks to more than {} MiB", .0 >> 20)]
     Export(u64),
+    /// One conversation's parts (objects, lists, texts) would take more than this many bytes
+    /// of memory while it is read: many tiny parts cost far more in memory than in bytes.
+    #[error("a conversation in the file would take more than {} MiB of memory to read", .0 >> 20)]
+    Memory(u64),
 }
 
 /// How much of one file the reader may read: per conversation (which is held in memory
-/// whole while it is read) and in all (across every JSON file of a zip).
+/// whole while it is read: its bytes, and the memory of the tree they become) and in all
+/// (across every JSON file of a zip). Also how it is stopped: once `stop` is set, the next
+/// read or element ends the reading with [`ReadError::Cancelled`].
 #[derive(Debug)]
 pub struct Budget {
     conversation: u64,
+    memory: u64,
     total: u64,
     total_left: Cell<u64>,
     element_left: Cell<u64>,
+    memory_left: Cell<u64>,
     tripped: Cell<Option<TooLarge>>,
+    stop: Option<Arc<AtomicBool>>,
 }
 
 impl Budget {
-    pub fn new(conversation: u64, total: u64) -> Self {
+    /// `conversation` bytes of JSON and `memory` bytes of parsed tree per conversation,
+    /// `total` bytes of JSON in all.
+    pub fn new(conversation: u64, memory: u64, total: u64) -> Self {
         Budget {
             conversation,
+            memory,
             total,
             total_left: Cell::new(total),
             element_left: Cell::new(conversation),
+            memory_left: Cell::new(memory),
             tripped: Cell::new(None),
+            stop: None,
         }
     }
 
     pub fn unlimited() -> Self {
-        Self::new(u64::MAX, u64::MAX)
+        Self::new(u64::MAX, u64::MAX, u64::MAX)
+    }
+
+    /// Ends the reading once `stop` is set.
+    pub fn stopped_by(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = Some(stop);
+        self
     }
 
     fn start_element(&self) {
         self.element_left.set(self.conversation);
+        self.memory_left.set(self.memory);
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
     }
 
     /// Takes `n` bytes from both bounds, or says which one they go over.
@@ -88,6 +120,21 @@ impl Budget {
         self.tripped.set(Some(over));
         Err(over)
     }
+
+    /// Takes `n` bytes of memory for the conversation's tree.
+    fn hold(&self, n: u64) -> Result<(), TooLarge> {
+        match self.memory_left.get().checked_sub(n) {
+            Some(left) => {
+                self.memory_left.set(left);
+                Ok(())
+            }
+            None => {
+                let over = TooLarge::Memory(self.memory);
+                self.tripped.set(Some(over));
+                Err(over)
+            }
+        }
+    }
 }
 
 /// Counts what the JSON parser reads against the budget, and fails the read beyond it.
@@ -98,6 +145,9 @@ struct Metered<'b, R> {
 
 impl<R: Read> Read for Metered<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.budget.is_stopped() {
+            return Err(io::Error::other("the import was stopped"));
+        }
         let n = self.inner.read(buf)?;
         self.budget
             .take(n as u64)
@@ -126,6 +176,7 @@ pub fn each_conversation<R: Read>(
     }
     .deserialize(&mut de)
     .map_err(|e| match stopped(&e) {
+        _ if budget.is_stopped() => ReadError::Cancelled,
         _ if budget.tripped.get().is_some() => {
             ReadError::TooLarge(budget.tripped.get().expect("checked"))
         }
@@ -182,8 +233,11 @@ where
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
         let mut count = 0;
         loop {
+            if self.budget.is_stopped() {
+                return Err(de::Error::custom("the import was stopped"));
+            }
             self.budget.start_element();
-            let Some(element) = seq.next_element::<Value>()? else {
+            let Some(element) = seq.next_element_seed(Bounded(self.budget))? else {
                 break;
             };
             count += 1;
@@ -194,8 +248,7 @@ where
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
-        let element: Value =
-            serde::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        let element = Bounded(self.budget).visit_map(map)?;
         (self.each)(read_conversation(&element))
             .map_err(|m| de::Error::custom(format!("{STOPPED}{m}")))?;
         Ok(1)
@@ -218,6 +271,101 @@ where
     }
     fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
         Err(E::custom(NOT_CONVERSATIONS))
+    }
+}
+
+/// Bytes of one `Value` (its enum), an object's first B-tree node (room for 11 entries, as
+/// std allocates it even for one), and the room a list keeps per element as it grows. With
+/// the allocator's own bytes per allocation, these make the charge close to what the tree
+/// takes: `[{"":0},…]` is 7 bytes an element in the file and about 700 in memory.
+const VALUE: u64 = 32;
+const MAP_NODE: u64 = 640;
+const MAP_NODE_ENTRIES: usize = 11;
+const LIST_SLOT: u64 = 48;
+const ALLOCATION: u64 = 16;
+
+/// A JSON value read into a tree whose memory is charged to the budget as it grows, so one
+/// conversation of millions of tiny parts is refused before it takes gigabytes.
+struct Bounded<'b>(&'b Budget);
+
+impl Bounded<'_> {
+    fn hold<E: de::Error>(&self, n: u64) -> Result<(), E> {
+        self.0.hold(n).map_err(|over| E::custom(over.to_string()))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Bounded<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Bounded<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.hold(VALUE)?;
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.hold(VALUE)?;
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.hold(VALUE)?;
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.hold(VALUE)?;
+        Ok(Value::from(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.hold(VALUE + ALLOCATION + v.len() as u64)?;
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        self.hold(VALUE + ALLOCATION + v.len() as u64)?;
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.hold(VALUE)?;
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        self.deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.hold(VALUE + ALLOCATION)?;
+        let mut list = Vec::new();
+        while let Some(value) = seq.next_element_seed(Bounded(self.0))? {
+            self.hold(LIST_SLOT)?;
+            list.push(value);
+        }
+        Ok(Value::Array(list))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.hold(VALUE + ALLOCATION + MAP_NODE)?;
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            self.hold(ALLOCATION + key.len() as u64)?;
+            let value = map.next_value_seed(Bounded(self.0))?;
+            object.insert(key, value);
+            if object.len().is_multiple_of(MAP_NODE_ENTRIES) {
+                self.hold(MAP_NODE + ALLOCATION)?;
+            }
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -274,22 +422,86 @@ mod tests {
         );
         let text = format!("[{small}, {small}, {big}]");
         let mut seen = 0;
-        let result = each_conversation(text.as_bytes(), &Budget::new(50_000, u64::MAX), |_| {
-            seen += 1;
-            Ok(())
-        });
+        let result = each_conversation(
+            text.as_bytes(),
+            &Budget::new(50_000, u64::MAX, u64::MAX),
+            |_| {
+                seen += 1;
+                Ok(())
+            },
+        );
         assert!(matches!(
             result,
             Err(ReadError::TooLarge(TooLarge::Conversation(50_000)))
         ));
         assert_eq!(seen, 2, "the conversations before the big one were read");
         let many = format!("[{}]", vec![small; 1000].join(","));
-        let result = each_conversation(many.as_bytes(), &Budget::new(50_000, 20_000), |_| Ok(()));
+        let result = each_conversation(
+            many.as_bytes(),
+            &Budget::new(50_000, u64::MAX, 20_000),
+            |_| Ok(()),
+        );
         assert!(matches!(
             result,
             Err(ReadError::TooLarge(TooLarge::Export(20_000)))
         ));
-        let fits = each_conversation(many.as_bytes(), &Budget::new(50_000, 100_000), |_| Ok(()));
+        let fits = each_conversation(
+            many.as_bytes(),
+            &Budget::new(50_000, u64::MAX, 100_000),
+            |_| Ok(()),
+        );
         assert_eq!(fits.unwrap(), 1000);
+    }
+
+    #[test]
+    fn a_conversation_of_tiny_parts_is_charged_for_its_memory_not_its_bytes() {
+        // 7 bytes an element in the file, about 700 in memory as a tree.
+        let tiny = format!("[{{\"x\":[{}]}}]", vec![r#"{"":0}"#; 100_000].join(","));
+        let budget = Budget::new(u64::MAX, 16 << 20, u64::MAX);
+        let result = each_conversation(tiny.as_bytes(), &budget, |_| Ok(()));
+        assert!(
+            matches!(result, Err(ReadError::TooLarge(TooLarge::Memory(_)))),
+            "{result:?}"
+        );
+        // The same number of bytes as one text is a few hundred kilobytes of memory.
+        let text = format!(
+            r#"[{{"uuid": "c", "chat_messages": [{{"sender": "human", "text": "{}"}}]}}]"#,
+            "x".repeat(tiny.len())
+        );
+        let budget = Budget::new(u64::MAX, 16 << 20, u64::MAX);
+        assert_eq!(
+            each_conversation(text.as_bytes(), &budget, |_| Ok(())).unwrap(),
+            1
+        );
+        // The budget is per conversation: many small ones each start afresh.
+        let many = format!(
+            "[{}]",
+            vec![r#"{"a":[1,2,3],"b":"text"}"#; 50_000].join(",")
+        );
+        let budget = Budget::new(u64::MAX, 4096, u64::MAX);
+        assert_eq!(
+            each_conversation(many.as_bytes(), &budget, |_| Ok(())).unwrap(),
+            50_000
+        );
+    }
+
+    #[test]
+    fn a_stopped_reading_ends_at_the_next_element_or_read() {
+        let stop = Arc::new(AtomicBool::new(false));
+        let budget = Budget::unlimited().stopped_by(stop.clone());
+        let text = format!("[{}]", vec!["0"; 100_000].join(","));
+        let mut seen = 0;
+        let result = each_conversation(text.as_bytes(), &budget, |_| {
+            seen += 1;
+            if seen == 10 {
+                stop.store(true, Ordering::Relaxed);
+            }
+            Ok(())
+        });
+        assert!(matches!(result, Err(ReadError::Cancelled)), "{result:?}");
+        assert_eq!(seen, 10);
+        // Stopped before it starts: the first read refuses.
+        let result = each_conversation(text.as_bytes(), &budget, |_| Ok(()));
+        assert!(matches!(result, Err(ReadError::Cancelled)), "{result:?}");
     }
 }

@@ -45,6 +45,10 @@ impl ImportSlot {
         })
     }
 
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
     pub fn progress(&self) -> &Arc<Progress> {
         &self.progress
     }

@@ -144,6 +144,7 @@ mod tests {
             data: None,
             cursor: "1".into(),
             html: None,
+            shortened: false,
         };
         let events = futures::stream::iter(vec![
             RunEvent::Delta {

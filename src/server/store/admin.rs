@@ -85,7 +85,7 @@ impl Store {
 
     /// Sets the role, refusing to demote the last enabled admin.
     pub async fn set_role(&self, user_id: Uuid, role: AccountRole) -> StoreResult<AdminChange> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         self.lock_admins(&mut tx, user_id).await?;
         let done = sqlx::query(&format!(
             "update users set role = $2 where id = $1 and ($2 = 'admin' or {LEAVES_AN_ADMIN})"
@@ -102,7 +102,7 @@ impl Store {
     /// its API keys (its next request is 401); or enables it again. The last enabled admin
     /// cannot be disabled.
     pub async fn set_disabled(&self, user_id: Uuid, disabled: bool) -> StoreResult<AdminChange> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         self.lock_admins(&mut tx, user_id).await?;
         let sql = if disabled {
             format!("update users set disabled = 1 where id = $1 and {LEAVES_AN_ADMIN}")

@@ -24,7 +24,7 @@ impl Store {
         // One order for every transaction, so two never wait on each other's locks.
         sorted.sort_unstable();
         sorted.dedup();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut wait_ms = 0i64;
         for bucket in &sorted {
             sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 7321))::text as locked")

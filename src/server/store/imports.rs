@@ -20,6 +20,17 @@ pub struct ImportProgress {
     pub imported: i64,
     pub skipped: i64,
     pub messages: i64,
+    pub truncated: i64,
+}
+
+/// Whether a running import should go on, as its row says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportWanted {
+    Yes,
+    /// Its owner asked to stop it (on any process).
+    StopAsked,
+    /// The row is gone (the account was deleted) or no longer running.
+    Gone,
 }
 
 /// A chat imported before from the same source: its id and the source ids of its messages.
@@ -31,7 +42,7 @@ pub struct ImportedBefore {
 }
 
 const STATUS_COLUMNS: &str = "id, state, phase, bytes_total, bytes_done, conversations_total, \
-     conversations_done, imported, skipped, messages, error, started_at, updated_at";
+     conversations_done, imported, skipped, messages, truncated, error, started_at, updated_at";
 
 fn status_from_row(row: &sqlx::any::AnyRow) -> StoreResult<ImportStatus> {
     Ok(ImportStatus {
@@ -45,6 +56,7 @@ fn status_from_row(row: &sqlx::any::AnyRow) -> StoreResult<ImportStatus> {
         imported: row.try_get("imported")?,
         skipped: row.try_get("skipped")?,
         messages: row.try_get("messages")?,
+        truncated: row.try_get("truncated")?,
         error: row.try_get("error")?,
         started_at: from_millis(row.try_get("started_at")?)?,
         updated_at: from_millis(row.try_get("updated_at")?)?,
@@ -99,16 +111,18 @@ impl Store {
         Ok(Some(id))
     }
 
-    /// Records how far a running import got (and that its process is alive).
+    /// Records how far a running import got (and that its process is alive); says whether
+    /// the import is still wanted.
     pub async fn record_import_progress(
         &self,
         import_id: Uuid,
         progress: &ImportProgress,
-    ) -> StoreResult<()> {
-        sqlx::query(
+    ) -> StoreResult<ImportWanted> {
+        let done = sqlx::query(
             "update imports set phase = $1, bytes_total = $2, bytes_done = $3, \
              conversations_total = $4, conversations_done = $5, imported = $6, skipped = $7, \
-             messages = $8, updated_at = $9 where id = $10 and state = 'running'",
+             messages = $8, truncated = $9, updated_at = $10 \
+             where id = $11 and state = 'running' and stop_requested = 0",
         )
         .bind(progress.phase)
         .bind(progress.bytes_total)
@@ -118,11 +132,39 @@ impl Store {
         .bind(progress.imported)
         .bind(progress.skipped)
         .bind(progress.messages)
+        .bind(progress.truncated)
         .bind(to_millis(now()))
         .bind(import_id.to_string())
         .execute(self.pool())
         .await?;
-        Ok(())
+        if done.rows_affected() == 1 {
+            return Ok(ImportWanted::Yes);
+        }
+        let row = sqlx::query("select state, stop_requested from imports where id = $1")
+            .bind(import_id.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(row)
+                if row.try_get::<String, _>("state")? == "running"
+                    && row.try_get::<i64, _>("stop_requested")? != 0 =>
+            {
+                ImportWanted::StopAsked
+            }
+            _ => ImportWanted::Gone,
+        })
+    }
+
+    /// Asks the user's running import to stop (its process sees it at its next report);
+    /// `false` when none is running.
+    pub async fn request_import_stop(&self, user_id: Uuid) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "update imports set stop_requested = 1 where user_id = $1 and state = 'running'",
+        )
+        .bind(user_id.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Ends a running import: done (`error` is `None`) or failed with a message for a person.

@@ -42,6 +42,7 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Message> {
         created_at: from_millis(row.try_get("created_at")?)?,
         cursor: row.try_get::<i64, _>("seq")?.to_string(),
         html: None,
+        shortened: false,
     })
 }
 
@@ -85,7 +86,7 @@ impl Store {
         let Some(last) = messages.last() else {
             return Ok(None);
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         // Updating first both checks ownership and takes SQLite's write lock at once.
         let updated = sqlx::query(
             "update chats set updated_at = $1, \
@@ -134,6 +135,7 @@ impl Store {
                 created_at: message.created_at,
                 cursor: seq.to_string(),
                 html: None,
+                shortened: false,
             });
         }
         Self::add_vocabulary(&mut tx, &vocabulary).await?;
@@ -242,6 +244,26 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// One message of the owner's chat, or `None` when it is not there.
+    pub async fn get_message(
+        &self,
+        user_id: Uuid,
+        chat_id: Uuid,
+        message_id: Uuid,
+    ) -> StoreResult<Option<Message>> {
+        let row = sqlx::query(
+            "select messages.seq, messages.id, messages.role, messages.content, messages.data, messages.created_at \
+             from messages join chats on chats.id = messages.chat_id \
+             where messages.id = $1 and messages.chat_id = $2 and chats.user_id = $3",
+        )
+        .bind(message_id.to_string())
+        .bind(chat_id.to_string())
+        .bind(user_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(message_from_row).transpose()
     }
 
     /// The position of a message in the owner's chat, or `None` when it is not there.

@@ -296,7 +296,7 @@ impl Store {
             if rows.is_empty() {
                 return Ok(filled);
             }
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin_write().await?;
             for row in &rows {
                 let (id, title): (String, String) = (row.try_get("id")?, row.try_get("title")?);
                 sqlx::query("update chats set title_words = $1 where id = $2 and title = $3")
@@ -371,7 +371,7 @@ impl Store {
             Engine::Sqlite => sqlite::CLEAR,
             Engine::Postgres => postgres::CLEAR,
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for sql in clear {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
@@ -393,7 +393,7 @@ impl Store {
             if rows.is_empty() {
                 return Ok(indexed);
             }
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin_write().await?;
             let mut vocabulary = Vocabulary::new();
             for row in &rows {
                 let seq: i64 = row.try_get("seq")?;

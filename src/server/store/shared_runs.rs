@@ -72,7 +72,7 @@ impl Store {
         now_ms: i64,
         ended: bool,
     ) -> StoreResult<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for (i, event) in events.iter().enumerate() {
             sqlx::query("insert into run_events (run_id, seq, event) values ($1, $2, $3)")
                 .bind(run_id.to_string())

@@ -123,3 +123,94 @@ impl Store {
         }
     }
 }
+
+/// What [`Store::reserve_tokens`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// The account has no daily limit: nothing was reserved.
+    Unlimited,
+    /// The estimate is held until [`Store::release_tokens`] (or its expiry).
+    Held,
+    /// Used and reserved tokens already reach this daily limit.
+    Refused { limit: i64 },
+}
+
+impl Store {
+    /// Admits a run against the account's daily limit (its own, else `default_limit`): while
+    /// the tokens used since `since_ms` plus those reserved by runs in flight stay under the
+    /// limit, `tokens` more are reserved under `id`. Decided in one transaction that holds the
+    /// account's row (PostgreSQL) or the write lock (SQLite), so two requests at once, on any
+    /// process, cannot both take the last of the day.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn reserve_tokens(
+        &self,
+        owner: Uuid,
+        id: Uuid,
+        tokens: i64,
+        default_limit: Option<i64>,
+        since_ms: i64,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> StoreResult<Reservation> {
+        let mut tx = self.begin_write().await?;
+        let lock = match self.engine() {
+            super::Engine::Postgres => " for update",
+            super::Engine::Sqlite => "",
+        };
+        let Some(row) = sqlx::query(&format!(
+            "select daily_token_limit from users where id = $1{lock}"
+        ))
+        .bind(owner.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(Reservation::Unlimited);
+        };
+        let own: Option<i64> = row.try_get("daily_token_limit")?;
+        let Some(limit) = own.or(default_limit) else {
+            return Ok(Reservation::Unlimited);
+        };
+        let row = sqlx::query(
+            "select \
+               (select cast(coalesce(sum(prompt_tokens + completion_tokens), 0) as bigint) \
+                  from run_usage where owner = $1 and at >= $2) as used, \
+               (select cast(coalesce(sum(tokens), 0) as bigint) \
+                  from token_reservations where owner = $1 and expires_at > $3) as reserved",
+        )
+        .bind(owner.to_string())
+        .bind(since_ms)
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (used, reserved): (i64, i64) = (row.try_get("used")?, row.try_get("reserved")?);
+        if used.saturating_add(reserved) >= limit {
+            return Ok(Reservation::Refused { limit });
+        }
+        sqlx::query(
+            "insert into token_reservations (id, owner, tokens, expires_at) values ($1, $2, $3, $4)",
+        )
+        .bind(id.to_string())
+        .bind(owner.to_string())
+        .bind(tokens)
+        .bind(expires_ms)
+        .execute(&mut *tx)
+        .await?;
+        // Rows of runs a dead process left behind, once they count no more.
+        sqlx::query("delete from token_reservations where owner = $1 and expires_at <= $2")
+            .bind(owner.to_string())
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Reservation::Held)
+    }
+
+    /// Ends a reservation (the run's usage is recorded by now).
+    pub async fn release_tokens(&self, id: Uuid) -> StoreResult<()> {
+        sqlx::query("delete from token_reservations where id = $1")
+            .bind(id.to_string())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

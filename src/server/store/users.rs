@@ -87,17 +87,22 @@ impl Store {
         admission: Admission<'_>,
     ) -> StoreResult<Result<AccountRole, Refusal>> {
         let now = super::to_millis(user.created_at);
-        let mut tx = self.pool().begin().await?;
-        let first = sqlx::query(
+        let mut tx = self.begin_write().await?;
+        // Claims the instance, or locks its owner row until this account is committed: an
+        // upsert that conflicts takes the row's lock (a plain `do nothing` would not), so a
+        // deletion of the last account waits for it (see `delete_user`), and one that went
+        // first has removed the row, so this account claims the instance.
+        let owner: String = sqlx::query(
             "insert into instance_owner (id, user_id, claimed_at) values (1, $1, $2) \
-             on conflict (id) do nothing",
+             on conflict (id) do update set claimed_at = instance_owner.claimed_at \
+             returning user_id",
         )
         .bind(user.id.to_string())
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?
-        .rows_affected()
-            == 1;
+        .try_get("user_id")?;
+        let first = owner == user.id.to_string();
         if !first && matches!(admission, Admission::Closed) {
             return Ok(Err(Refusal::Closed));
         }
@@ -213,7 +218,7 @@ impl Store {
         revoke_api_keys: bool,
         now_ms: i64,
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
             .bind(password_hash)
             .bind(now_ms)
@@ -241,7 +246,14 @@ impl Store {
     /// while other accounts exist (someone must run the instance); when the last account goes,
     /// the instance is empty again and its next account is the admin.
     pub async fn delete_user(&self, user_id: Uuid) -> StoreResult<AdminChange> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
+        // The owner row first: a registration in flight holds it (see `admit_user`), so
+        // "no account is left" is decided after it commits, never beside it.
+        if self.engine() == super::Engine::Postgres {
+            sqlx::query("select user_id from instance_owner where id = 1 for update")
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
         self.lock_admins(&mut tx, user_id).await?;
         let done = sqlx::query(&format!(
             "delete from users where id = $1 and ({LEAVES_AN_ADMIN} \

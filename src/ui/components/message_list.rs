@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::markdown::Markdown;
-use crate::api::chats::older_messages;
+use crate::api::chats::{older_messages, whole_message};
 use crate::i18n::*;
 use crate::model::{AgentStep, Message, Role};
 use crate::ui::agent_run::{AgentRun, Announcement};
@@ -125,7 +125,7 @@ pub fn MessageList(
                 <p class="empty-chat">{tx!(i18n, chat.no_messages)}</p>
             })}
             <For each=move || messages.get() key=|m| m.id let:message>
-                <MessageItem focused=focus == Some(message.id) message agent=agent.clone() run messages/>
+                <MessageItem chat_id focused=focus == Some(message.id) message agent=agent.clone() run messages/>
             </For>
             {move || run.streaming.get().map(|s| view! {
                 <article class="message assistant streaming" aria-busy="true">
@@ -226,6 +226,7 @@ fn Steps(steps: Vec<AgentStep>) -> impl IntoView {
 
 #[component]
 fn MessageItem(
+    chat_id: uuid::Uuid,
     message: Message,
     agent: String,
     focused: bool,
@@ -342,14 +343,60 @@ fn MessageItem(
         }
         _ => view! { <div class="plain">{message.content.clone()}</div> }.into_any(),
     };
+    // A long message (an imported document) came shortened: the whole text on request.
+    let whole = RwSignal::new(None::<Message>);
+    let shortened = message.shortened;
+    let markdown = message.html.is_some();
     view! {
         <article class=class class:focused=focused id=format!("message-{}", message.id) data-role=message.role.as_str()>
             <header class="message-meta">
                 <span class="message-author">{who}</span>
                 <time datetime=iso>{time}</time>
             </header>
-            {body}
+            <div class="message-body" hidden=move || whole.with(Option::is_some)>{body}</div>
+            {shortened.then(|| view! { <WholeMessage chat_id id markdown whole/> })}
         </article>
+    }
+}
+
+/// The note under a shortened message, its button, and then the whole text in its place.
+#[component]
+fn WholeMessage(
+    chat_id: uuid::Uuid,
+    id: uuid::Uuid,
+    markdown: bool,
+    whole: RwSignal<Option<Message>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let load = move |_| {
+        loading.set(true);
+        spawn_local(async move {
+            match whole_message(chat_id.to_string(), id.to_string()).await {
+                Ok(message) => whole.set(Some(message)),
+                Err(e) => error.set(Some(error_text(&e))),
+            }
+            loading.set(false);
+        });
+    };
+    move || {
+        match whole.get() {
+        Some(message) if markdown => {
+            view! { <Markdown html=message.html.clone() text=message.content.clone()/> }.into_any()
+        }
+        Some(message) => view! { <div class="plain">{message.content}</div> }.into_any(),
+        None => view! {
+            <p class="shortened-note muted">
+                {tx!(i18n, chat.shortened)}" "
+                <button type="button" class="link-button" disabled=move || loading.get() on:click=load>
+                    {move || if loading.get() { t_string!(i18n, chat.loading_whole) } else { t_string!(i18n, chat.show_whole) }}
+                </button>
+            </p>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        }
+        .into_any(),
+    }
     }
 }
 

@@ -130,6 +130,12 @@ pub fn ImportCard() -> impl IntoView {
                             aria-label=tx!(i18n, profile.import_progress_label)
                         ></progress>
                         <p role="status">{label}</p>
+                        <button type="button" class="button small secondary" on:click=move |_| {
+                            spawn_local(async move {
+                                stop_import().await;
+                                tick();
+                            });
+                        }>{tx!(i18n, profile.import_stop)}</button>
                     </div>
                 })
             }}
@@ -153,9 +159,15 @@ fn ImportResult(summary: ImportSummary) -> impl IntoView {
     let more = summary.chats.len().saturating_sub(LINKS_SHOWN);
     let chats = summary.chats.into_iter().take(LINKS_SHOWN);
     let (imported, messages, skipped) = (summary.imported, summary.messages, summary.skipped);
+    let truncated = summary.truncated;
     view! {
         <div class="import-result">
             <p role="status">{move || summary_text(i18n.get_locale(), imported, messages, skipped)}</p>
+            {(truncated > 0).then(|| view! {
+                <p class="muted">
+                    {tx!(i18n, profile.import_truncated_before)}{truncated}{tx!(i18n, profile.import_truncated_after)}
+                </p>
+            })}
             <ul class="rows">
                 {chats.map(|c| view! {
                     <li><a href=format!("/chat/{}", c.id)>{c.title}</a></li>
@@ -215,6 +227,7 @@ fn progress_of(s: &ImportStatus, locale: Locale) -> (String, Option<i64>) {
             };
             (label, percent)
         }
+        "waiting" => (td_string!(locale, profile.import_waiting).to_string(), None),
         "checking" => (
             td_string!(locale, profile.import_checking).to_string(),
             share(s.bytes_done, s.bytes_total),
@@ -231,6 +244,18 @@ fn progress_of(s: &ImportStatus, locale: Locale) -> (String, Option<i64>) {
             ),
             share(s.conversations_done, s.conversations_total),
         ),
+    }
+}
+
+/// Asks the server to stop the running import (`DELETE /v1/imports/latest`); the progress
+/// shown then says how it ended.
+async fn stop_import() {
+    use wasm_bindgen_futures::JsFuture;
+    let init = web_sys::RequestInit::new();
+    init.set_method("DELETE");
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    if let Some(window) = web_sys::window() {
+        let _ = JsFuture::from(window.fetch_with_str_and_init("/v1/imports/latest", &init)).await;
     }
 }
 
@@ -295,6 +320,7 @@ mod tests {
             imported: 0,
             skipped: 0,
             messages: 0,
+            truncated: 0,
             error: None,
             started_at: crate::model::Timestamp::UNIX_EPOCH,
             updated_at: crate::model::Timestamp::UNIX_EPOCH,
