@@ -4,6 +4,8 @@
 //   contains "slow"   -> a long answer, one word every 150 ms (to be stopped)
 //   contains "search" -> a chat_history_search tool call, then a short answer
 //   contains "code"   -> a reply with a fenced Rust block, a few characters every 40 ms
+//   contains "cut"    -> three words, then the body ends with neither finish_reason nor
+//                        [DONE], as a connection a proxy cut
 //   contains "weather", with a client tool get_weather offered -> a call to it, then
 //                        "The tool said: <its result>"
 //   otherwise         -> "You said: <message>", one word every 150 ms (slow enough that
@@ -39,6 +41,13 @@ http
         return res.end(JSON.stringify({ error: { message: "the fake model failed on purpose" } }));
       }
       res.writeHead(200, { "content-type": "text/event-stream" });
+      if (lastUser.includes("cut") && last.role === "user") {
+        for (const w of ["Half ", "an ", "answer"]) {
+          res.write(chunk({ content: w }));
+          await sleep(20);
+        }
+        return res.end();
+      }
       if (last.role === "tool") {
         let found = null;
         try {

@@ -460,6 +460,111 @@ async fn bench_agent(a: &Args, llm_port: u16) {
     println!("API key: {key}");
 }
 
+/// What idle costs and what use adds: the server's RSS as it started, after 100 logins (one
+/// at a time: a person's, not a flood's), then after 1,000 requests of each kind, one at a
+/// time (pages, JSON routes, search, a static file, completions against the instant model).
+async fn bench_memory(a: &Args, llm_port: u16) {
+    let url = a.url.clone();
+    let report = |label: &str| {
+        let (now, peak) = rss_mib(a.pid);
+        println!("RSS {now:6.1} MiB (peak {peak:6.1} MiB) {label}");
+    };
+    report("at start, 1 s after");
+    let c = client();
+    let r = c
+        .post(format!("{url}/auth/register"))
+        .json(&json!({"login": "memory", "password": PASSWORD, "display_name": "Memory"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "register: {}", r.status());
+    for _ in 0..100 {
+        let r = c
+            .post(format!("{url}/auth/login"))
+            .json(&json!({"login": "memory", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    report("after 100 logins");
+    let chat: Value = c
+        .post(format!("{url}/v1/chats"))
+        .json(&json!({"title": "Memory"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let chat = chat["id"].as_str().unwrap().to_string();
+    for i in 0..20 {
+        c.post(format!("{url}/v1/chats/{chat}/messages"))
+            .json(&json!({"content": format!("message {i} about queues and the Atlas project")}))
+            .send()
+            .await
+            .unwrap();
+    }
+    let wasm = std::fs::read_dir("target/site/pkg")
+        .ok()
+        .and_then(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .find(|n| n.ends_with(".wasm"))
+        })
+        .map(|n| format!("/pkg/{n}"));
+    let mut kinds: Vec<(String, String, &str)> = vec![
+        ("the landing page".into(), "/".into(), "text/html"),
+        ("a chat page".into(), format!("/chat/{chat}"), "text/html"),
+        ("the profile page".into(), "/profile".into(), "text/html"),
+        ("GET /auth/me".into(), "/auth/me".into(), "application/json"),
+        (
+            "GET /v1/chats".into(),
+            "/v1/chats".into(),
+            "application/json",
+        ),
+        (
+            "GET /v1/chats/{id}/messages".into(),
+            format!("/v1/chats/{chat}/messages"),
+            "application/json",
+        ),
+        (
+            "search".into(),
+            "/v1/chats/search?q=atlas+queues".into(),
+            "application/json",
+        ),
+    ];
+    if let Some(wasm) = wasm {
+        kinds.push(("a WASM download (brotli)".into(), wasm, "*/*"));
+    }
+    for (label, path, accept) in kinds {
+        for _ in 0..1000 {
+            let r = c
+                .get(format!("{url}{path}"))
+                .header("accept", accept)
+                .header("accept-encoding", "br")
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{label}: {}", r.status());
+            r.bytes().await.unwrap();
+        }
+        report(&format!("after 1,000 more: {label}"));
+    }
+    start_instant_llm(llm_port).await;
+    for i in 0..1000 {
+        let r = c
+            .post(format!("{url}/v1/chat/completions"))
+            .json(&json!({"model": "memory-agent", "messages": [{"role": "user", "content": format!("question {i}")}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap();
+    }
+    report("after 1,000 more: completions (each a new chat)");
+}
+
 #[tokio::main]
 async fn main() {
     let a = args();
@@ -474,6 +579,7 @@ async fn main() {
             std::future::pending::<()>().await
         }
         "agent" => bench_agent(&a, llm_port).await,
-        other => panic!("unknown benchmark {other}: use auth, chats, agent or llm"),
+        "memory" => bench_memory(&a, llm_port).await,
+        other => panic!("unknown benchmark {other}: use auth, chats, agent, memory or llm"),
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures the figures in the closing notes against the release build, with a fresh SQLite
 # database: start-up time, idle memory, release WASM size, and the load benchmarks.
-# Usage: scripts/bench.sh [auth|chats|flood|agent|all]   (needs `cargo leptos build --release` first)
+# Usage: scripts/bench.sh [auth|chats|flood|agent|memory|all]   (needs `cargo leptos build --release` first)
+#        memory: RSS at start, after 100 logins, after 1,000 requests of each kind
 #        scripts/bench.sh static   (server CPU per WASM download, gzip and brotli; requests/s for a
 #        public file and GET /auth/me at 64 connections, with wrk)
 #        scripts/bench.sh search [--corpus zipf|uniform] [--chats N --per-chat M]   (history
@@ -68,6 +69,7 @@ echo "release WASM: $(stat -c %s "$wasm" | awk '{printf "%.0f KiB", $1/1024}') r
 bench() { target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" "$1"; }
 case "$what" in
   auth|chats|flood) bench "$what" ;;
+  memory) bench memory ;;
   static) scripts/bench-static.sh "http://127.0.0.1:$port" "$pid" ;;
   agent)
     target/release/examples/bench --url "http://127.0.0.1:$port" --pid "$pid" llm &

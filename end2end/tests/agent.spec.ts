@@ -51,6 +51,19 @@ test("a model error shows Retry and the message survives a reload", async ({ pag
   await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
 });
 
+test("a model stream cut off midway is a failed answer with Retry, not a whole one", async ({ page }) => {
+  await register(page, uniqueLogin("cut"), "Cut Person");
+  await waitForHydration(page);
+  await send(page, "this answer gets cut");
+  const reply = page.locator(".message.assistant").last();
+  await expect(reply).toContainText("Half an answer");
+  await expect(reply.locator(".failed-note")).toContainText("broke off before it was finished");
+  await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
+  await page.reload();
+  await expect(page.locator(".message.assistant .failed-note")).toContainText("broke off");
+  await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
+});
+
 test("a reload mid-answer follows the run from its start, with Stop and no Retry", async ({ page }) => {
   const errors = watchConsole(page);
   await register(page, uniqueLogin("reload"), "Reload Person");

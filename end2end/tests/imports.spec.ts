@@ -47,7 +47,7 @@ test("chats are imported from the profile page with the server's progress, then 
     mimeType: "application/json",
     buffer: claudeExport(1500),
   });
-  await card.getByRole("button", { name: "Import" }).click();
+  await card.getByRole("button", { name: "Import", exact: true }).click();
 
   const bar = card.getByRole("progressbar", { name: "Import progress" });
   await expect(bar).toBeVisible();
@@ -70,12 +70,50 @@ test("chats are imported from the profile page with the server's progress, then 
     mimeType: "application/json",
     buffer: claudeExport(1500),
   });
-  await card.getByRole("button", { name: "Import" }).click();
+  await card.getByRole("button", { name: "Import", exact: true }).click();
   await expect(card.getByText(/Imported 0 chats \(0 messages\)\. 1500 skipped/)).toBeVisible({ timeout: 60_000 });
 
   // A file that is not an export says so and imports nothing.
   await card.getByLabel("Export file").setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: Buffer.from("\x89PNG not an export") });
-  await card.getByRole("button", { name: "Import" }).click();
+  await card.getByRole("button", { name: "Import", exact: true }).click();
   await expect(card.getByRole("alert")).toContainText("neither a .zip nor a .json export");
+  expect(errors).toEqual([]);
+});
+
+test("a very long imported message is cut, shown in part, and whole on request", async ({ page }) => {
+  const errors = watchConsole(page);
+  await register(page, uniqueLogin("long"), "Long Reader");
+  await waitForHydration(page);
+  await userMenu(page, "Long Reader", "Profile");
+  await waitForHydration(page);
+  // 60,000 characters (under the 256 KB import limit, over a page's 32,000), then the end.
+  const long = "paragraph of a pasted document. ".repeat(1875) + "THE VERY END";
+  const card = page.getByRole("region", { name: "Import chats" });
+  await card.getByLabel("Export file").setInputFiles({
+    name: "conversations.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(
+      JSON.stringify([
+        {
+          uuid: "long-1",
+          name: "A pasted document",
+          chat_messages: [
+            { uuid: "q", sender: "human", text: "Summarise this" },
+            { uuid: "a", sender: "assistant", text: long },
+          ],
+        },
+      ]),
+    ),
+  });
+  await card.getByRole("button", { name: "Import", exact: true }).click();
+  await card.getByRole("link", { name: "A pasted document" }).click();
+  await waitForHydration(page);
+  const reply = page.locator(".message.assistant");
+  await expect(reply).toContainText("paragraph of a pasted document.");
+  await expect(reply).not.toContainText("THE VERY END");
+  await expect(reply).toContainText("the first 32,000 characters are shown");
+  await reply.getByRole("button", { name: "Show the whole message" }).click();
+  await expect(reply).toContainText("THE VERY END");
+  await expect(reply.getByRole("button", { name: "Show the whole message" })).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -2,15 +2,18 @@
 //!
 //! The built files (`/pkg`) and the public ones (the site root) of a release build never
 //! change while it runs (their names carry their hashes, or they are copied once by the build),
-//! so they are read once at start-up, with the brotli and gzip copies the build wrote beside
-//! them. A request for one is answered here: no file is opened, nothing is compressed, no
-//! session is looked up (a browser sends its cookie with every `/pkg` request), and the whole
-//! answer leaves in one write. Anything else goes on to the app. A development build (names
-//! without hashes, rebuilt while the server runs) is served from disk by [`super::static_files`].
+//! so each is read once, the first time it is asked for, in the encoding asked for (the
+//! brotli and gzip copies the build wrote beside it, or the plain file), and kept: an idle
+//! server holds none of them, a busy one the few encodings its browsers take. Start-up only
+//! lists them (names, sizes, times). A request for one is answered here: no file is opened
+//! after its first answer, nothing is compressed, no session is looked up (a browser sends its
+//! cookie with every `/pkg` request), and the whole answer leaves in one write. Anything else
+//! goes on to the app. A development build (names without hashes, rebuilt while the server
+//! runs) is served from disk by [`super::static_files`].
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -18,15 +21,46 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::prelude::LeptosOptions;
-use sha2::{Digest, Sha256};
 
 struct StaticFile {
-    plain: Bytes,
-    brotli: Option<Bytes>,
-    gzip: Option<Bytes>,
+    plain: Variant,
+    brotli: Option<Variant>,
+    gzip: Option<Variant>,
     content_type: HeaderValue,
     cache_control: HeaderValue,
     etag: HeaderValue,
+}
+
+/// One encoding of a file: where it is, its size, and its bytes once first asked for.
+struct Variant {
+    path: PathBuf,
+    len: u64,
+    bytes: OnceLock<Bytes>,
+}
+
+impl Variant {
+    fn at(path: PathBuf) -> std::io::Result<Variant> {
+        let len = std::fs::metadata(&path)?.len();
+        Ok(Variant {
+            path,
+            len,
+            bytes: OnceLock::new(),
+        })
+    }
+
+    /// Its bytes: read on a blocking thread the first time, then from memory. `None` when
+    /// the file went away since start-up (the app's own file service answers then).
+    async fn bytes(&self) -> Option<Bytes> {
+        if let Some(bytes) = self.bytes.get() {
+            return Some(bytes.clone());
+        }
+        let path = self.path.clone();
+        let read = tokio::task::spawn_blocking(move || std::fs::read(path))
+            .await
+            .ok()?
+            .ok()?;
+        Some(self.bytes.get_or_init(|| Bytes::from(read)).clone())
+    }
 }
 
 /// The files by URL path (`/favicon.svg`, `/pkg/maruntime.<hash>.wasm`).
@@ -60,17 +94,16 @@ impl StaticFiles {
         self.0.is_empty()
     }
 
-    fn answer(&self, method: &Method, path: &str, headers: &HeaderMap) -> Option<Response> {
+    async fn answer(&self, method: &Method, path: &str, headers: &HeaderMap) -> Option<Response> {
         if method != Method::GET && method != Method::HEAD {
             return None;
         }
         let file = self.0.get(path)?;
-        let (body, encoding) = match accepted(headers) {
-            Accepted { brotli: true, .. } if file.brotli.is_some() => (file.brotli.clone(), "br"),
-            Accepted { gzip: true, .. } if file.gzip.is_some() => (file.gzip.clone(), "gzip"),
-            _ => (Some(file.plain.clone()), ""),
+        let (variant, encoding) = match accepted(headers) {
+            Accepted { brotli: true, .. } if file.brotli.is_some() => (file.brotli.as_ref()?, "br"),
+            Accepted { gzip: true, .. } if file.gzip.is_some() => (file.gzip.as_ref()?, "gzip"),
+            _ => (&file.plain, ""),
         };
-        let body = body.unwrap_or_default();
         let fresh = headers
             .get(header::IF_NONE_MATCH)
             .is_some_and(|tags| tags.as_bytes() == file.etag.as_bytes());
@@ -82,18 +115,20 @@ impl StaticFiles {
         if !encoding.is_empty() {
             response = response.header(header::CONTENT_ENCODING, encoding);
         }
+        // A 304 and a HEAD need no bytes: nothing is read for them.
         let response = if fresh {
             response
                 .status(StatusCode::NOT_MODIFIED)
                 .body(Body::empty())
+        } else if method == Method::HEAD {
+            response
+                .header(header::CONTENT_LENGTH, variant.len)
+                .body(Body::empty())
         } else {
+            let body = variant.bytes().await?;
             response
                 .header(header::CONTENT_LENGTH, body.len())
-                .body(if method == Method::HEAD {
-                    Body::empty()
-                } else {
-                    Body::from(body)
-                })
+                .body(Body::from(body))
         };
         response.ok()
     }
@@ -105,13 +140,17 @@ pub async fn serve_from_memory(
     request: Request,
     next: Next,
 ) -> Response {
-    match files.answer(request.method(), request.uri().path(), request.headers()) {
+    match files
+        .answer(request.method(), request.uri().path(), request.headers())
+        .await
+    {
         Some(response) => response,
         None => next.run(request).await,
     }
 }
 
-/// Reads the files of `dir` (not its folders) under the URL prefix `prefix`.
+/// Lists the files of `dir` (not its folders) under the URL prefix `prefix`, with the brotli
+/// and gzip copies beside them; none is read.
 fn read_dir(
     dir: &Path,
     prefix: &str,
@@ -126,21 +165,23 @@ fn read_dir(
         if !path.is_file() || name.ends_with(".br") || name.ends_with(".gz") {
             continue;
         }
-        let plain = Bytes::from(std::fs::read(&path)?);
-        let sibling = |ext: &str| {
-            std::fs::read(dir.join(format!("{name}.{ext}")))
-                .ok()
-                .map(Bytes::from)
-        };
-        let digest = Sha256::digest(&plain);
-        let etag = format!("\"{}\"", hex::encode(&digest[..12]));
+        let sibling = |ext: &str| Variant::at(dir.join(format!("{name}.{ext}"))).ok();
+        let metadata = std::fs::metadata(&path)?;
+        // The file's size and time name its version: the build writes each file once, and
+        // processes serving one site give the same tag.
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let etag = format!("\"{:x}-{modified:x}\"", metadata.len());
         let content_type = mime_guess::from_path(&path).first_or_octet_stream();
         files.insert(
             format!("{prefix}/{name}"),
             StaticFile {
                 brotli: sibling("br"),
                 gzip: sibling("gz"),
-                plain,
+                plain: Variant::at(path.clone())?,
                 content_type: HeaderValue::from_str(content_type.as_ref())
                     .unwrap_or(HeaderValue::from_static("application/octet-stream")),
                 cache_control: HeaderValue::from_static(cache_control),
@@ -224,8 +265,8 @@ mod tests {
         assert_eq!(accepted(&headers(&[])), Accepted::default());
     }
 
-    #[test]
-    fn files_are_answered_from_memory_with_their_encodings() {
+    #[tokio::test]
+    async fn files_are_answered_from_memory_with_their_encodings() {
         let dir = tempfile::tempdir().unwrap();
         let pkg = dir.path().join("pkg");
         std::fs::create_dir_all(&pkg).unwrap();
@@ -239,16 +280,22 @@ mod tests {
         let files = StaticFiles::load(&options).unwrap();
         assert_eq!(files.len(), 2);
 
-        let get = |path: &str, accept: &'static str| {
-            files
-                .answer(&Method::GET, path, &headers(&[("accept-encoding", accept)]))
-                .unwrap()
+        // Listed, none read yet.
+        assert!(files.0.values().all(|f| f.plain.bytes.get().is_none()));
+        let get = |path: &'static str, accept: &'static str| {
+            let files = files.clone();
+            async move {
+                files
+                    .answer(&Method::GET, path, &headers(&[("accept-encoding", accept)]))
+                    .await
+                    .unwrap()
+            }
         };
-        let svg = get("/favicon.svg", "gzip, br");
+        let svg = get("/favicon.svg", "gzip, br").await;
         assert_eq!(svg.headers()["content-encoding"], "br");
         assert_eq!(svg.headers()["content-type"], "image/svg+xml");
         assert_eq!(svg.headers()["cache-control"], REVALIDATE);
-        let wasm = get("/pkg/app.abc.wasm", "gzip, br");
+        let wasm = get("/pkg/app.abc.wasm", "gzip, br").await;
         assert_eq!(
             wasm.headers()["content-encoding"],
             "gzip",
@@ -257,25 +304,38 @@ mod tests {
         assert_eq!(wasm.headers()["content-type"], "application/wasm");
         assert_eq!(wasm.headers()["cache-control"], IMMUTABLE);
         assert_eq!(wasm.headers()["content-length"], "2");
-        let plain = get("/pkg/app.abc.wasm", "identity");
+        // Only the encodings asked for were read.
+        let wasm_file = &files.0["/pkg/app.abc.wasm"];
+        assert!(wasm_file.plain.bytes.get().is_none());
+        assert!(wasm_file.gzip.as_ref().unwrap().bytes.get().is_some());
+        let plain = get("/pkg/app.abc.wasm", "identity").await;
         assert!(plain.headers().get("content-encoding").is_none());
         assert_eq!(plain.headers()["content-length"], "4");
+        let head = files
+            .answer(&Method::HEAD, "/favicon.svg", &headers(&[]))
+            .await
+            .unwrap();
+        assert_eq!(head.headers()["content-length"], "6");
 
         // Revalidation, other methods and unknown paths.
         let etag = svg.headers()["etag"].clone();
         let mut again = headers(&[("accept-encoding", "br")]);
         again.insert(header::IF_NONE_MATCH, etag);
-        let not_modified = files.answer(&Method::GET, "/favicon.svg", &again).unwrap();
+        let not_modified = files
+            .answer(&Method::GET, "/favicon.svg", &again)
+            .await
+            .unwrap();
         assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
-        assert!(files
-            .answer(&Method::POST, "/favicon.svg", &again)
-            .is_none());
-        assert!(files
-            .answer(&Method::GET, "/pkg/other.wasm", &again)
-            .is_none());
-        assert!(files
-            .answer(&Method::GET, "/favicon.svg.br", &again)
-            .is_none());
+        for (method, path) in [
+            (Method::POST, "/favicon.svg"),
+            (Method::GET, "/pkg/other.wasm"),
+            (Method::GET, "/favicon.svg.br"),
+        ] {
+            assert!(
+                files.answer(&method, path, &again).await.is_none(),
+                "{path}"
+            );
+        }
 
         // A development build's files are not held in memory.
         options.hash_files = false;
