@@ -1,12 +1,15 @@
 //! Password hashing with argon2id, off the async threads and bounded in parallelism.
 //!
 //! Each hash needs ~19 MiB of working memory and tens of milliseconds of CPU. A semaphore
-//! caps how many run at once, and each running hash borrows one of that many preallocated
-//! buffers: a login flood queues instead of growing memory (the allocator would otherwise
-//! keep a freed 19 MiB block per thread arena, measured at 460 MiB for 200 logins).
+//! caps how many run at once, and each running hash borrows one of at most that many buffers,
+//! made when first needed and kept for the next: a login flood queues instead of growing
+//! memory (the allocator would otherwise keep a freed 19 MiB block per thread arena, measured
+//! at 460 MiB for 200 logins). Buffers no hash has used for a minute are freed and the
+//! allocator asked to return the memory, so an idle server holds none.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::{
     rand_core::OsRng, Output, ParamsString, PasswordHash, Salt, SaltString,
@@ -34,9 +37,18 @@ pub struct PasswordHasherPool {
     in_flight: Arc<AtomicUsize>,
     max_in_flight: usize,
     /// Working memory for the hashes in flight; never more buffers than permits.
-    buffers: Arc<Mutex<Vec<Vec<Block>>>>,
+    buffers: Arc<Mutex<Buffers>>,
     dummy_hash: Arc<str>,
 }
+
+/// The buffers no hash is using, and when one was last given back.
+struct Buffers {
+    idle: Vec<Vec<Block>>,
+    last_used: Instant,
+}
+
+/// How long an unused buffer is kept for the next hash.
+const KEEP_IDLE: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -104,16 +116,64 @@ fn dummy_hash() -> Result<String, HashError> {
     .to_string())
 }
 
+/// Frees the pool's buffers once none was used for [`KEEP_IDLE`]; ends with the pool.
+fn spawn_reaper(buffers: Weak<Mutex<Buffers>>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(KEEP_IDLE / 4).await;
+            let Some(buffers) = buffers.upgrade() else {
+                return;
+            };
+            release_if_idle(&buffers, Instant::now());
+        }
+    });
+}
+
+/// Frees the unused buffers when none was used since `now - KEEP_IDLE`; returns how many.
+fn release_if_idle(buffers: &Mutex<Buffers>, now: Instant) -> usize {
+    let freed = {
+        let mut pool = buffers.lock().expect("buffer pool lock");
+        if now.saturating_duration_since(pool.last_used) < KEEP_IDLE {
+            return 0;
+        }
+        std::mem::take(&mut pool.idle)
+    };
+    let count = freed.len();
+    drop(freed);
+    if count > 0 {
+        return_freed_memory();
+    }
+    count
+}
+
+/// Asks glibc to give freed memory back to the system: a freed 19 MiB buffer otherwise stays
+/// in its thread's arena (glibc raises its thresholds for blocks of that size).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_freed_memory() {
+    // SAFETY: malloc_trim only releases memory the allocator holds free; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_freed_memory() {}
+
 impl PasswordHasherPool {
     /// At most `max_concurrent` hashes run and `max_queued` wait; more are refused (`Busy`).
     /// Nothing is hashed and no buffer is allocated until the first password comes: an idle
     /// server does not hold a hash's 19 MiB.
     pub async fn new(max_concurrent: usize, max_queued: usize) -> Result<Self, HashError> {
+        let buffers = Arc::new(Mutex::new(Buffers {
+            idle: Vec::new(),
+            last_used: Instant::now(),
+        }));
+        spawn_reaper(Arc::downgrade(&buffers));
         Ok(PasswordHasherPool {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
             in_flight: Arc::default(),
             max_in_flight: max_concurrent.max(1) + max_queued,
-            buffers: Arc::default(),
+            buffers,
             dummy_hash: Arc::from(dummy_hash()?),
         })
     }
@@ -138,10 +198,13 @@ impl PasswordHasherPool {
             let mut buffer = buffers
                 .lock()
                 .expect("buffer pool lock")
+                .idle
                 .pop()
                 .unwrap_or_else(|| vec![Block::default(); params().block_count()]);
             let result = work(&mut buffer);
-            buffers.lock().expect("buffer pool lock").push(buffer);
+            let mut pool = buffers.lock().expect("buffer pool lock");
+            pool.idle.push(buffer);
+            pool.last_used = Instant::now();
             result
         })
         .await?
@@ -262,7 +325,7 @@ mod tests {
     async fn an_unknown_login_is_checked_against_a_hash_of_our_parameters() {
         let pool = PasswordHasherPool::new(1, 8).await.unwrap();
         assert!(
-            pool.buffers.lock().unwrap().is_empty(),
+            pool.buffers.lock().unwrap().idle.is_empty(),
             "nothing allocated before use"
         );
         // The same parameters as every stored hash: the check costs what a real one does.
@@ -271,10 +334,20 @@ mod tests {
         assert_eq!(dummy.hash.unwrap().len(), OUTPUT_LEN);
         assert!(!pool.verify("guess", None).await.unwrap());
         assert_eq!(
-            pool.buffers.lock().unwrap().len(),
+            pool.buffers.lock().unwrap().idle.len(),
             1,
             "the buffer kept for the next"
         );
+        // Kept while in use; freed once unused for a minute.
+        let soon = Instant::now() + KEEP_IDLE / 2;
+        assert_eq!(release_if_idle(&pool.buffers, soon), 0);
+        assert_eq!(pool.buffers.lock().unwrap().idle.len(), 1);
+        let later = Instant::now() + KEEP_IDLE * 2;
+        assert_eq!(release_if_idle(&pool.buffers, later), 1);
+        assert!(pool.buffers.lock().unwrap().idle.is_empty());
+        // And made again when the next password comes.
+        assert!(!pool.verify("guess", None).await.unwrap());
+        assert_eq!(pool.buffers.lock().unwrap().idle.len(), 1);
     }
 
     #[tokio::test]
