@@ -24,7 +24,7 @@ pub const MAX_CONVERSATION_BYTES: u64 = 64 << 20;
 /// The most memory one conversation's tree may take while it is read (its texts, and every
 /// object and list: a conversation of millions of tiny parts is refused here). Real ones take
 /// a few MiB; with `MARUNTIME_IMPORTS_AT_ONCE` imports at once, this bounds their memory.
-pub const MAX_CONVERSATION_MEMORY: u64 = 96 << 20;
+pub const MAX_CONVERSATION_MEMORY: u64 = 64 << 20;
 /// The JSON an export may unpack to, at least: a heavy ChatGPT user's conversations.json is
 /// hundreds of MiB. An upload limit set higher raises it to that limit.
 const MIN_UNPACK_BYTES: u64 = 1 << 30;
