@@ -37,6 +37,10 @@ if [ -z "${MARUNTIME_TEST_POSTGRES_URL:-}" ]; then
   printf '\n\033[1;33mNOTE: PostgreSQL tests will be SKIPPED: MARUNTIME_TEST_POSTGRES_URL is not set.\n'
   printf 'To run them: MARUNTIME_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/test.sh\033[0m\n'
 fi
+# The tests' servers read target/site as a development server does: a list of per-part
+# bundles left by an earlier release build would make their pages name those bundles (as
+# scripts/dev.sh, this removes it; the release build below writes it again).
+rm -f target/site/pkg/page-bundles.txt
 step "cargo test: build (unit and integration; the server as scripts/dev.sh builds it)"
 RUSTFLAGS="$DEV_RUSTFLAGS" cargo test --features ssr --no-run
 step "cargo test: run"
