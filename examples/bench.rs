@@ -563,6 +563,9 @@ async fn bench_memory(a: &Args, llm_port: u16) {
         r.bytes().await.unwrap();
     }
     report("after 1,000 more: completions (each a new chat)");
+    // Unused password-hash buffers are freed after a minute (src/server/auth/password.rs).
+    tokio::time::sleep(Duration::from_secs(80)).await;
+    report("80 s after the last request");
 }
 
 #[tokio::main]

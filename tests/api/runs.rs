@@ -837,6 +837,9 @@ async fn a_burst_against_a_small_quota_spends_at_most_the_limit_and_one_run() {
         }
         let usage: Value = app.get(&ann, "/v1/usage").await.json().await.unwrap();
         let spent = usage["data"][0]["total_tokens"].as_u64().unwrap();
+        println!(
+            "a burst of 20 against 600 tokens a day: {answered} answered, {spent} tokens spent"
+        );
         assert!(answered >= 1, "the first run is admitted");
         assert!(spent <= 600 + 300, "spent {spent} in {answered} runs");
         assert_eq!(spent, 300 * answered, "{usage}");

@@ -63,12 +63,9 @@ impl ImportSlot {
             e => e.to_string(),
         });
         let counters = self.progress.snapshot();
-        let done = async {
-            self.store
-                .record_import_progress(self.id, &counters)
-                .await?;
-            self.store.finish_import(self.id, error.as_deref()).await
-        };
+        let done = self
+            .store
+            .finish_import_at(self.id, &counters, error.as_deref());
         if let Err(e) = done.await {
             tracing::error!(import_id = %self.id, "recording the end of an import: {e}");
         }

@@ -118,26 +118,7 @@ impl Store {
         import_id: Uuid,
         progress: &ImportProgress,
     ) -> StoreResult<ImportWanted> {
-        let done = sqlx::query(
-            "update imports set phase = $1, bytes_total = $2, bytes_done = $3, \
-             conversations_total = $4, conversations_done = $5, imported = $6, skipped = $7, \
-             messages = $8, truncated = $9, updated_at = $10 \
-             where id = $11 and state = 'running' and stop_requested = 0",
-        )
-        .bind(progress.phase)
-        .bind(progress.bytes_total)
-        .bind(progress.bytes_done)
-        .bind(progress.conversations_total)
-        .bind(progress.conversations_done)
-        .bind(progress.imported)
-        .bind(progress.skipped)
-        .bind(progress.messages)
-        .bind(progress.truncated)
-        .bind(to_millis(now()))
-        .bind(import_id.to_string())
-        .execute(self.pool())
-        .await?;
-        if done.rows_affected() == 1 {
+        if self.write_progress(import_id, progress, false).await? == 1 {
             return Ok(ImportWanted::Yes);
         }
         let row = sqlx::query("select state, stop_requested from imports where id = $1")
@@ -155,6 +136,37 @@ impl Store {
         })
     }
 
+    /// Writes a running import's counters; unless `stopping` too, only while no stop was
+    /// asked. Returns the rows written (0 or 1).
+    async fn write_progress(
+        &self,
+        import_id: Uuid,
+        progress: &ImportProgress,
+        stopping: bool,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "update imports set phase = $1, bytes_total = $2, bytes_done = $3, \
+             conversations_total = $4, conversations_done = $5, imported = $6, skipped = $7, \
+             messages = $8, truncated = $9, updated_at = $10 \
+             where id = $11 and state = 'running' and (stop_requested = 0 or $12 = 1)",
+        )
+        .bind(progress.phase)
+        .bind(progress.bytes_total)
+        .bind(progress.bytes_done)
+        .bind(progress.conversations_total)
+        .bind(progress.conversations_done)
+        .bind(progress.imported)
+        .bind(progress.skipped)
+        .bind(progress.messages)
+        .bind(progress.truncated)
+        .bind(to_millis(now()))
+        .bind(import_id.to_string())
+        .bind(i64::from(stopping))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Asks the user's running import to stop (its process sees it at its next report);
     /// `false` when none is running.
     pub async fn request_import_stop(&self, user_id: Uuid) -> StoreResult<bool> {
@@ -165,6 +177,18 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Ends a running import with its last counters (written even when a stop was asked:
+    /// the row then says how far the import got).
+    pub async fn finish_import_at(
+        &self,
+        import_id: Uuid,
+        progress: &ImportProgress,
+        error: Option<&str>,
+    ) -> StoreResult<()> {
+        self.write_progress(import_id, progress, true).await?;
+        self.finish_import(import_id, error).await
     }
 
     /// Ends a running import: done (`error` is `None`) or failed with a message for a person.
