@@ -61,10 +61,14 @@ impl QuotaHold {
     /// on the answer finds the tokens released.
     pub(super) async fn release(mut self) {
         if let Some((id, store)) = self.0.take() {
-            if let Err(e) = store.release_tokens(id).await {
-                tracing::error!("releasing a run's reserved tokens: {e}");
-            }
+            release_tokens(store, id).await;
         }
+    }
+}
+
+async fn release_tokens(store: Store, id: Uuid) {
+    if let Err(e) = store.release_tokens(id).await {
+        tracing::error!("releasing a run's reserved tokens: {e}");
     }
 }
 
@@ -75,13 +79,18 @@ impl Drop for QuotaHold {
             return;
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                if let Err(e) = store.release_tokens(id).await {
-                    tracing::error!("releasing a run's reserved tokens: {e}");
-                }
-            });
+            runtime.spawn(release_tokens(store, id));
         }
     }
+}
+
+/// The start of `now`'s UTC day, in milliseconds: daily limits count from there.
+fn day_start_ms(now: chrono::DateTime<chrono::Utc>) -> i64 {
+    now.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_millis()
 }
 
 fn quota_spent(limit: i64) -> AppError {
@@ -95,12 +104,7 @@ impl AgentRunner {
     /// The account's tokens today (UTC) and its daily limit: its own if an admin set one,
     /// else the instance's (`None`: unlimited).
     pub async fn quota(&self, user_id: Uuid) -> Result<crate::model::QuotaInfo, AppError> {
-        let day_start = chrono::Utc::now()
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
-            .timestamp_millis();
+        let day_start = day_start_ms(chrono::Utc::now());
         let (own, used) = self.store.daily_tokens(user_id, day_start).await?;
         let default = self.registry.limits().user_daily_tokens;
         Ok(crate::model::QuotaInfo {
@@ -134,12 +138,7 @@ impl AgentRunner {
         let limits = self.registry.limits();
         let now = chrono::Utc::now();
         let now_ms = now.timestamp_millis();
-        let day_start = now
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
-            .timestamp_millis();
+        let day_start = day_start_ms(now);
         // A run may send the whole trimmed history (about 4 characters a token) and write its
         // longest reply; one that calls tools may spend more, within its one run's worth.
         let estimate = (self.context_chars / 4) as i64 + i64::from(limits.max_reply_tokens);

@@ -46,6 +46,10 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> StoreResult<Message> {
     })
 }
 
+/// What [`message_from_row`] reads, for the queries that hand out messages.
+const MESSAGE_COLUMNS: &str = "messages.seq, messages.id, messages.role, messages.content, \
+     messages.data, messages.created_at";
+
 impl Store {
     /// Appends a message to the owner's chat and moves the chat's activity time; a user
     /// message also replaces a still-default title with `auto_title`. Returns the chat as it
@@ -191,8 +195,7 @@ impl Store {
             MessageWindow::Before(seq) => ("messages.seq < $3", "desc", seq),
         };
         let rows = sqlx::query(&format!(
-            "select messages.seq, messages.id, messages.role, messages.content, messages.data, messages.created_at \
-             from messages join chats on chats.id = messages.chat_id \
+            "select {MESSAGE_COLUMNS} from messages join chats on chats.id = messages.chat_id \
              where messages.chat_id = $1 and chats.user_id = $2 and {condition} \
              order by messages.seq {order} limit $4"
         ))
@@ -253,11 +256,10 @@ impl Store {
         chat_id: Uuid,
         message_id: Uuid,
     ) -> StoreResult<Option<Message>> {
-        let row = sqlx::query(
-            "select messages.seq, messages.id, messages.role, messages.content, messages.data, messages.created_at \
-             from messages join chats on chats.id = messages.chat_id \
-             where messages.id = $1 and messages.chat_id = $2 and chats.user_id = $3",
-        )
+        let row = sqlx::query(&format!(
+            "select {MESSAGE_COLUMNS} from messages join chats on chats.id = messages.chat_id \
+             where messages.id = $1 and messages.chat_id = $2 and chats.user_id = $3"
+        ))
         .bind(message_id.to_string())
         .bind(chat_id.to_string())
         .bind(user_id.to_string())
