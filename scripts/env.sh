@@ -2,6 +2,16 @@
 MARUNTIME_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$MARUNTIME_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
+# sccache (installed by scripts/bootstrap.sh) caches what rustc compiles, keyed by its inputs'
+# contents, in ~/.cache/sccache: a clean clone on a machine that built the project before
+# takes its dependencies from there. It cannot change a result, only skip recomputing one;
+# MARUNTIME_SCCACHE=off compiles everything (SCCACHE_DIR=an empty folder proves the same).
+sccache_bin="$(python3 -m site --user-base 2>/dev/null)/bin/sccache"
+if [ "${MARUNTIME_SCCACHE:-on}" != off ] && [ -x "$sccache_bin" ] && [ -z "${RUSTC_WRAPPER:-}" ]; then
+  export RUSTC_WRAPPER="$sccache_bin"
+  export SCCACHE_CACHE_SIZE="${SCCACHE_CACHE_SIZE:-20G}"
+fi
+
 # What cargo-leptos adds to RUSTFLAGS in a development build (`scripts/dev.sh`): component
 # types erased. Tests and clippy compile with it, so CI compiles what a developer's first
 # command compiles (the release build compiles the other way).

@@ -26,6 +26,9 @@ step() {
 step "cargo fmt --check"
 cargo fmt --check
 
+step "vendored crates equal their crates.io release plus their patch (vendor/refresh.sh --check)"
+vendor/refresh.sh --check
+
 # Clippy and the tests compile as `scripts/dev.sh` does (DEV_RUSTFLAGS, scripts/env.sh): the
 # server and tests here, the browser's code below; the release build compiles the other way.
 step "cargo clippy (server and tests, development settings)"
@@ -33,9 +36,14 @@ RUSTFLAGS="$DEV_RUSTFLAGS" cargo clippy --all-targets --features ssr -- -D warni
 step "cargo clippy (browser, development settings)"
 RUSTFLAGS="$DEV_RUSTFLAGS" cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+# The PostgreSQL tests are #[ignore]d (tests/api/helpers.rs): cargo counts them as ignored unless
+# a server is configured, and then runs them too.
+test_args=()
 if [ -z "${MARUNTIME_TEST_POSTGRES_URL:-}" ]; then
-  printf '\n\033[1;33mNOTE: PostgreSQL tests will be SKIPPED: MARUNTIME_TEST_POSTGRES_URL is not set.\n'
+  printf '\n\033[1;33mNOTE: PostgreSQL tests will be SKIPPED (cargo lists them as ignored): MARUNTIME_TEST_POSTGRES_URL is not set.\n'
   printf 'To run them: MARUNTIME_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/test.sh\033[0m\n'
+else
+  test_args=(-- --include-ignored)
 fi
 # The tests' servers read target/site as a development server does: a list of per-part
 # bundles left by an earlier release build would make their pages name those bundles (as
@@ -44,7 +52,7 @@ rm -f target/site/pkg/page-bundles.txt
 step "cargo test: build (unit and integration; the server as scripts/dev.sh builds it)"
 RUSTFLAGS="$DEV_RUSTFLAGS" cargo test --features ssr --no-run
 step "cargo test: run"
-RUSTFLAGS="$DEV_RUSTFLAGS" cargo test --features ssr
+RUSTFLAGS="$DEV_RUSTFLAGS" cargo test --features ssr "${test_args[@]}"
 
 step "release build (scripts/build-release.sh: the public part's bundle and the stylesheet by cargo-leptos, the server, then the other parts' bundles)"
 scripts/build-release.sh
@@ -54,6 +62,10 @@ step "Playwright (Chromium at /usr/bin/chromium, against the release build)"
 close_step ""
 printf '\n\033[1mTime per step\033[0m (bootstrap before the first: %d s)\n' "$bootstrap_seconds"
 printf '%s\n' "${timings[@]}"
+if [ -n "${RUSTC_WRAPPER:-}" ]; then
+  printf '\n\033[1mCompiler cache\033[0m (sccache, since its server started)\n'
+  "$RUSTC_WRAPPER" --show-stats | grep -E '^(Compile requests|Cache hits|Cache misses|Non-cacheable calls|Cache size)' || true
+fi
 
 if [ -z "${MARUNTIME_TEST_POSTGRES_URL:-}" ]; then
   printf '\n\033[1;33mAll tests passed; the PostgreSQL half was SKIPPED (set MARUNTIME_TEST_POSTGRES_URL to run it).\033[0m\n'

@@ -326,113 +326,103 @@ on_both_engines! {
     }
 }
 
-#[tokio::test]
-async fn an_expired_invite_is_refused_with_410() {
-    for engine in [Engine::Sqlite, Engine::Postgres] {
-        let Some(app) = by_invite(engine).await else {
-            continue;
-        };
-        let (owner, _) = account(&app, "owner").await;
-        let invite: Value = owner
-            .post(app.url("/admin/invites"))
-            .json(&json!({"expires_in_hours": 1}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        // Age it in the database, as the clock would.
-        let token = invite["token"].as_str().unwrap();
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url)
-            .await
-            .unwrap();
-        let aged = sqlx::query("update invites set expires_at = $1 where token_hash = $2")
-            .bind(chrono::Utc::now().timestamp_millis() - 1)
-            .bind(maruntime::server::auth::hash_token(token))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        assert_eq!(aged.rows_affected(), 1);
-        let r = new_client()
-            .post(app.url("/auth/register"))
-            .json(&json!({"login": "late", "password": STRONG_PASSWORD, "display_name": "Late", "invite": token}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 410, "{engine:?}");
-        assert!(error_of(r).await.1.contains("expired"));
+on_both_engines! {
+    setup = |engine| async move { Some((by_invite(engine).await?, engine)) };
+    async fn an_expired_invite_is_refused_with_410((app, engine)) {
+    let (owner, _) = account(&app, "owner").await;
+    let invite: Value = owner
+        .post(app.url("/admin/invites"))
+        .json(&json!({"expires_in_hours": 1}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // Age it in the database, as the clock would.
+    let token = invite["token"].as_str().unwrap();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url)
+        .await
+        .unwrap();
+    let aged = sqlx::query("update invites set expires_at = $1 where token_hash = $2")
+        .bind(chrono::Utc::now().timestamp_millis() - 1)
+        .bind(maruntime::server::auth::hash_token(token))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(aged.rows_affected(), 1);
+    let r = new_client()
+        .post(app.url("/auth/register"))
+        .json(&json!({"login": "late", "password": STRONG_PASSWORD, "display_name": "Late", "invite": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410, "{engine:?}");
+    assert!(error_of(r).await.1.contains("expired"));
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_spent_daily_quota_refuses_new_runs_while_other_accounts_still_chat() {
-    use crate::agent::{ask, complete, key_client};
-    use crate::fake_llm::{FakeLlm, Script};
-    for engine in [Engine::Sqlite, Engine::Postgres] {
-        let fake = FakeLlm::start(vec![]).await;
-        let url = fake.base_url.clone();
-        let Some(app) = spawn_app_on(engine, move |v| {
-            v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
-            v.insert("MARUNTIME_USER_DAILY_TOKENS".into(), "10".into());
-        })
+on_both_engines! {
+    setup = |engine| async move {
+        let settings = [("MARUNTIME_USER_DAILY_TOKENS", "10")];
+        Some((crate::fake_llm::app_and_fake_llm(engine, &settings).await?, engine))
+    };
+    async fn a_spent_daily_quota_refuses_new_runs_while_other_accounts_still_chat(((app, fake), engine)) {
+        use crate::agent::{ask, complete, key_client};
+        use crate::fake_llm::Script;
+    let (owner, _) = account(&app, "owner").await;
+    let (ann, _) = key_client(&app, "ann").await;
+    let (bob, _) = key_client(&app, "bob").await;
+
+    fake.push(Script::WithUsage(vec!["first answer".into()], 8, 5));
+    assert_eq!(complete(&app, &ann, ask("one")).await.status(), 200);
+    let calls = fake.requests().len();
+    let refused = complete(&app, &ann, ask("two")).await;
+    assert_eq!(refused.status(), 429, "{engine:?}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["type"], "insufficient_quota");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("10 tokens"));
+    assert_eq!(fake.requests().len(), calls, "the model was not called");
+
+    fake.push(Script::text(&["bob's answer"]));
+    assert_eq!(
+        complete(&app, &bob, ask("hello")).await.status(),
+        200,
+        "bob is untouched"
+    );
+
+    // An admin gives ann a limit of her own.
+    let users: Value = app
+        .get(&owner, "/admin/users?q=ann")
         .await
-        else {
-            continue;
-        };
-        let (owner, _) = account(&app, "owner").await;
-        let (ann, _) = key_client(&app, "ann").await;
-        let (bob, _) = key_client(&app, "bob").await;
+        .json()
+        .await
+        .unwrap();
+    let id = users["data"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(users["data"][0]["tokens_30d"], 13);
+    let r = patch_user(&app, &owner, &id, json!({"daily_token_limit": 1000})).await;
+    assert_eq!(r.status(), 200);
+    fake.push(Script::text(&["more"]));
+    assert_eq!(complete(&app, &ann, ask("three")).await.status(), 200);
 
-        fake.push(Script::WithUsage(vec!["first answer".into()], 8, 5));
-        assert_eq!(complete(&app, &ann, ask("one")).await.status(), 200);
-        let calls = fake.requests().len();
-        let refused = complete(&app, &ann, ask("two")).await;
-        assert_eq!(refused.status(), 429, "{engine:?}");
-        let body: Value = refused.json().await.unwrap();
-        assert_eq!(body["error"]["type"], "insufficient_quota");
-        assert!(body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("10 tokens"));
-        assert_eq!(fake.requests().len(), calls, "the model was not called");
-
-        fake.push(Script::text(&["bob's answer"]));
-        assert_eq!(
-            complete(&app, &bob, ask("hello")).await.status(),
-            200,
-            "bob is untouched"
-        );
-
-        // An admin gives ann a limit of her own.
-        let users: Value = app
-            .get(&owner, "/admin/users?q=ann")
-            .await
-            .json()
-            .await
-            .unwrap();
-        let id = users["data"][0]["id"].as_str().unwrap().to_string();
-        assert_eq!(users["data"][0]["tokens_30d"], 13);
-        let r = patch_user(&app, &owner, &id, json!({"daily_token_limit": 1000})).await;
-        assert_eq!(r.status(), 200);
-        fake.push(Script::text(&["more"]));
-        assert_eq!(complete(&app, &ann, ask("three")).await.status(), 200);
-
-        // The instance's usage per day counts every account's runs, for admins only.
-        let usage: Value = app.get(&owner, "/admin/usage").await.json().await.unwrap();
-        let today = &usage["data"][0];
-        assert_eq!(today["runs"], 3, "{usage}");
-        let total = today["total_tokens"].as_u64().unwrap();
-        let own: Value = app.get(&owner, "/v1/usage").await.json().await.unwrap();
-        assert!(
-            own["data"].as_array().unwrap().is_empty(),
-            "the owner ran nothing"
-        );
-        assert!(total > 13, "{usage}");
-        let (dan, _) = account(&app, "dan").await;
-        assert_eq!(app.get(&dan, "/admin/usage").await.status(), 404);
-        let r = app.get(&owner, "/admin/usage?days=0").await;
-        assert_eq!(r.status(), 422);
+    // The instance's usage per day counts every account's runs, for admins only.
+    let usage: Value = app.get(&owner, "/admin/usage").await.json().await.unwrap();
+    let today = &usage["data"][0];
+    assert_eq!(today["runs"], 3, "{usage}");
+    let total = today["total_tokens"].as_u64().unwrap();
+    let own: Value = app.get(&owner, "/v1/usage").await.json().await.unwrap();
+    assert!(
+        own["data"].as_array().unwrap().is_empty(),
+        "the owner ran nothing"
+    );
+    assert!(total > 13, "{usage}");
+    let (dan, _) = account(&app, "dan").await;
+    assert_eq!(app.get(&dan, "/admin/usage").await.status(), 404);
+    let r = app.get(&owner, "/admin/usage?days=0").await;
+    assert_eq!(r.status(), 422);
     }
 }
 
@@ -442,7 +432,7 @@ async fn admin_page(app: &TestApp, client: &reqwest::Client) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_page_is_for_admins_and_a_404_page_for_everyone_else() {
     let app = spawn_app_on(Engine::Sqlite, |_| {}).await.unwrap();
     let (owner, _) = account(&app, "owner").await;
@@ -473,7 +463,7 @@ async fn the_admin_page_is_for_admins_and_a_404_page_for_everyone_else() {
     assert_eq!(r.headers()["location"], "/login?next=/admin");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_profile_page_shows_todays_tokens_and_the_limit() {
     let app = spawn_app_on(Engine::Sqlite, |v| {
         v.insert("MARUNTIME_USER_DAILY_TOKENS".into(), "500".into());

@@ -3,58 +3,11 @@
 use reqwest::Client;
 use serde_json::{json, Value};
 
-use crate::fake_llm::{FakeLlm, Script};
+use crate::fake_llm::{app_and_fake_llm, app_with_llm, FakeLlm, Script};
 use crate::helpers::*;
 
-pub(crate) async fn app_with_llm(engine: Engine, fake: &FakeLlm) -> Option<TestApp> {
-    let url = fake.base_url.clone();
-    spawn_app_on(engine, move |v| {
-        v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
-        v.insert("MARUNTIME_LLM_MODEL".into(), "fake-model".into());
-        v.insert("MARUNTIME_LLM_TIMEOUT_SECS".into(), "1".into());
-    })
-    .await
-}
-
-/// Registers `login` and returns a client that sends its API key (no cookies).
-pub(crate) async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
-    let browser = app.other_client();
-    assert_eq!(
-        app.register_with(&browser, login, STRONG_PASSWORD)
-            .await
-            .status(),
-        201
-    );
-    let key: Value = browser
-        .post(app.url("/auth/api-keys"))
-        .json(&json!({"name": "sdk", "password": STRONG_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = key["key"].as_str().unwrap().to_string();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
-    (
-        Client::builder()
-            .default_headers(headers)
-            .timeout(std::time::Duration::from_secs(15))
-            .build()
-            .unwrap(),
-        key,
-    )
-}
-
-pub(crate) async fn complete(app: &TestApp, client: &Client, body: Value) -> reqwest::Response {
-    client
-        .post(app.url("/v1/chat/completions"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
+// The gateway's request helpers live with the others; the agent's tests are their first users.
+pub(crate) use crate::helpers::{ask, complete, key_client};
 
 /// The answer text of a non-streamed completion.
 async fn reply_text(app: &TestApp, client: &Client, body: Value) -> String {
@@ -63,10 +16,6 @@ async fn reply_text(app: &TestApp, client: &Client, body: Value) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
-}
-
-pub(crate) fn ask(content: &str) -> Value {
-    json!({"model": "memory-agent", "messages": [{"role": "user", "content": content}]})
 }
 
 pub(crate) async fn messages_of(app: &TestApp, client: &Client, chat: &str) -> Vec<Value> {
@@ -100,15 +49,6 @@ pub(crate) fn parse_sse(body: &str) -> (String, Vec<Value>, bool) {
     (text, chunks, done)
 }
 
-async fn on_both(test: impl AsyncFn(TestApp, FakeLlm)) {
-    for engine in [Engine::Sqlite, Engine::Postgres] {
-        let fake = FakeLlm::start(vec![]).await;
-        if let Some(app) = app_with_llm(engine, &fake).await {
-            test(app, fake).await;
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_requires_authentication_in_openai_shape() {
     let fake = FakeLlm::start(vec![]).await;
@@ -137,9 +77,9 @@ async fn the_gateway_requires_authentication_in_openai_shape() {
     assert!(fake.requests().is_empty(), "nothing reached the model");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_completion_answers_in_openai_format_and_appears_as_a_chat() {
-    on_both(async |app, fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn a_completion_answers_in_openai_format_and_appears_as_a_chat((app, fake)) {
         fake.push(Script::text(&["Hello", ", ", "Ann!"]));
         let (client, _) = key_client(&app, "ann").await;
         let models: Value = client
@@ -216,8 +156,7 @@ async fn a_completion_answers_in_openai_format_and_appears_as_a_chat() {
                 ("assistant".to_string(), "Hello, Ann!".to_string())
             ]
         );
-    })
-    .await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,9 +227,9 @@ async fn bad_requests_get_openai_errors() {
     assert!(fake.requests().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_chat_id_continues_that_chat_and_only_that_users() {
-    on_both(async |app, fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn a_chat_id_continues_that_chat_and_only_that_users((app, fake)) {
         fake.push(Script::text(&["First answer"]));
         fake.push(Script::text(&["Second answer"]));
         let (ann, _) = key_client(&app, "ann").await;
@@ -338,13 +277,12 @@ async fn a_chat_id_continues_that_chat_and_only_that_users() {
             "nothing was written"
         );
         assert_eq!(fake.requests().len(), 3);
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tool_calls_run_and_their_steps_are_stored() {
-    on_both(async |app, fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn tool_calls_run_and_their_steps_are_stored((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::text(&["Noted."]));
         let earlier = complete(&app, &ann, ask("The Atlas launch moved to Friday")).await;
@@ -408,8 +346,7 @@ async fn tool_calls_run_and_their_steps_are_stored() {
                 .starts_with("Searched your chats for 'Atlas': "),
             "{data}"
         );
-    })
-    .await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,7 +60,7 @@ on_both_engines! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registrations_are_limited_per_address() {
     let app = spawn_app_on(Engine::Sqlite, |v| {
         v.insert("MARUNTIME_REGISTER_LIMIT".into(), "2".into());
@@ -76,7 +76,7 @@ async fn registrations_are_limited_per_address() {
     assert!(r.headers().contains_key("retry-after"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_login_limit_is_configurable() {
     let app = spawn_app_on(Engine::Sqlite, |v| {
         v.insert("MARUNTIME_LOGIN_LIMIT".into(), "2".into());

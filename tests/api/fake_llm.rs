@@ -12,6 +12,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::helpers::{spawn_app_on, Engine, TestApp};
+
 /// What the fake answers to one request.
 #[derive(Clone, Debug)]
 pub enum Script {
@@ -376,4 +378,38 @@ async fn answer(State(shared): State<Shared>, Json(body): Json<Value>) -> Respon
                 .unwrap()
         }
     }
+}
+
+/// The app on `engine` answering through `fake` (a model call times out after 1 s), or `None`
+/// when that engine is not available here.
+pub async fn app_with_llm(engine: Engine, fake: &FakeLlm) -> Option<TestApp> {
+    let url = fake.base_url.clone();
+    spawn_app_on(engine, move |v| {
+        v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
+        v.insert("MARUNTIME_LLM_MODEL".into(), "fake-model".into());
+        v.insert("MARUNTIME_LLM_TIMEOUT_SECS".into(), "1".into());
+    })
+    .await
+}
+
+/// A fresh fake model and the app on `engine` answering through it, with `settings` on top of
+/// [`app_with_llm`]'s: the setup of `on_both_engines!` for tests of the agent.
+pub async fn app_and_fake_llm(
+    engine: Engine,
+    settings: &[(&str, &str)],
+) -> Option<(TestApp, FakeLlm)> {
+    let fake = FakeLlm::start(vec![]).await;
+    let url = fake.base_url.clone();
+    let settings: Vec<(String, String)> = settings
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let app = spawn_app_on(engine, move |v| {
+        v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
+        v.insert("MARUNTIME_LLM_MODEL".into(), "fake-model".into());
+        v.insert("MARUNTIME_LLM_TIMEOUT_SECS".into(), "1".into());
+        v.extend(settings);
+    })
+    .await?;
+    Some((app, fake))
 }

@@ -19,7 +19,7 @@ on_both_engines! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_landing_page_is_server_rendered_and_compressed() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let response = app
@@ -42,7 +42,7 @@ async fn the_landing_page_is_server_rendered_and_compressed() {
     assert!(html.contains("href=\"/pkg/maruntime.css\""));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_page_is_404_html_and_an_unknown_api_route_is_404_json() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let page = app.get(&app.client, "/no/such/page").await;
@@ -56,7 +56,7 @@ async fn an_unknown_page_is_404_html_and_an_unknown_api_route_is_404_json() {
     assert!(!message.is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_one_mebibyte_is_413() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let huge = "x".repeat(1024 * 1024 + 10);
@@ -72,7 +72,7 @@ async fn a_body_over_one_mebibyte_is_413() {
     assert_eq!(error_of(response).await.0, "payload_too_large");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_built_file_is_a_404_no_browser_keeps() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let response = app

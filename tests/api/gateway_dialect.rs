@@ -5,18 +5,9 @@
 use reqwest::Client;
 use serde_json::{json, Value};
 
-use crate::agent::{app_with_llm, complete, key_client, messages_of, parse_sse};
-use crate::fake_llm::{FakeLlm, Script};
+use crate::agent::{complete, key_client, messages_of, parse_sse};
+use crate::fake_llm::{app_and_fake_llm, Script};
 use crate::helpers::*;
-
-async fn on_both(test: impl AsyncFn(TestApp, FakeLlm)) {
-    for engine in [Engine::Sqlite, Engine::Postgres] {
-        let fake = FakeLlm::start(vec![]).await;
-        if let Some(app) = app_with_llm(engine, &fake).await {
-            test(app, fake).await;
-        }
-    }
-}
 
 fn weather_tool() -> Value {
     json!({"type": "function", "function": {
@@ -84,9 +75,9 @@ fn offered(request: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_tool_round_trip_without_a_chat_id() {
-    on_both(async |app, fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn a_client_tool_round_trip_without_a_chat_id((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::client_call("call_w1", "get_weather", ARGUMENTS));
         let first = complete(
@@ -144,13 +135,12 @@ async fn a_client_tool_round_trip_without_a_chat_id() {
         assert_eq!(sent[n - 1]["role"], "tool");
         assert_eq!(sent[n - 1]["tool_call_id"], "call_w1");
         assert_eq!(sent[n - 1]["content"], "sunny, 21 C");
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_streamed_client_tool_round_trip_in_one_chat() {
-    on_both(async |app, fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn a_streamed_client_tool_round_trip_in_one_chat((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::ToolCalls(vec![
             ("call_a".into(), "get_weather".into(), ARGUMENTS.into()),
@@ -245,13 +235,12 @@ async fn a_streamed_client_tool_round_trip_in_one_chat() {
         )
         .await;
         assert_eq!(again.status(), 400);
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_tool_and_a_client_tool_in_one_run() {
-    on_both(async |app, fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn a_server_tool_and_a_client_tool_in_one_run((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::text(&["Noted."]));
         complete(
@@ -301,13 +290,12 @@ async fn a_server_tool_and_a_client_tool_in_one_run() {
         assert_eq!(second["choices"][0]["message"]["content"], "tool said: hot");
         // Usage was counted for both runs.
         assert!(second["usage"]["total_tokens"].as_u64().unwrap() > 0);
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn request_parameters_reach_the_model() {
-    on_both(async |app, fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn request_parameters_reach_the_model((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::text(&["{}"]));
         let response = complete(
@@ -357,8 +345,7 @@ async fn request_parameters_reach_the_model() {
         let limit = app.state.agents.registry().limits().max_reply_tokens;
         assert_eq!(fake.requests()[1]["max_tokens"], limit);
         assert!(fake.requests()[1].get("temperature").is_none());
-    })
-    .await;
+    }
 }
 
 async fn refused(app: &TestApp, client: &Client, extra: Value) -> (u16, Value) {
@@ -371,9 +358,9 @@ async fn refused(app: &TestApp, client: &Client, extra: Value) -> (u16, Value) {
     (response.status().as_u16(), json_of(response).await)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_the_gateway_cannot_honour_is_refused_in_openai_shape() {
-    on_both(async |app, fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn what_the_gateway_cannot_honour_is_refused_in_openai_shape((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         let cases = [
             (json!({"n": 2}), "n"),
@@ -402,13 +389,12 @@ async fn what_the_gateway_cannot_honour_is_refused_in_openai_shape() {
         let chats = json_of(ann.get(app.url("/v1/chats")).send().await.unwrap()).await;
         assert_eq!(chats["data"].as_array().unwrap().len(), 0);
         assert!(fake.requests().is_empty());
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_model_is_retrieved_by_its_id() {
-    on_both(async |app, _fake| {
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn a_model_is_retrieved_by_its_id((app, _fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         let found = ann
             .get(app.url("/v1/models/memory-agent"))
@@ -435,6 +421,5 @@ async fn a_model_is_retrieved_by_its_id() {
             .await
             .unwrap();
         assert_eq!(anonymous.status(), 401);
-    })
-    .await;
+    }
 }

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::agent::{ask, complete, key_client, messages_of};
-use crate::fake_llm::{FakeLlm, Script};
+use crate::fake_llm::{app_and_fake_llm, FakeLlm, Script};
 use crate::helpers::*;
 
 on_both_engines! {
@@ -86,41 +86,32 @@ on_both_engines! {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_nul_from_the_gateway_is_refused_and_one_from_the_model_replaced() {
-    for engine in [Engine::Sqlite, Engine::Postgres] {
-        let fake = FakeLlm::start(vec![]).await;
-        let url = fake.base_url.clone();
-        let Some(app) = spawn_app_on(engine, move |v| {
-            v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
-        })
-        .await
-        else {
-            continue;
-        };
-        let (ann, _) = key_client(&app, "ann").await;
-        let refused = complete(&app, &ann, ask("hi\u{0}there")).await;
-        assert_eq!(refused.status(), 400);
-        let error: Value = refused.json().await.unwrap();
-        assert_eq!(error["error"]["type"], "invalid_request_error");
-        assert!(error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("messages[0].content"));
+on_both_engines! {
+    setup = |engine| app_and_fake_llm(engine, &[]);
+    async fn a_nul_from_the_gateway_is_refused_and_one_from_the_model_replaced((app, fake)) {
+    let (ann, _) = key_client(&app, "ann").await;
+    let refused = complete(&app, &ann, ask("hi\u{0}there")).await;
+    assert_eq!(refused.status(), 400);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["type"], "invalid_request_error");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("messages[0].content"));
 
-        fake.push(Script::text(&["a\u{0}b"]));
-        let response = complete(&app, &ann, ask("say something odd")).await;
-        assert_eq!(response.status(), 200);
-        let chat = response.headers()["x-chat-id"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        let reply: Value = response.json().await.unwrap();
-        assert_eq!(reply["choices"][0]["message"]["content"], "a\u{fffd}b");
-        assert_eq!(
-            messages_of(&app, &ann, &chat).await[1]["content"],
-            "a\u{fffd}b"
-        );
+    fake.push(Script::text(&["a\u{0}b"]));
+    let response = complete(&app, &ann, ask("say something odd")).await;
+    assert_eq!(response.status(), 200);
+    let chat = response.headers()["x-chat-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(reply["choices"][0]["message"]["content"], "a\u{fffd}b");
+    assert_eq!(
+        messages_of(&app, &ann, &chat).await[1]["content"],
+        "a\u{fffd}b"
+    );
     }
 }
 
@@ -149,7 +140,7 @@ async fn the_models_own_error_text_is_not_shown_to_users() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_memory_directory_that_cannot_be_made_is_named_at_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-directory");
@@ -168,7 +159,7 @@ async fn a_memory_directory_that_cannot_be_made_is_named_at_start_up() {
     assert!(error.contains(&file.display().to_string()), "{error}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_server_on_one_sqlite_file_is_refused_with_the_reason() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let dir = tempfile::tempdir().unwrap();

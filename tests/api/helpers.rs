@@ -24,11 +24,14 @@ pub fn postgres_admin_url() -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub fn report_postgres_skipped() {
-    eprintln!(
-        "SKIPPED (PostgreSQL): MARUNTIME_TEST_POSTGRES_URL is not set. To run the PostgreSQL half: \
-         MARUNTIME_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test --features ssr"
-    );
+/// A PostgreSQL test (ignored unless asked for) was run without a server to run on: that is a
+/// failure, never a pass.
+pub fn postgres_required() -> ! {
+    panic!(
+        "this PostgreSQL test needs MARUNTIME_TEST_POSTGRES_URL (for example \
+         postgres://postgres@127.0.0.1:5432/postgres); scripts/test.sh runs the PostgreSQL tests \
+         when it is set"
+    )
 }
 
 /// A fresh PostgreSQL database for one test, dropped when the test ends.
@@ -118,10 +121,7 @@ pub async fn spawn_app_on(
     let pg = match engine {
         Engine::Sqlite => None,
         Engine::Postgres => {
-            let Some(admin) = postgres_admin_url() else {
-                report_postgres_skipped();
-                return None;
-            };
+            let admin = postgres_admin_url()?;
             let db = PgDatabase::create(&admin).await;
             values.insert("DATABASE_URL".into(), db.url.clone());
             Some(db)
@@ -295,10 +295,7 @@ pub async fn fresh_store(engine: Engine) -> Option<TestStore> {
             None,
         ),
         Engine::Postgres => {
-            let Some(admin) = postgres_admin_url() else {
-                report_postgres_skipped();
-                return None;
-            };
+            let admin = postgres_admin_url()?;
             let db = PgDatabase::create(&admin).await;
             (db.url.clone(), Some(db))
         }
@@ -313,30 +310,36 @@ pub async fn fresh_store(engine: Engine) -> Option<TestStore> {
     })
 }
 
-/// Defines each test twice: on SQLite, and on PostgreSQL when it is configured (otherwise
-/// that half prints that it was skipped and how to run it). The test receives what `setup`
-/// (default: the running app) returns for that engine.
+/// The one way to run a test on both engines: defines it twice, `name::sqlite` and
+/// `name::postgres`. The PostgreSQL half is `#[ignore]`d, so without a server cargo's own
+/// summary counts it as ignored, not passed; `scripts/test.sh` runs it (`--include-ignored`)
+/// when `MARUNTIME_TEST_POSTGRES_URL` is set, and run without the variable it fails. The test
+/// receives what `setup` (default: the running app) returns for that engine; `setup` may be a
+/// function or a closure taking the [`Engine`].
 macro_rules! on_both_engines {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $crate::helpers::on_both_engines!(setup = $crate::helpers::spawn_app; $(async fn $name($app) $body)*);
+    ($($(#[$meta:meta])* async fn $name:ident($app:pat) $body:block)*) => {
+        $crate::helpers::on_both_engines!(setup = $crate::helpers::spawn_app; $($(#[$meta])* async fn $name($app) $body)*);
     };
-    (setup = $setup:path; $(async fn $name:ident($app:ident) $body:block)*) => {
+    (setup = $setup:expr; $($(#[$meta:meta])* async fn $name:ident($app:pat) $body:block)*) => {
         $(
+            $(#[$meta])*
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let $app = $setup($crate::helpers::Engine::Sqlite).await.unwrap();
+                    let $app = ($setup)($crate::helpers::Engine::Sqlite).await.unwrap();
                     $body
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
                 async fn postgres() {
-                    if let Some($app) = $setup($crate::helpers::Engine::Postgres).await {
-                        $body
-                    }
+                    let $app = ($setup)($crate::helpers::Engine::Postgres)
+                        .await
+                        .unwrap_or_else(|| $crate::helpers::postgres_required());
+                    $body
                 }
             }
         )*
@@ -406,4 +409,49 @@ pub fn without_comments(html: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Registers `login` and returns a client that sends its API key (no cookies).
+pub async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
+    let browser = app.other_client();
+    assert_eq!(
+        app.register_with(&browser, login, STRONG_PASSWORD)
+            .await
+            .status(),
+        201
+    );
+    let key: Value = browser
+        .post(app.url("/auth/api-keys"))
+        .json(&json!({"name": "sdk", "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = key["key"].as_str().unwrap().to_string();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
+    (
+        Client::builder()
+            .default_headers(headers)
+            .timeout(std::time::Duration::from_secs(15))
+            .build()
+            .unwrap(),
+        key,
+    )
+}
+
+pub async fn complete(app: &TestApp, client: &Client, body: Value) -> reqwest::Response {
+    client
+        .post(app.url("/v1/chat/completions"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A user message to the default agent, as an OpenAI client sends it.
+pub fn ask(content: &str) -> Value {
+    json!({"model": "memory-agent", "messages": [{"role": "user", "content": content}]})
 }

@@ -125,46 +125,43 @@ on_both_engines! {
     }
 }
 
-#[tokio::test]
-async fn an_expired_key_is_refused() {
-    for engine in [Engine::Sqlite, Engine::Postgres] {
-        let Some(test) = fresh_store(engine).await else {
-            continue;
-        };
-        let store = &test.store;
-        let user = maruntime::model::User {
+on_both_engines! {
+    setup = |engine| async move { Some((fresh_store(engine).await?, engine)) };
+    async fn an_expired_key_is_refused((test, engine)) {
+    let store = &test.store;
+    let user = maruntime::model::User {
+        id: uuid::Uuid::new_v4(),
+        login: "ann".into(),
+        display_name: "Ann".into(),
+        about: String::new(),
+        created_at: chrono::Utc::now(),
+        role: Default::default(),
+        language: None,
+    };
+    store.insert_user(&user, "ann", "hash").await.unwrap();
+    let now = chrono::Utc::now();
+    for (name, expires_at, usable) in [
+        ("past", Some(now - chrono::Duration::seconds(1)), false),
+        ("future", Some(now + chrono::Duration::days(1)), true),
+        ("never", None, true),
+    ] {
+        let info = maruntime::model::ApiKeyInfo {
             id: uuid::Uuid::new_v4(),
-            login: "ann".into(),
-            display_name: "Ann".into(),
-            about: String::new(),
-            created_at: chrono::Utc::now(),
-            role: Default::default(),
-            language: None,
+            name: name.into(),
+            prefix: "mrt_".into(),
+            created_at: now,
+            last_used_at: None,
+            expires_at,
         };
-        store.insert_user(&user, "ann", "hash").await.unwrap();
-        let now = chrono::Utc::now();
-        for (name, expires_at, usable) in [
-            ("past", Some(now - chrono::Duration::seconds(1)), false),
-            ("future", Some(now + chrono::Duration::days(1)), true),
-            ("never", None, true),
-        ] {
-            let info = maruntime::model::ApiKeyInfo {
-                id: uuid::Uuid::new_v4(),
-                name: name.into(),
-                prefix: "mrt_".into(),
-                created_at: now,
-                last_used_at: None,
-                expires_at,
-            };
-            assert!(store
-                .insert_api_key(&info, user.id, name, "hash")
-                .await
-                .unwrap());
-            let found = store
-                .user_by_api_key_hash(name, now.timestamp_millis())
-                .await
-                .unwrap();
-            assert_eq!(found.is_some(), usable, "{name} on {engine:?}");
-        }
+        assert!(store
+            .insert_api_key(&info, user.id, name, "hash")
+            .await
+            .unwrap());
+        let found = store
+            .user_by_api_key_hash(name, now.timestamp_millis())
+            .await
+            .unwrap();
+        assert_eq!(found.is_some(), usable, "{name} on {engine:?}");
+    }
     }
 }

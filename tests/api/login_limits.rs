@@ -141,7 +141,7 @@ on_both_engines! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_past_the_hash_queue_is_refused_at_once() {
     let app = spawn_app_on(Engine::Sqlite, |v| {
         v.insert("MARUNTIME_LOGIN_LIMIT".into(), "1000".into());

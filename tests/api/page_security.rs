@@ -56,7 +56,7 @@ on_both_engines! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_secure_cookies_the_session_cookie_is_host_prefixed_and_hsts_is_sent() {
     let app = spawn_app_on(Engine::Sqlite, |v| {
         v.insert("MARUNTIME_COOKIE_SECURE".into(), "true".into());

@@ -7,32 +7,14 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 use crate::agent::{ask, complete, key_client, messages_of, parse_sse};
-use crate::fake_llm::{FakeLlm, Script};
+use crate::fake_llm::{app_and_fake_llm, FakeLlm, Script};
 use crate::helpers::*;
 
-/// The app against the fake model, with these settings on top.
-async fn app_with(engine: Engine, fake: &FakeLlm, settings: &[(&str, &str)]) -> Option<TestApp> {
-    let url = fake.base_url.clone();
-    let settings: Vec<(String, String)> = settings
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    spawn_app_on(engine, move |v| {
-        v.insert("MARUNTIME_LLM_BASE_URL".into(), url);
-        v.insert("MARUNTIME_LLM_MODEL".into(), "fake-model".into());
-        v.insert("MARUNTIME_LLM_TIMEOUT_SECS".into(), "2".into());
-        v.extend(settings);
-    })
-    .await
-}
-
-async fn each_engine(settings: &[(&str, &str)], test: impl AsyncFn(TestApp, FakeLlm)) {
-    for engine in [Engine::Sqlite, Engine::Postgres] {
-        let fake = FakeLlm::start(vec![]).await;
-        if let Some(app) = app_with(engine, &fake, settings).await {
-            test(app, fake).await;
-        }
-    }
+/// The app against a fake model whose calls time out after 2 s, with these settings on top.
+async fn runs_app(engine: Engine, settings: &[(&str, &str)]) -> Option<(TestApp, FakeLlm)> {
+    let mut all = vec![("MARUNTIME_LLM_TIMEOUT_SECS", "2")];
+    all.extend_from_slice(settings);
+    app_and_fake_llm(engine, &all).await
 }
 
 fn chat_of(response: &reqwest::Response) -> String {
@@ -69,9 +51,9 @@ async fn read_all(response: reqwest::Response) -> String {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_turns_in_one_chat_run_one_at_a_time_never_interleaved() {
-    each_engine(&[], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[]);
+    async fn concurrent_turns_in_one_chat_run_one_at_a_time_never_interleaved((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         let chat = new_chat(&app, &fake, &ann).await;
         for _ in 0..24 {
@@ -116,13 +98,12 @@ async fn concurrent_turns_in_one_chat_run_one_at_a_time_never_interleaved() {
         }
         let verify = app.state.chats.documents().verify(None).await.unwrap();
         assert!(verify.is_empty(), "{verify:?}");
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_queue_of_a_chat_is_bounded() {
-    each_engine(&[("MARUNTIME_QUEUE_PER_CHAT", "16")], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[("MARUNTIME_QUEUE_PER_CHAT", "16")]);
+    async fn the_queue_of_a_chat_is_bounded((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         let chat = new_chat(&app, &fake, &ann).await;
         // The running turn is held by the model until the queue has filled.
@@ -184,13 +165,12 @@ async fn the_queue_of_a_chat_is_bounded() {
         }
         // Refused turns stored nothing: the first exchange, the held one, sixteen more.
         assert_eq!(messages_of(&app, &ann, &chat).await.len(), 2 + 2 + 32);
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_is_followed_from_its_start_and_stopped_from_another_client() {
-    each_engine(&[], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[]);
+    async fn a_run_is_followed_from_its_start_and_stopped_from_another_client((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         // The same user in a browser: a second client with a session cookie.
         let browser = app.other_client();
@@ -274,97 +254,88 @@ async fn a_run_is_followed_from_its_start_and_stopped_from_another_client() {
         assert_eq!(reply["content"].as_str().unwrap(), streamed);
         assert_eq!(data_of(reply)["stopped"], true);
         assert!(!streamed.contains("w39"));
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_model_that_never_stops_is_cut_and_the_reply_kept() {
-    each_engine(
-        &[("MARUNTIME_MAX_REPLY_TOKENS", "50")],
-        async |app, fake| {
-            let (ann, _) = key_client(&app, "ann").await;
-            fake.push(Script::Endless { delay_ms: 0 });
-            let began = Instant::now();
-            let response = complete(&app, &ann, ask("sing forever")).await;
-            assert_eq!(response.status(), 200);
-            let chat = chat_of(&response);
-            let reply: Value = response.json().await.unwrap();
-            assert!(began.elapsed() < Duration::from_secs(10));
-            assert_eq!(reply["choices"][0]["finish_reason"], "length");
-            let text = reply["choices"][0]["message"]["content"].as_str().unwrap();
-            // 50 tokens at most 6 characters each.
-            assert_eq!(text.chars().count(), 300);
-            assert_eq!(fake.requests()[0]["max_tokens"], 50);
-            assert_eq!(fake.requests()[0]["stream_options"]["include_usage"], true);
-            let messages = messages_of(&app, &ann, &chat).await;
-            assert_eq!(messages.last().unwrap()["content"], text);
-            assert_eq!(data_of(messages.last().unwrap())["cut"], true);
-            // The chat stays usable.
-            fake.push(Script::text(&["fine"]));
-            let next: Value = complete(&app, &ann, in_chat(&chat, "and now?"))
-                .await
-                .json()
-                .await
-                .unwrap();
-            assert_eq!(next["choices"][0]["message"]["content"], "fine");
-        },
-    )
-    .await;
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[("MARUNTIME_MAX_REPLY_TOKENS", "50")]);
+    async fn a_model_that_never_stops_is_cut_and_the_reply_kept((app, fake)) {
+        let (ann, _) = key_client(&app, "ann").await;
+        fake.push(Script::Endless { delay_ms: 0 });
+        let began = Instant::now();
+        let response = complete(&app, &ann, ask("sing forever")).await;
+        assert_eq!(response.status(), 200);
+        let chat = chat_of(&response);
+        let reply: Value = response.json().await.unwrap();
+        assert!(began.elapsed() < Duration::from_secs(10));
+        assert_eq!(reply["choices"][0]["finish_reason"], "length");
+        let text = reply["choices"][0]["message"]["content"].as_str().unwrap();
+        // 50 tokens at most 6 characters each.
+        assert_eq!(text.chars().count(), 300);
+        assert_eq!(fake.requests()[0]["max_tokens"], 50);
+        assert_eq!(fake.requests()[0]["stream_options"]["include_usage"], true);
+        let messages = messages_of(&app, &ann, &chat).await;
+        assert_eq!(messages.last().unwrap()["content"], text);
+        assert_eq!(data_of(messages.last().unwrap())["cut"], true);
+        // The chat stays usable.
+        fake.push(Script::text(&["fine"]));
+        let next: Value = complete(&app, &ann, in_chat(&chat, "and now?"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(next["choices"][0]["message"]["content"], "fine");
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_is_cut_at_its_time_limit_and_one_endless_event_is_refused() {
-    each_engine(
-        &[
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[
             ("MARUNTIME_RUN_TIMEOUT_SECS", "2"),
             ("MARUNTIME_LLM_MAX_EVENT_BYTES", "65536"),
-        ],
-        async |app, fake| {
-            let (ann, _) = key_client(&app, "ann").await;
-            fake.push(Script::Endless { delay_ms: 50 });
-            let began = Instant::now();
-            let mut body = ask("take your time");
-            body["stream"] = json!(true);
-            let response = complete(&app, &ann, body).await;
-            let chat = chat_of(&response);
-            let (text, chunks, done) = parse_sse(&read_all(response).await);
-            let took = began.elapsed();
-            assert!(
-                took >= Duration::from_secs(2) && took < Duration::from_secs(6),
-                "{took:?}"
-            );
-            assert!(done && text.starts_with("la la"));
-            assert_eq!(
-                chunks.last().unwrap()["choices"][0]["finish_reason"],
-                "length"
-            );
-            assert_eq!(
-                messages_of(&app, &ann, &chat).await.last().unwrap()["content"],
-                text
-            );
+        ]);
+    async fn a_run_is_cut_at_its_time_limit_and_one_endless_event_is_refused((app, fake)) {
+        let (ann, _) = key_client(&app, "ann").await;
+        fake.push(Script::Endless { delay_ms: 50 });
+        let began = Instant::now();
+        let mut body = ask("take your time");
+        body["stream"] = json!(true);
+        let response = complete(&app, &ann, body).await;
+        let chat = chat_of(&response);
+        let (text, chunks, done) = parse_sse(&read_all(response).await);
+        let took = began.elapsed();
+        assert!(
+            took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+            "{took:?}"
+        );
+        assert!(done && text.starts_with("la la"));
+        assert_eq!(
+            chunks.last().unwrap()["choices"][0]["finish_reason"],
+            "length"
+        );
+        assert_eq!(
+            messages_of(&app, &ann, &chat).await.last().unwrap()["content"],
+            text
+        );
 
-            fake.push(Script::EndlessEvent);
-            let response = complete(&app, &ann, ask("one huge event")).await;
-            assert_eq!(response.status(), 502);
-            let error: Value = response.json().await.unwrap();
-            assert!(
-                error["error"]["message"]
-                    .as_str()
-                    .unwrap()
-                    .contains("MARUNTIME_LLM_MAX_EVENT_BYTES"),
-                "{error}"
-            );
-        },
-    )
-    .await;
+        fake.push(Script::EndlessEvent);
+        let response = complete(&app, &ann, ask("one huge event")).await;
+        assert_eq!(response.status(), 502);
+        let error: Value = response.json().await.unwrap();
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("MARUNTIME_LLM_MAX_EVENT_BYTES"),
+            "{error}"
+        );
+    }
 }
 
-/// A body that ends with neither a `finish_reason` nor `[DONE]` was cut off: the gateway
-/// answers 502 and the partial text is kept, marked failed. A `finish_reason` alone is an end.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stream_cut_off_without_an_end_is_a_failure_not_an_answer() {
-    each_engine(&[], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[]);
+    /// A body that ends with neither a `finish_reason` nor `[DONE]` was cut off: the gateway
+    /// answers 502 and the partial text is kept, marked failed. A `finish_reason` alone is an end.
+    async fn a_stream_cut_off_without_an_end_is_a_failure_not_an_answer((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::CutAfter(vec![
             "one ".into(),
@@ -421,13 +392,12 @@ async fn a_stream_cut_off_without_an_end_is_a_failure_not_an_answer() {
         let last = messages.last().unwrap();
         assert_eq!(last["content"], "all done");
         assert!(data_of(last)["failed"].is_null(), "{last}");
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_model_that_fails_midway_leaves_the_partial_reply_and_retry_replaces_it() {
-    each_engine(&[], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[]);
+    async fn a_model_that_fails_midway_leaves_the_partial_reply_and_retry_replaces_it((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::DieAfter(vec!["partial ".into(), "answer".into()]));
         let response = complete(&app, &ann, ask("explain queues")).await;
@@ -494,13 +464,12 @@ async fn a_model_that_fails_midway_leaves_the_partial_reply_and_retry_replaces_i
             0,
             "the replaced reply left the index"
         );
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn usage_is_reported_streamed_and_not_and_summed_per_day() {
-    each_engine(&[], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[]);
+    async fn usage_is_reported_streamed_and_not_and_summed_per_day((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::WithUsage(vec!["counted".into()], 11, 7));
         let reply: Value = complete(&app, &ann, ask("count me"))
@@ -584,13 +553,12 @@ async fn usage_is_reported_streamed_and_not_and_summed_per_day() {
                 .status(),
             422
         );
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_at_once_per_user_are_limited() {
-    each_engine(&[("MARUNTIME_RUNS_PER_USER", "1")], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[("MARUNTIME_RUNS_PER_USER", "1")]);
+    async fn runs_at_once_per_user_are_limited((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::Slow(vec!["slow ".into(); 10]));
         let mut body = ask("first, slowly");
@@ -614,13 +582,12 @@ async fn runs_at_once_per_user_are_limited() {
         read_all(first).await;
         fake.push(Script::text(&["now"]));
         assert_eq!(complete(&app, &ann, ask("and now")).await.status(), 200);
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_gateway_request_has_a_message_limit_and_history_is_stored_in_one_go() {
-    each_engine(&[("MARUNTIME_GATEWAY_MAX_MESSAGES", "100")], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[("MARUNTIME_GATEWAY_MAX_MESSAGES", "100")]);
+    async fn a_gateway_request_has_a_message_limit_and_history_is_stored_in_one_go((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         let history = |n: usize| -> Vec<Value> {
             (0..n)
@@ -651,8 +618,7 @@ async fn a_gateway_request_has_a_message_limit_and_history_is_stored_in_one_go()
         assert_eq!(messages[98]["content"], "m98");
         let verify = app.state.chats.documents().verify(None).await.unwrap();
         assert!(verify.is_empty(), "{verify:?}");
-    })
-    .await;
+    }
 }
 
 async fn response_chats(app: &TestApp, client: &Client) -> Vec<Value> {
@@ -687,9 +653,9 @@ async fn settled(app: &TestApp, client: &Client, chat: &str, n: usize) -> Vec<Va
     panic!("the chat's run did not end");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_latest_message_can_be_edited_and_the_latest_answer_regenerated() {
-    each_engine(&[], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[]);
+    async fn the_latest_message_can_be_edited_and_the_latest_answer_regenerated((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::text(&["first answer"]));
         let response = complete(&app, &ann, ask("tell me about pelicans")).await;
@@ -770,13 +736,12 @@ async fn the_latest_message_can_be_edited_and_the_latest_answer_regenerated() {
                 .unwrap();
             assert_eq!(found["data"].as_array().unwrap().len(), hits, "{query}");
         }
-    })
-    .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleting_a_chat_stops_its_run_and_what_was_spent_stays_counted() {
-    each_engine(&[], async |app, fake| {
+on_both_engines! {
+    setup = |engine| runs_app(engine, &[]);
+    async fn deleting_a_chat_stops_its_run_and_what_was_spent_stays_counted((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         fake.push(Script::Slow((0..50).map(|i| format!("w{i} ")).collect()));
         let mut body = ask("a long story");
@@ -804,20 +769,23 @@ async fn deleting_a_chat_stops_its_run_and_what_was_spent_stays_counted() {
             .await
             .unwrap();
         assert_eq!(usage["data"][0]["runs"], 1, "{usage}");
-    })
-    .await;
+    }
 }
 
-/// Twenty requests at once against a small daily quota: each admitted run reserves what it
-/// may spend, so the burst spends at most the limit and one run's worth, and the rest are
-/// refused with 429 `insufficient_quota` before the model is called.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_burst_against_a_small_quota_spends_at_most_the_limit_and_one_run() {
-    let settings = [
-        ("MARUNTIME_USER_DAILY_TOKENS", "600"),
-        ("MARUNTIME_RUNS_PER_USER", "32"),
-    ];
-    each_engine(&settings, async |app, fake| {
+on_both_engines! {
+    setup = |engine| {
+        runs_app(
+            engine,
+            &[
+                ("MARUNTIME_USER_DAILY_TOKENS", "600"),
+                ("MARUNTIME_RUNS_PER_USER", "32"),
+            ],
+        )
+    };
+    /// Twenty requests at once against a small daily quota: each admitted run reserves what it
+    /// may spend, so the burst spends at most the limit and one run's worth, and the rest are
+    /// refused with 429 `insufficient_quota` before the model is called.
+    async fn a_burst_against_a_small_quota_spends_at_most_the_limit_and_one_run((app, fake)) {
         let (ann, _) = key_client(&app, "ann").await;
         for _ in 0..20 {
             fake.push(Script::WithUsage(vec!["an answer".into()], 100, 200));
@@ -853,6 +821,5 @@ async fn a_burst_against_a_small_quota_spends_at_most_the_limit_and_one_run() {
         let left = 600u64.saturating_sub(spent);
         let next = complete(&app, &ann, ask("one more")).await.status();
         assert_eq!(next == 200, left > 0, "{spent} spent, then {next}");
-    })
-    .await;
+    }
 }

@@ -128,25 +128,21 @@ impl Drop for ServerProcess {
 }
 
 /// A fresh PostgreSQL database and an empty memory directory for servers to share, or `None`
-/// (after saying why) without PostgreSQL.
-async fn fresh_postgres() -> Option<(PgDatabase, tempfile::TempDir)> {
-    let Some(admin) = postgres_admin_url() else {
-        report_postgres_skipped();
-        return None;
-    };
-    Some((
+/// (these tests are ignored unless PostgreSQL is configured).
+async fn fresh_postgres() -> (PgDatabase, tempfile::TempDir) {
+    let admin = postgres_admin_url().unwrap_or_else(|| postgres_required());
+    (
         PgDatabase::create(&admin).await,
         tempfile::tempdir().unwrap(),
-    ))
+    )
 }
 
 const JOBS_LINE: &str = "this process runs the instance's background jobs";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn the_background_jobs_move_on_when_their_process_is_killed() {
-    let Some((db, memory)) = fresh_postgres().await else {
-        return;
-    };
+    let (db, memory) = fresh_postgres().await;
     let mut first = ServerProcess::start(&db.url, memory.path());
     first.wait_for_line(JOBS_LINE, Duration::from_secs(30));
     let second = ServerProcess::start(&db.url, memory.path());
@@ -163,10 +159,9 @@ async fn the_background_jobs_move_on_when_their_process_is_killed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn two_processes_serve_one_account_and_one_chat_in_one_order() {
-    let Some((db, memory)) = fresh_postgres().await else {
-        return;
-    };
+    let (db, memory) = fresh_postgres().await;
     let a = ServerProcess::start(&db.url, memory.path());
     let b = ServerProcess::start(&db.url, memory.path());
     let client = new_client();
@@ -322,11 +317,10 @@ async fn sigterm_stops_an_answer_past_the_grace_and_stores_what_arrived() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn a_run_whose_process_is_killed_ends_for_its_followers_and_the_chat_goes_on() {
     use crate::fake_llm::{FakeLlm, Script};
-    let Some((db, memory)) = fresh_postgres().await else {
-        return;
-    };
+    let (db, memory) = fresh_postgres().await;
     let fake = FakeLlm::start(vec![Script::Endless { delay_ms: 30 }]).await;
     let settings = [("MARUNTIME_LLM_BASE_URL", fake.base_url.as_str())];
     let mut a = ServerProcess::start_with(&db.url, memory.path(), &settings);

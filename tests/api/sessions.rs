@@ -100,7 +100,7 @@ on_both_engines! {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cookie_is_secure_when_configured() {
     let app = spawn_app_on(Engine::Sqlite, |v| {
         v.insert("MARUNTIME_COOKIE_SECURE".into(), "true".into());

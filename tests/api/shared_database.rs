@@ -7,13 +7,16 @@ use serde_json::json;
 use crate::helpers::*;
 use maruntime::server::store::Job;
 
-/// Two servers on one fresh PostgreSQL database, or `None` (after saying why) without one.
+/// Two servers on one fresh PostgreSQL database (these tests are ignored unless PostgreSQL is
+/// configured).
 async fn two_on_postgres(
     tweak: impl Fn(&mut std::collections::HashMap<String, String>) + Clone,
-) -> Option<(TestApp, TestApp)> {
-    let first = spawn_app_on(Engine::Postgres, tweak.clone()).await?;
+) -> (TestApp, TestApp) {
+    let first = spawn_app_on(Engine::Postgres, tweak.clone())
+        .await
+        .unwrap_or_else(|| postgres_required());
     let second = first.sibling(tweak).await;
-    Some((first, second))
+    (first, second)
 }
 
 /// A new account registered through `app`, and the client holding its session (cookies
@@ -30,14 +33,12 @@ async fn signed_in(app: &TestApp, login: &str) -> reqwest::Client {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn the_failed_login_limit_holds_across_servers() {
-    let Some((a, b)) = two_on_postgres(|v| {
+    let (a, b) = two_on_postgres(|v| {
         v.insert("MARUNTIME_LOGIN_LIMIT".into(), "4".into());
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     a.register("ann").await;
     // Four wrong passwords, alternating between the servers, use up the login's limit...
     for (i, app) in [&a, &b, &a, &b].into_iter().enumerate() {
@@ -57,14 +58,12 @@ async fn the_failed_login_limit_holds_across_servers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn a_correct_login_on_one_server_is_not_counted_on_the_other() {
-    let Some((a, b)) = two_on_postgres(|v| {
+    let (a, b) = two_on_postgres(|v| {
         v.insert("MARUNTIME_LOGIN_LIMIT".into(), "3".into());
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     a.register("bob").await;
     let wrong = |app: &TestApp| {
         let (app_url, client) = (app.url("/auth/login"), app.other_client());
@@ -94,10 +93,9 @@ async fn a_correct_login_on_one_server_is_not_counted_on_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn a_session_made_on_one_server_works_on_the_other() {
-    let Some((a, b)) = two_on_postgres(|_| {}).await else {
-        return;
-    };
+    let (a, b) = two_on_postgres(|_| {}).await;
     let client = signed_in(&a, "cat").await;
     let chat = client
         .post(a.url("/v1/chats"))
@@ -113,10 +111,9 @@ async fn a_session_made_on_one_server_works_on_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn one_server_holds_the_background_job_lease() {
-    let Some((a, b)) = two_on_postgres(|_| {}).await else {
-        return;
-    };
+    let (a, b) = two_on_postgres(|_| {}).await;
     // Each server tries for the lease as it starts serving: one holds it, the other waits.
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&a.database_url)
         .await
@@ -150,11 +147,9 @@ async fn one_server_holds_the_background_job_lease() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn servers_started_at_once_on_an_empty_database_all_come_up() {
-    let Some(admin) = postgres_admin_url() else {
-        report_postgres_skipped();
-        return;
-    };
+    let admin = postgres_admin_url().unwrap_or_else(|| postgres_required());
     let db = PgDatabase::create(&admin).await;
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let builds = dirs.iter().map(|dir| {
@@ -205,14 +200,12 @@ async fn servers_started_at_once_on_an_empty_database_all_come_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn messages_sent_through_both_servers_keep_one_order_in_database_and_document() {
-    let Some((a, b)) = two_on_postgres(|v| {
+    let (a, b) = two_on_postgres(|v| {
         v.insert("MARUNTIME_REGISTER_LIMIT".into(), "100".into());
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let client = signed_in(&a, "eve").await;
     let chat = create_chat_titled(&a, &client, Some("Busy")).await;
     send_through_in_turn(&client, &[a.url(""), b.url("")], &chat, 80).await;
@@ -234,7 +227,7 @@ async fn messages_sent_through_both_servers_keep_one_order_in_database_and_docum
 }
 
 /// Two servers on one PostgreSQL database, both answering with the fake model.
-async fn two_with_model(fake: &crate::fake_llm::FakeLlm) -> Option<(TestApp, TestApp)> {
+async fn two_with_model(fake: &crate::fake_llm::FakeLlm) -> (TestApp, TestApp) {
     let url = fake.base_url.clone();
     two_on_postgres(move |v| {
         v.insert("MARUNTIME_LLM_BASE_URL".into(), url.clone());
@@ -244,12 +237,11 @@ async fn two_with_model(fake: &crate::fake_llm::FakeLlm) -> Option<(TestApp, Tes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn a_run_started_on_one_server_is_followed_and_stopped_from_the_other() {
     use crate::fake_llm::{FakeLlm, Script};
     let fake = FakeLlm::start(vec![Script::Endless { delay_ms: 30 }]).await;
-    let Some((a, b)) = two_with_model(&fake).await else {
-        return;
-    };
+    let (a, b) = two_with_model(&fake).await;
     let client = signed_in(&a, "hal").await;
     let mut answer = client
         .post(a.url("/v1/chat/completions"))
@@ -305,12 +297,11 @@ async fn a_run_started_on_one_server_is_followed_and_stopped_from_the_other() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PostgreSQL: runs when MARUNTIME_TEST_POSTGRES_URL is set (scripts/test.sh)"]
 async fn turns_sent_through_both_servers_take_turns_in_one_chat() {
     use crate::fake_llm::{FakeLlm, Script};
     let fake = FakeLlm::start(vec![Script::Slow(vec!["first ".into(), "answer".into()])]).await;
-    let Some((a, b)) = two_with_model(&fake).await else {
-        return;
-    };
+    let (a, b) = two_with_model(&fake).await;
     let client = signed_in(&a, "ivy").await;
     let first = client
         .post(a.url("/v1/chat/completions"))
