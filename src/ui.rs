@@ -6,6 +6,7 @@ pub mod chat_list;
 pub mod components;
 #[cfg(feature = "hydrate")]
 pub mod other_parts;
+pub mod page_load;
 pub mod pages;
 pub mod shortcuts;
 pub mod text;

@@ -116,6 +116,10 @@ pub struct Config {
     /// Imports read at once on this server (`MARUNTIME_IMPORTS_AT_ONCE`, default 2); more
     /// wait their turn, so many accounts importing cannot multiply an import's memory.
     pub imports_at_once: usize,
+    /// The longest a server-rendered page may take (`MARUNTIME_PAGE_DEADLINE_SECS`, default
+    /// 10): past it the person gets an error page (503) and the log names the route and what
+    /// the page was still waiting for, instead of a connection that never ends.
+    pub page_deadline: std::time::Duration,
 }
 
 /// Who may register. The first account of an empty instance always may (it becomes admin).
@@ -292,6 +296,9 @@ impl Config {
                 n => n as usize,
             },
             imports_at_once: parse_count(&get, "MARUNTIME_IMPORTS_AT_ONCE", 2)? as usize,
+            page_deadline: std::time::Duration::from_secs(
+                parse_count(&get, "MARUNTIME_PAGE_DEADLINE_SECS", 10)?.into(),
+            ),
             registration: match get("MARUNTIME_REGISTRATION").as_deref() {
                 None | Some("open") => Registration::Open,
                 Some("invite") => Registration::Invite,

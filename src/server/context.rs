@@ -120,19 +120,25 @@ pub fn redirect_form_post(path: &str) {
 /// The web UI's language for this request: the account's choice, else the best of the
 /// browser's `Accept-Language` we speak, else English.
 pub fn request_locale() -> crate::i18n::Locale {
+    match use_context::<Parts>() {
+        Some(parts) => locale_of(&parts.extensions, &parts.headers),
+        None => Default::default(),
+    }
+}
+
+/// [`request_locale`] from a request's extensions (its [`CurrentUser`]) and headers.
+pub fn locale_of(
+    extensions: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+) -> crate::i18n::Locale {
     use leptos_i18n::Locale as _;
-    let Some(parts) = use_context::<Parts>() else {
-        return Default::default();
-    };
-    let chosen = parts
-        .extensions
+    let chosen = extensions
         .get::<CurrentUser>()
         .and_then(|u| u.0.as_ref())
         .and_then(|a| a.user.language.clone());
     let accepted = match chosen {
         Some(language) => vec![language],
-        None => parts
-            .headers
+        None => headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .map(accepted_languages)

@@ -12,6 +12,7 @@ mod import_routes;
 mod json;
 mod origin_check;
 mod page_bundles;
+mod page_deadline;
 mod page_guard;
 mod run_routes;
 mod security_headers;
@@ -24,6 +25,7 @@ pub use auth_routes::parse_path_id;
 pub use client::client_info;
 pub use origin_check::reject_cross_site;
 pub use page_bundles::{hydration_scripts, PageBundles};
+pub use page_deadline::{page_deadline, waiting_for};
 pub use run_routes::run_sse;
 pub use security_headers::{set_page_policy, with_security_headers};
 pub use session_layer::{

@@ -247,12 +247,18 @@ fn router(state: AppState, statics: http::StaticFiles) -> Router {
     let not_found = axum::handler::Handler::with_state(not_found, state.clone());
 
     let https = state.config.cookie_secure;
-    let app = Router::new()
-        .merge(http::routes())
+    // The pages (and the server functions leptos_axum registers beside them): each page is
+    // rendered within the deadline (src/server/http/page_deadline.rs).
+    let pages = Router::new()
         .leptos_routes_with_context(&state, routes, || (), {
             let options = options.clone();
             move || shell(options.clone())
-        });
+        })
+        .route_layer(middleware::from_fn_with_state(
+            state.config.page_deadline,
+            http::page_deadline,
+        ));
+    let app = Router::new().merge(http::routes()).merge(pages);
     let app =
         http::with_static_files(app, &options, not_found)
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -19,6 +19,7 @@ mod imports;
 mod keys_and_sessions;
 mod languages;
 mod login_limits;
+mod page_deadline;
 mod page_security;
 mod profile_document;
 mod runs;

@@ -17,6 +17,7 @@ use crate::ui::components::chat_sidebar::ChatSidebar;
 use crate::ui::components::composer::Composer;
 use crate::ui::components::message_list::MessageList;
 use crate::ui::components::require_login::RequireLogin;
+use crate::ui::page_load::named_load;
 use crate::ui::pages::not_found::NotFoundStatus;
 use crate::ui::shortcuts::focus_soon;
 use crate::ui::text::error_text;
@@ -54,19 +55,21 @@ fn ChatLayoutLoaded() -> impl IntoView {
             .map(str::to_string)?;
         Some((id, location.query.with(|q| q.get("m"))))
     });
-    let first_page = Resource::new(|| (), |_| list_chats(None));
+    let first_page = Resource::new(|| (), |_| named_load("the list of chats", list_chats(None)));
     let open_chat = Resource::new(
         move || open_id.get(),
-        |id| async move {
-            match id {
-                Some((id, around)) => {
-                    let focus = around
-                        .as_deref()
-                        .and_then(|m| uuid::Uuid::parse_str(m).ok());
-                    get_chat_view(id, around).await.map(|v| Some((v, focus)))
+        |id| {
+            named_load("the open chat", async move {
+                match id {
+                    Some((id, around)) => {
+                        let focus = around
+                            .as_deref()
+                            .and_then(|m| uuid::Uuid::parse_str(m).ok());
+                        get_chat_view(id, around).await.map(|v| Some((v, focus)))
+                    }
+                    None => Ok(None),
                 }
-                None => Ok(None),
-            }
+            })
         },
     );
     provide_context(OpenChat(open_chat));

@@ -12,6 +12,7 @@ use crate::ui::auth_context::navigate_on_success;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea, TextField};
 use crate::ui::components::password_field::PasswordField;
 use crate::ui::components::server_form::ServerForm;
+use crate::ui::page_load::named_load;
 use crate::validation::{ABOUT_MAX, DISPLAY_NAME_MAX, LOGIN_MAX};
 
 #[component]
@@ -27,7 +28,10 @@ pub fn RegisterPage() -> impl IntoView {
     // Who may register, said before anything is filled in (rendered in place on the server).
     // Read only inside the Suspense: a resource read outside one can leave the server's
     // render of the page waiting.
-    let info = Resource::new_blocking(|| (), |_| get_registration_info());
+    let info = Resource::new_blocking(
+        || (),
+        |_| named_load("the registration rule", get_registration_info()),
+    );
     view! {
         <Title text=t_string!(i18n, auth.create_an_account)/>
         <section class="auth-card">

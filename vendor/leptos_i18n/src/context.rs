@@ -203,15 +203,20 @@ fn init_context_inner<L: Locale>(
         locale_signal.set(l);
     });
 
+    // maruntime: `try_` reads and writes. On the server this effect runs on its own task,
+    // which may start after the page's render ended and disposed these signals: a plain `get`
+    // then panics in that task ("already been disposed").
     Effect::new_isomorphic(move |_| {
         #[cfg(feature = "unified_contexts")]
-        let new_lang = {
-            let new_lang_any = locale_signal.get();
-            L::from_str(new_lang_any.0).unwrap_or_default()
+        let new_lang = match locale_signal.try_get() {
+            Some(new_lang_any) => L::from_str(new_lang_any.0).unwrap_or_default(),
+            None => return,
         };
         #[cfg(not(feature = "unified_contexts"))]
-        let new_lang = locale_signal.get();
-        set_lang_cookie.set(Some(new_lang));
+        let Some(new_lang) = locale_signal.try_get() else {
+            return;
+        };
+        let _ = set_lang_cookie.try_set(Some(new_lang));
     });
 
     I18nContext::<L> {

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::model::{AccountRole, AdminUser};
 use crate::ui::auth_context::use_auth;
+use crate::ui::page_load::named_load;
 use crate::ui::text::error_text;
 use crate::ui::{format_date, format_time};
 
@@ -84,7 +85,7 @@ pub fn Accounts() -> impl IntoView {
         Action::new(move |op: &Op| apply(op.clone(), i18n.get_locale_untracked()));
     let page = Resource::new(
         move || (query.get(), offset.get(), act.version().get()),
-        |(q, offset, _)| list_accounts(q, offset),
+        |(q, offset, _)| named_load("the accounts", list_accounts(q, offset)),
     );
     view! {
         <section class="card" aria-labelledby="accounts-heading">

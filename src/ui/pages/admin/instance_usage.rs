@@ -5,12 +5,16 @@ use leptos::prelude::*;
 use crate::api::admin::instance_usage;
 use crate::i18n::*;
 use crate::model::UsageDay;
+use crate::ui::page_load::named_load;
 use crate::ui::text::error_text;
 
 #[component]
 pub fn InstanceUsage() -> impl IntoView {
     let i18n = use_i18n();
-    let days = Resource::new(|| (), |_| instance_usage());
+    let days = Resource::new(
+        || (),
+        |_| named_load("the instance's usage", instance_usage()),
+    );
     view! {
         <section class="card" aria-labelledby="usage-heading">
             <h2 id="usage-heading">{tx!(i18n, admin.usage_title)}</h2>

@@ -11,6 +11,7 @@ use crate::ui::components::copy_field::CopyField;
 use crate::ui::components::field::{form_error, FormError};
 use crate::ui::components::server_form::ServerForm;
 use crate::ui::format_time;
+use crate::ui::page_load::named_load;
 use crate::ui::text::error_text;
 
 #[component]
@@ -20,9 +21,12 @@ pub fn Invites() -> impl IntoView {
     let withdraw = ServerAction::<WithdrawInvite>::new();
     let invites = Resource::new(
         move || (create.version().get(), withdraw.version().get()),
-        |_| list_invites(),
+        |_| named_load("the invites", list_invites()),
     );
-    let registration = Resource::new(|| (), |_| get_registration_info());
+    let registration = Resource::new(
+        || (),
+        |_| named_load("the registration rule", get_registration_info()),
+    );
     let created = create.value();
     view! {
         <section class="card" aria-labelledby="invites-heading">

@@ -10,6 +10,7 @@ use crate::ui::components::field::{field_error, form_error, FormError, TextField
 use crate::ui::components::password_field::PasswordField;
 use crate::ui::components::server_form::ServerForm;
 use crate::ui::format_time;
+use crate::ui::page_load::named_load;
 use crate::ui::text::error_text;
 use crate::validation::API_KEY_NAME_MAX;
 
@@ -26,7 +27,7 @@ pub fn ApiKeys(password_changes: RwSignal<usize>) -> impl IntoView {
                 password_changes.get(),
             )
         },
-        |_| list_api_keys(),
+        |_| named_load("the API keys", list_api_keys()),
     );
     let value = create.value();
     let pending = create.pending();

@@ -7,6 +7,7 @@ use crate::api::memory::{get_preferences, SavePreferences, PREFERENCES_MAX};
 use crate::i18n::*;
 use crate::ui::components::field::{field_error, form_error, FormError, TextArea};
 use crate::ui::components::server_form::ServerForm;
+use crate::ui::page_load::named_load;
 use crate::ui::text::error_text;
 
 #[component]
@@ -15,7 +16,10 @@ pub fn PreferencesForm() -> impl IntoView {
     let save = ServerAction::<SavePreferences>::new();
     let value = save.value();
     let pending = save.pending();
-    let stored = Resource::new(move || save.version().get(), |_| get_preferences());
+    let stored = Resource::new(
+        move || save.version().get(),
+        |_| named_load("the preferences", get_preferences()),
+    );
     let saved = move || matches!(value.get(), Some(Ok(_)));
     view! {
         <section class="card" aria-labelledby="preferences-heading">

@@ -7,6 +7,7 @@ use crate::i18n::*;
 use crate::model::SessionInfo;
 use crate::ui::components::server_form::ServerForm;
 use crate::ui::format_time;
+use crate::ui::page_load::named_load;
 use crate::ui::text::error_text;
 
 #[component]
@@ -15,7 +16,7 @@ pub fn SessionsList(password_changes: RwSignal<usize>) -> impl IntoView {
     let end = ServerAction::<EndSession>::new();
     let sessions = Resource::new(
         move || (end.version().get(), password_changes.get()),
-        |_| list_sessions(),
+        |_| named_load("the sessions", list_sessions()),
     );
     view! {
         <section class="card" aria-labelledby="sessions-heading">

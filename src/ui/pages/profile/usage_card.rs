@@ -4,12 +4,13 @@ use leptos::prelude::*;
 
 use crate::api::agent::my_quota;
 use crate::i18n::*;
+use crate::ui::page_load::named_load;
 use crate::ui::text::error_text;
 
 #[component]
 pub fn UsageCard() -> impl IntoView {
     let i18n = use_i18n();
-    let quota = Resource::new(|| (), |_| my_quota());
+    let quota = Resource::new(|| (), |_| named_load("the quota", my_quota()));
     view! {
         <section class="card" aria-labelledby="usage-heading">
             <h2 id="usage-heading">{tx!(i18n, profile.usage_heading)}</h2>
