@@ -11,13 +11,14 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 pkg=target/site/pkg
 dir=target/front
-# What cargo-leptos sets for its build from the [package.metadata.leptos] table: with anything
-# else, cargo would see a changed environment and compile again.
-export LEPTOS_OUTPUT_NAME=maruntime LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-  LEPTOS_SITE_ADDR=127.0.0.1:3000 LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=. LEPTOS_BIN_DIR=. \
-  LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=true LEPTOS_HASH_FILE_NAME=hash.txt
+# What cargo-leptos set for its own build of the public part (scripts/build-release.sh saved
+# it from its log): with anything else, cargo would see a changed environment and compile again.
+envs=target/front/leptos-envs.txt
+[ -s "$envs" ] || { echo "no $envs: run scripts/build-release.sh" >&2; exit 1; }
+while read -r assignment; do export "${assignment?}"; done < "$envs"
 browser_release_env
-parts=(public chat profile admin)
+# The parts of the site: Cargo.toml's page-* features (build.rs reads the same list).
+mapfile -t parts < <(sed -n '/^\[features\]/,/^\[/s/^page-\([a-z]*\) *=.*/\1/p' Cargo.toml)
 [ -d "$pkg" ] || { echo "no $pkg: run cargo leptos build --release first" >&2; exit 1; }
 rm -f "$pkg"/page-* "$pkg/page-bundles.txt.new"
 for part in "${parts[@]}"; do

@@ -103,21 +103,9 @@ pub fn App() -> impl IntoView {
 /// The routes this build carries: every part's, or those of the one part its bundle is for.
 #[component(transparent)]
 fn CarriedRoutes() -> impl MatchNestedRoutes + Clone {
-    #[cfg(every_part)]
-    let routes = (
-        public_routes(),
-        chat_routes(),
-        profile_routes(),
-        admin_routes(),
-    );
-    #[cfg(all(not(every_part), carries_public))]
-    let routes = public_routes();
-    #[cfg(all(not(every_part), carries_chat))]
-    let routes = chat_routes();
-    #[cfg(all(not(every_part), carries_profile))]
-    let routes = profile_routes();
-    #[cfg(all(not(every_part), carries_admin))]
-    let routes = admin_routes();
+    // `(public_routes(), chat_routes(), …)`, or the one part's: written by build.rs from the
+    // page-* features in Cargo.toml.
+    let routes = include!(concat!(env!("OUT_DIR"), "/carried_routes.rs"));
     maybe_erased(routes)
 }
 

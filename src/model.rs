@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub mod page_event;
 mod timestamp;
 pub use timestamp::{now, Moment, Timestamp};
 

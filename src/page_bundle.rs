@@ -43,7 +43,7 @@ impl PagePart {
     }
 
     /// The name in the build's feature (`page-chat`) and in its file names.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             PagePart::Public => "public",
             PagePart::Chat => "chat",
@@ -53,20 +53,25 @@ impl PagePart {
     }
 
     pub fn from_name(name: &str) -> Option<PagePart> {
-        PagePart::ALL.into_iter().find(|p| p.name() == name)
+        PagePart::named(name)
+    }
+
+    /// [`PagePart::from_name`] for constants.
+    const fn named(name: &str) -> Option<PagePart> {
+        let mut i = 0;
+        while i < PagePart::ALL.len() {
+            if same(PagePart::ALL[i].name(), name) {
+                return Some(PagePart::ALL[i]);
+            }
+            i += 1;
+        }
+        None
     }
 
     /// The part this build carries alone, if a `page-*` feature chose one.
-    pub const BUILT_ALONE: Option<PagePart> = if cfg!(feature = "page-public") {
-        Some(PagePart::Public)
-    } else if cfg!(feature = "page-chat") {
-        Some(PagePart::Chat)
-    } else if cfg!(feature = "page-profile") {
-        Some(PagePart::Profile)
-    } else if cfg!(feature = "page-admin") {
-        Some(PagePart::Admin)
-    } else {
-        None
+    pub const BUILT_ALONE: Option<PagePart> = match declared::BUILT_ALONE_NAME {
+        None => None,
+        Some(name) => PagePart::named(name),
     };
 
     /// Whether this build can show the part's pages (a constant: the rest is compiled out).
@@ -78,17 +83,42 @@ impl PagePart {
     }
 }
 
-// The server renders every page; a `page-*` feature is for the browser's code only.
-#[cfg(all(
-    feature = "ssr",
-    any(
-        feature = "page-public",
-        feature = "page-chat",
-        feature = "page-profile",
-        feature = "page-admin"
-    )
-))]
-compile_error!("the page-* features choose a browser bundle's pages; the server carries all");
+/// What Cargo.toml declares (written by build.rs from its `page-*` features).
+mod declared {
+    include!(concat!(env!("OUT_DIR"), "/page_parts.rs"));
+}
+
+// The enum names exactly the declared parts, in their order: a part added to Cargo.toml (or
+// here) alone stops the build.
+const _: () = {
+    assert!(
+        PagePart::ALL.len() == declared::DECLARED_PARTS.len(),
+        "PagePart and Cargo.toml's page-* features differ"
+    );
+    let mut i = 0;
+    while i < PagePart::ALL.len() {
+        assert!(
+            same(PagePart::ALL[i].name(), declared::DECLARED_PARTS[i]),
+            "PagePart and Cargo.toml's page-* features differ"
+        );
+        i += 1;
+    }
+};
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use crate::model::{AdminUser, InviteInfo, NewInvite, UsageDay};
 #[cfg(feature = "ssr")]
 use crate::server::context::{app_state, request_origin, require_admin, respond};
 #[cfg(feature = "ssr")]
-use crate::server::http::parse_path_id;
+use crate::server::ids::parse_path_id;
 
 /// How many accounts one page of the table shows.
 pub const ACCOUNTS_PAGE: i64 = 50;

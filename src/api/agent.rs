@@ -3,59 +3,16 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::{PostUrl, StreamingText, TextStream};
-use serde::{Deserialize, Serialize};
 
 use crate::api::codec::JsonText;
 use crate::error::AppError;
-use crate::model::{AgentStep, Message};
 
-/// A run's event as the chat page reads it (see [`crate::model::RunEvent`]): the reply comes
-/// rendered, as `Blocks`, and messages with their HTML. Tagged the serde way, `{"Blocks":
-/// {…}}`, which the browser reads straight through; `RunEvent`'s `type` field would make it
-/// buffer every event first, with code for that in the page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PageEvent {
-    Started {
-        question: Message,
-    },
-    ToolCall {
-        tool: String,
-    },
-    Step {
-        step: AgentStep,
-    },
-    /// The reply so far: the page's blocks from `from` on are replaced by `html` (those before
-    /// are unchanged).
-    Blocks {
-        from: usize,
-        html: Vec<String>,
-    },
-    Finished {
-        message: Message,
-    },
-    Stopped {
-        message: Message,
-    },
-    Failed {
-        error: String,
-        message: Option<Message>,
-    },
-}
-
-impl PageEvent {
-    /// Whether this event ends the run.
-    pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            PageEvent::Finished { .. } | PageEvent::Stopped { .. } | PageEvent::Failed { .. }
-        )
-    }
-}
+pub use crate::model::page_event::PageEvent;
 
 #[cfg(feature = "ssr")]
 use crate::server::context::{app_state, request_locale, require_user, respond};
 #[cfg(feature = "ssr")]
-use crate::server::http::parse_path_id;
+use crate::server::ids::parse_path_id;
 
 /// The run `run_id` of the chat (or the chat's current run): each line of the stream is one
 /// [`PageEvent`] as JSON, from the run's start; the stream ends after the final event. An

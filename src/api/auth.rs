@@ -16,7 +16,9 @@ use crate::server::context::{
     respond, set_cookie, set_status,
 };
 #[cfg(feature = "ssr")]
-use crate::server::http::{clear_session_cookie, device_cookie, parse_path_id, session_cookie};
+use crate::server::cookies::{clear_session_cookie, device_cookie, session_cookie};
+#[cfg(feature = "ssr")]
+use crate::server::ids::parse_path_id;
 
 /// Sets the cookies of a new session and the browser's known-device cookie.
 #[cfg(feature = "ssr")]

@@ -13,7 +13,7 @@ use crate::server::chats::MessageQuery;
 #[cfg(feature = "ssr")]
 use crate::server::context::{app_state, request_locale, require_user, respond};
 #[cfg(feature = "ssr")]
-use crate::server::http::parse_path_id;
+use crate::server::ids::parse_path_id;
 #[cfg(feature = "ssr")]
 use crate::server::markdown::{render_messages, render_whole};
 
@@ -235,14 +235,7 @@ pub async fn delete_chat(id: String) -> Result<(), AppError> {
             let who = require_user()?;
             let id = parse_path_id(&id, "chat")?;
             let state = app_state()?;
-            state.chats.delete_chat(who.user.id, id).await?;
-            // A run in the chat stops spending on a chat that is gone.
-            state
-                .agents
-                .registry()
-                .stop_anywhere(who.user.id, id)
-                .await?;
-            Ok(())
+            state.agents.delete_chat(who.user.id, id).await
         }
         .await,
     )

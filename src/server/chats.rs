@@ -8,7 +8,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::errors::internal;
-use super::memory::chat_document::Entry;
+use super::memory::document_format::Entry;
 use super::memory::{header, ChatDocuments};
 use super::search::terms_to_index;
 use super::store::{now, ChatCursor, MessageWindow, NewMessage, RunUsage, Store};

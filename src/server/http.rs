@@ -21,16 +21,13 @@ mod static_files;
 mod static_memory;
 
 pub use admin_routes::origin;
-pub use auth_routes::parse_path_id;
 pub use client::client_info;
 pub use origin_check::reject_cross_site;
 pub use page_bundles::{hydration_scripts, PageBundles};
 pub use page_deadline::{page_deadline, waiting_for};
 pub use run_routes::run_sse;
 pub use security_headers::{set_page_policy, with_security_headers};
-pub use session_layer::{
-    clear_session_cookie, device_cookie, resolve_user, session_cookie, CurrentUser, RequireUser,
-};
+pub use session_layer::{resolve_user, CurrentUser, RequireUser};
 pub use static_files::with_static_files;
 pub use static_memory::{serve_from_memory, StaticFiles};
 

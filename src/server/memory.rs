@@ -3,11 +3,14 @@
 //!
 //! Only this module builds paths inside the memory directory, and only from parsed UUIDs.
 
-pub mod chat_document;
-mod chat_documents;
-mod chat_memory;
+/// Chat documents as files: appends, whole rewrites, a chat's lock.
+mod document_files;
+/// A chat document's format (plan 3.1): rendered, and parsed back.
+pub mod document_format;
+/// Chat documents kept in step with the database: written, rebuilt, verified.
+mod document_sync;
 mod user_memory;
 
-pub use chat_documents::{ChatDocuments, DocumentsError, Finding, Problem};
-pub use chat_memory::{header, ChatMemory, ChatMemoryError};
+pub use document_files::{header, ChatMemory, ChatMemoryError};
+pub use document_sync::{ChatDocuments, DocumentsError, Finding, Problem};
 pub use user_memory::{ProfileSection, UserMemory, UserMemoryError};

@@ -5,20 +5,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn by_invite(engine: Engine) -> Option<TestApp> {
-    spawn_app_on(engine, |v| {
-        v.insert("MARUNTIME_REGISTRATION".into(), "invite".into());
-    })
-    .await
-}
-
-async fn account(app: &TestApp, login: &str) -> (reqwest::Client, Value) {
-    let client = app.other_client();
-    let r = app.register_with(&client, login, STRONG_PASSWORD).await;
-    assert_eq!(r.status(), 201, "registering {login}");
-    (client, r.json().await.unwrap())
-}
-
 on_both_engines! {
     setup = by_invite;
 

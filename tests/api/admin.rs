@@ -5,27 +5,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-async fn with_registration(engine: Engine, mode: &'static str) -> Option<TestApp> {
-    spawn_app_on(engine, move |v| {
-        v.insert("MARUNTIME_REGISTRATION".into(), mode.into());
-    })
-    .await
-}
-
 async fn closed(engine: Engine) -> Option<TestApp> {
     with_registration(engine, "closed").await
-}
-
-async fn by_invite(engine: Engine) -> Option<TestApp> {
-    with_registration(engine, "invite").await
-}
-
-/// Registers `login` with its own client and returns (client, user JSON).
-async fn account(app: &TestApp, login: &str) -> (reqwest::Client, Value) {
-    let client = app.other_client();
-    let r = app.register_with(&client, login, STRONG_PASSWORD).await;
-    assert_eq!(r.status(), 201, "registering {login}");
-    (client, r.json().await.unwrap())
 }
 
 async fn patch_user(

@@ -1,7 +1,7 @@
 //! Every chat is a markdown document that follows the database: appends, concurrency,
 //! deletion, export, and the `maruntime memory` commands.
 
-use maruntime::server::memory::chat_document::parse_document;
+use maruntime::server::memory::document_format::parse_document;
 use maruntime::server::memory::Problem;
 use reqwest::Client;
 use serde_json::{json, Value};

@@ -25,10 +25,6 @@ async fn post(app: &TestApp, client: &Client, chat: &str, content: &str) -> reqw
         .unwrap()
 }
 
-async fn json_of(r: reqwest::Response) -> Value {
-    r.json().await.unwrap()
-}
-
 on_both_engines! {
     async fn a_new_chat_has_the_defaults_and_the_first_message_names_it(app) {
         app.register("ann").await;

@@ -61,10 +61,6 @@ fn streamed_calls(chunks: &[Value]) -> (Vec<(String, String, String)>, String) {
     (calls, finish)
 }
 
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.unwrap()
-}
-
 /// The fake model's view of one request: the names of the tools it was offered.
 fn offered(request: &Value) -> Vec<String> {
     request["tools"]

@@ -455,3 +455,47 @@ pub async fn complete(app: &TestApp, client: &Client, body: Value) -> reqwest::R
 pub fn ask(content: &str) -> Value {
     json!({"model": "memory-agent", "messages": [{"role": "user", "content": content}]})
 }
+
+/// The app with `MARUNTIME_REGISTRATION` set to `mode` (`open`, `invite` or `closed`).
+pub async fn with_registration(engine: Engine, mode: &'static str) -> Option<TestApp> {
+    spawn_app_on(engine, move |v| {
+        v.insert("MARUNTIME_REGISTRATION".into(), mode.into());
+    })
+    .await
+}
+
+/// The app where an account needs an admin's invite.
+pub async fn by_invite(engine: Engine) -> Option<TestApp> {
+    with_registration(engine, "invite").await
+}
+
+/// Registers `login` with its own client and returns (client, user JSON).
+pub async fn account(app: &TestApp, login: &str) -> (Client, Value) {
+    let client = app.other_client();
+    let r = app.register_with(&client, login, STRONG_PASSWORD).await;
+    assert_eq!(r.status(), 201, "registering {login}");
+    (client, r.json().await.unwrap())
+}
+
+/// A response's JSON body.
+pub async fn json_of(response: Response) -> Value {
+    response.json().await.unwrap()
+}
+
+/// `files` zipped, as an export is (deflate at level 1: tests zip tens of megabytes).
+pub fn zip_of(files: &[(&str, impl AsRef<[u8]>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut bytes);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1));
+        for (name, data) in files {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(data.as_ref()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    bytes.into_inner()
+}

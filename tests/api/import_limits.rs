@@ -3,7 +3,6 @@
 //! can be stopped (by their owner, by the account's deletion, at shutdown), and giant
 //! messages that are kept but bounded. Memory and CPU are read from a real server process.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::{Form, Part};
@@ -12,23 +11,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 use crate::server_processes::ServerProcess;
-
-/// `files` zipped, as an export is.
-fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    {
-        let mut zip = zip::ZipWriter::new(&mut bytes);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .compression_level(Some(1));
-        for (name, data) in files {
-            zip.start_file(*name, options).unwrap();
-            zip.write_all(data).unwrap();
-        }
-        zip.finish().unwrap();
-    }
-    bytes.into_inner()
-}
 
 fn claude(id: &str, text: &str) -> Value {
     json!({

@@ -2,8 +2,6 @@
 //! their own times, documents and search hits; re-imports add only what is new; bad files
 //! import nothing; one import per account; `maruntime import` does the same.
 
-use std::io::Write;
-
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
@@ -144,22 +142,6 @@ fn gpt_simple(id: &str, title: &str, question: &str, answer: &str, at: f64) -> V
             "a": gpt_node("a", Some("q"), &[], Some(("assistant", json!([answer]), Some(at + 5.0), Some("o3")))),
         }
     })
-}
-
-/// A zip of named files, as ChatGPT's data export is.
-fn zip_of(files: &[(&str, String)]) -> Vec<u8> {
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    {
-        let mut zip = zip::ZipWriter::new(&mut bytes);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, text) in files {
-            zip.start_file(*name, options).unwrap();
-            zip.write_all(text.as_bytes()).unwrap();
-        }
-        zip.finish().unwrap();
-    }
-    bytes.into_inner()
 }
 
 fn claude(id: &str, messages: &[(&str, &str, &str)]) -> Value {
@@ -392,7 +374,7 @@ on_both_engines! {
             ("numbers.json", b"[1, 2, 3]".to_vec(), 422, "no conversations"),
             ("other.json", br#"{"settings": {"theme": "dark"}}"#.to_vec(), 422, "no conversations"),
             ("scalar.json", b"42".to_vec(), 422, "not a list of conversations"),
-            ("photos.zip", zip_of(&[("photo.txt", "hello".into())]), 422, "no conversations.json"),
+            ("photos.zip", zip_of(&[("photo.txt", "hello")]), 422, "no conversations.json"),
             ("empty.json", Vec::new(), 422, "empty"),
         ];
         for (name, bytes, status, says) in cases {

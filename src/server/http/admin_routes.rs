@@ -8,7 +8,6 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::auth_routes::parse_path_id;
 use super::json::ApiJson;
 use super::run_routes::UsageQuery;
 use super::session_layer::CurrentUser;
@@ -16,6 +15,7 @@ use crate::error::AppError;
 use crate::model::{AccountRole, AdminUser, NewInvite};
 use crate::server::admin::UserChange;
 use crate::server::auth::Authenticated;
+use crate::server::ids::parse_path_id;
 use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {

@@ -8,15 +8,14 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::json::ApiJson;
-use super::session_layer::{
-    clear_session_cookie, device_cookie, session_cookie, CurrentUser, RequireUser,
-};
+use super::session_layer::{CurrentUser, RequireUser};
 use crate::error::AppError;
 use crate::model::User;
 use crate::server::auth::{ClientInfo, LoggedIn, PasswordChange};
+use crate::server::cookies::{clear_session_cookie, device_cookie, session_cookie};
+use crate::server::ids::parse_path_id;
 use crate::server::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -261,9 +260,4 @@ async fn revoke_api_key(
         .revoke(&who, parse_path_id(&id, "API key")?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A malformed id names nothing, so it is a 404 like any unknown id.
-pub fn parse_path_id(id: &str, what: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id).map_err(|_| AppError::NotFound(format!("No such {what}.")))
 }

@@ -11,6 +11,7 @@ use super::session_layer::RequireUser;
 use crate::error::AppError;
 use crate::model::{Chat, Message, Page, Role, SearchResult, SearchScope};
 use crate::server::chats::MessageQuery;
+use crate::server::ids::chat_id;
 use crate::server::search::query::{parse_day, parse_from, Filters};
 use crate::server::search::{SearchRequest, DEFAULT_LIMIT};
 use crate::server::state::AppState;
@@ -63,10 +64,6 @@ pub(super) fn query<T>(
 ) -> Result<T, AppError> {
     q.map(|Query(v)| v)
         .map_err(|e| AppError::BadRequest(format!("Bad query string: {}", e.body_text())))
-}
-
-fn chat_id(id: &str) -> Result<uuid::Uuid, AppError> {
-    super::parse_path_id(id, "chat")
 }
 
 async fn list_chats(
@@ -126,13 +123,7 @@ async fn delete_chat(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let id = chat_id(&id)?;
-    state.chats.delete_chat(who.user.id, id).await?;
-    // A run in the chat stops spending on a chat that is gone.
-    state
-        .agents
-        .registry()
-        .stop_anywhere(who.user.id, id)
-        .await?;
+    state.agents.delete_chat(who.user.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::model::UsageDay;
 use crate::server::agent::shared_runs::FoundRun;
 use crate::server::agent::{TurnInput, TurnRequest};
+use crate::server::ids::{chat_id, parse_path_id};
 use crate::server::state::AppState;
 
 /// Routes under `/v1/chats`.
@@ -34,10 +35,6 @@ pub fn chat_routes() -> Router<AppState> {
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/v1/usage", get(usage))
-}
-
-fn chat_id(id: &str) -> Result<uuid::Uuid, AppError> {
-    super::parse_path_id(id, "chat")
 }
 
 /// The run's events as SSE (`data: {event JSON}`), every event from the start, ending after
@@ -148,7 +145,7 @@ async fn edit_message(
     super::json::ApiJson(body): super::json::ApiJson<EditBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
     let id = chat_id(&id)?;
-    let message_id = super::parse_path_id(&message_id, "message")?;
+    let message_id = parse_path_id(&message_id, "message")?;
     let input = TurnInput::Edit {
         message_id,
         content: body.content,

@@ -4,8 +4,8 @@
 use futures::{Stream, StreamExt};
 
 use super::{render_blocks, render_messages, CopyLabels};
-use crate::api::agent::PageEvent;
 use crate::i18n::Locale;
+use crate::model::page_event::PageEvent;
 use crate::model::{Message, RunEvent};
 
 /// A reply being streamed: its text so far and the blocks the page was sent.

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-use super::chat_document::{render_document, Entry};
-use super::chat_memory::{header, ChatMemory, ChatMemoryError};
+use super::document_files::{header, ChatMemory, ChatMemoryError};
+use super::document_format::{render_document, Entry};
 use crate::model::Role;
 use crate::server::store::{ChatWriteLock, DocumentChat, Store, StoreError};
 

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
-use super::chat_document::{
+use super::document_format::{
     format_time, render_document, render_entry, updated_offset, DocumentHeader, Entry,
 };
 
