@@ -39,29 +39,57 @@ if ! "$(python3 -m site --user-base)/bin/sccache" --version 2>/dev/null | grep -
 fi
 source scripts/env.sh
 
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes ~14 minutes on 2 cores)"
-  # 0.3.11 needs a newer rustc; no_downloads makes a missing tool a clear error.
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
-fi
-
-if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  # Without --locked: its lock file pins a crate version the registry mirror does not serve.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-fi
+# The downloads (npm packages, Debian's Chromium) wait on the network and the disk, the two
+# `cargo install`s on the processors: they run at the same time, each one's output kept in a
+# log that is printed if it fails.
+logs=$(mktemp -d)
+pids=()
+names=()
+in_background() {
+  local name=$1
+  shift
+  ("$@") >"$logs/$name.log" 2>&1 &
+  pids+=($!)
+  names+=("$name")
+}
 
 # npm packages: Playwright, and binaryen's wasm-opt for release builds (Debian's binaryen is
 # too old for the reference types rustc emits and silently breaks hydration).
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
-  say "installing npm packages from end2end/package-lock.json"
-  (cd end2end && npm ci --no-audit --no-fund)
+  say "installing npm packages from end2end/package-lock.json (in the background)"
+  in_background npm bash -c 'cd end2end && npm ci --no-audit --no-fund'
 fi
 
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
-  say "installing Debian's Chromium (Playwright cannot download browsers here)"
+  say "installing Debian's Chromium (in the background; Playwright cannot download browsers here)"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq chromium
+  in_background chromium bash -c "$SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium"
 fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (in the background)"
+  # Without --locked: its lock file pins a crate version the registry mirror does not serve.
+  in_background wasm-bindgen-cli nice -n 5 \
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION"
+  # 0.3.11 needs a newer rustc; no_downloads makes a missing tool a clear error. Its manifest
+  # asks for fat LTO in one codegen unit, which made the install take 14 minutes on two cores:
+  # a build tool that runs for seconds does not need that, so cargo's defaults are used.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+failed=0
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    cat "$logs/${names[$i]}.log" >&2
+    say "installing ${names[$i]} failed (its log is above)" >&2
+    failed=1
+  fi
+done
+rm -rf "$logs"
+[ "$failed" -eq 0 ] || exit 1

@@ -36,11 +36,12 @@ vendor/refresh.sh --check
 # keep both cores busy. Its result is checked before the tests run.
 browser_clippy_log=$(mktemp)
 (renice -n 10 -p "$BASHPID" >/dev/null
+  started=$SECONDS
   RUSTFLAGS="$DEV_RUSTFLAGS" cargo clippy --lib --no-default-features --features hydrate \
-  --target wasm32-unknown-unknown --target-dir target/clippy-browser -- -D warnings) \
+  --target wasm32-unknown-unknown --target-dir target/clippy-browser -- -D warnings
+  echo "Finished: the browser's clippy took $((SECONDS - started)) s beside the steps above") \
   >"$browser_clippy_log" 2>&1 &
 browser_clippy=$!
-browser_clippy_start=$SECONDS
 trap 'kill "$browser_clippy" 2>/dev/null || true' EXIT
 step "cargo clippy (server and tests, development settings; the browser's clippy beside it)"
 RUSTFLAGS="$DEV_RUSTFLAGS" cargo clippy --all-targets --features ssr -- -D warnings
@@ -67,7 +68,6 @@ if ! wait "$browser_clippy"; then
   exit 1
 fi
 grep -E '^(warning|error)|Finished' "$browser_clippy_log" || true
-echo "(the browser's clippy took $((SECONDS - browser_clippy_start)) s beside the steps above)"
 step "cargo test: run"
 RUSTFLAGS="$DEV_RUSTFLAGS" cargo test --features ssr "${test_args[@]}"
 
