@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
+    link_server_compactly();
     println!("cargo:rerun-if-changed=Cargo.toml");
     let manifest = std::fs::read_to_string("Cargo.toml").expect("Cargo.toml is readable");
     let parts = page_parts(&manifest);
@@ -94,4 +95,18 @@ fn page_parts(manifest: &str) -> Vec<String> {
         }
     }
     parts
+}
+
+/// The server's relative relocations packed (DT_RELR, glibc 2.36 and later): a position-
+/// independent binary otherwise carries 24 bytes per pointer in its read-only data (1.2 MB
+/// here), all of which the loader reads at every start and which then stays in memory, to
+/// rewrite 0.8 MB of pointers. Packed, the same list is a few kilobytes; the binary stays
+/// position-independent (its address still randomised). Only programs on Linux are linked:
+/// the browser's WASM has no such relocations.
+fn link_server_compactly() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if os == "linux" && env == "gnu" {
+        println!("cargo::rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
 }

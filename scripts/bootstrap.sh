@@ -77,8 +77,8 @@ fi
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION"
   # 0.3.11 needs a newer rustc; no_downloads makes a missing tool a clear error. Its manifest
-  # asks for fat LTO in one codegen unit, which made the install take 14 minutes on two cores:
-  # a build tool that runs for seconds does not need that, so cargo's defaults are used.
+  # asks for fat LTO in one codegen unit, the slowest way to build (its last step runs on one
+  # core for minutes): a build tool that runs for seconds does not need it, so cargo's defaults.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 fi

@@ -205,15 +205,21 @@ fn init_context_inner<L: Locale>(
 
     // maruntime: `try_` reads and writes. On the server this effect runs on its own task,
     // which may start after the page's render ended and disposed these signals: a plain `get`
-    // then panics in that task ("already been disposed").
+    // then panics in that task ("already been disposed"), and so does `try_get`, which
+    // subscribes before it reads. The server reads without subscribing: a page's render has
+    // one language, and only a browser's page changes it.
     Effect::new_isomorphic(move |_| {
+        #[cfg(feature = "ssr")]
+        let current = locale_signal.try_get_untracked();
+        #[cfg(not(feature = "ssr"))]
+        let current = locale_signal.try_get();
         #[cfg(feature = "unified_contexts")]
-        let new_lang = match locale_signal.try_get() {
+        let new_lang = match current {
             Some(new_lang_any) => L::from_str(new_lang_any.0).unwrap_or_default(),
             None => return,
         };
         #[cfg(not(feature = "unified_contexts"))]
-        let Some(new_lang) = locale_signal.try_get() else {
+        let Some(new_lang) = current else {
             return;
         };
         let _ = set_lang_cookie.try_set(Some(new_lang));
