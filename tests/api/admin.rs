@@ -93,16 +93,7 @@ on_both_engines! {
         let (owner, _) = account(&app, "owner").await;
         let (bob, user) = account(&app, "bob").await;
         let id = user["id"].as_str().unwrap();
-        let key: Value = bob
-            .post(app.url("/auth/api-keys"))
-            .json(&json!({"name": "k", "password": STRONG_PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let key = key["key"].as_str().unwrap().to_string();
+        let key = new_api_key(&app, &bob, "k").await;
 
         let r = patch_user(&app, &owner, id, json!({"disabled": true})).await;
         assert_eq!(r.status(), 200);

@@ -135,9 +135,9 @@ on_both_engines! {
         let r = app.get(&app.client, "/v1/chats").await;
         assert_eq!(r.status(), 401);
         app.register("ann").await;
-        let key: Value = app.client.post(app.url("/auth/api-keys")).json(&json!({"name": "k", "password": STRONG_PASSWORD})).send().await.unwrap().json().await.unwrap();
+        let key = new_api_key(&app, &app.client, "k").await;
         let script = reqwest::Client::new();
-        let created = script.post(app.url("/v1/chats")).bearer_auth(key["key"].as_str().unwrap()).json(&json!({"title": "from a script"})).send().await.unwrap();
+        let created = script.post(app.url("/v1/chats")).bearer_auth(&key).json(&json!({"title": "from a script"})).send().await.unwrap();
         assert_eq!(created.status(), 201);
         let list = json_of(app.get(&app.client, "/v1/chats").await).await;
         assert_eq!(list["data"][0]["title"], "from a script");

@@ -411,6 +411,17 @@ pub fn without_comments(html: &str) -> String {
     out
 }
 
+/// A new API key for the account `client` is logged in as (whose password is STRONG_PASSWORD).
+pub async fn new_api_key(app: &TestApp, client: &Client, name: &str) -> String {
+    let created = client
+        .post(app.url("/auth/api-keys"))
+        .json(&json!({"name": name, "password": STRONG_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    json_of(created).await["key"].as_str().unwrap().to_string()
+}
+
 /// Registers `login` and returns a client that sends its API key (no cookies).
 pub async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
     let browser = app.other_client();
@@ -420,16 +431,7 @@ pub async fn key_client(app: &TestApp, login: &str) -> (Client, String) {
             .status(),
         201
     );
-    let key: Value = browser
-        .post(app.url("/auth/api-keys"))
-        .json(&json!({"name": "sdk", "password": STRONG_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = key["key"].as_str().unwrap().to_string();
+    let key = new_api_key(app, &browser, "sdk").await;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
     (

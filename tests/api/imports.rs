@@ -423,11 +423,10 @@ on_both_engines! {
         // Bob imports the same file with an API key: his own chats, nothing of ann's.
         let bob = app.other_client();
         assert_eq!(app.register_with(&bob, "bob", STRONG_PASSWORD).await.status(), 201);
-        let key: Value = bob.post(app.url("/auth/api-keys")).json(&json!({"name": "script", "password": STRONG_PASSWORD}))
-            .send().await.unwrap().json().await.unwrap();
+        let key = new_api_key(&app, &bob, "script").await;
         let script = reqwest::Client::new();
         let form = Form::new().part("file", Part::bytes(file.into_bytes()).file_name("export.json"));
-        let r = script.post(app.url("/v1/imports")).bearer_auth(key["key"].as_str().unwrap()).multipart(form).send().await.unwrap();
+        let r = script.post(app.url("/v1/imports")).bearer_auth(&key).multipart(form).send().await.unwrap();
         assert_eq!(r.status(), 201);
         let bobs: Value = r.json().await.unwrap();
         assert_eq!((bobs["imported"].as_i64(), bobs["skipped"].as_i64()), (Some(2), Some(0)), "{bobs}");

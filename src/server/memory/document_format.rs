@@ -240,6 +240,18 @@ mod tests {
             .and_utc()
     }
 
+    /// A header whose values the tests do not look at.
+    fn plain_header() -> DocumentHeader {
+        DocumentHeader {
+            chat_id: "c".into(),
+            user_id: "u".into(),
+            user_name: "U".into(),
+            agent_name: "A".into(),
+            created: at("2026-01-08 14:30:15"),
+            updated: at("2026-01-08 14:30:15"),
+        }
+    }
+
     /// The example of plan section 3.1, with its placeholders filled in.
     #[test]
     fn the_plan_example_renders_byte_for_byte() {
@@ -330,12 +342,8 @@ Updated: 2026-01-08 14:32:35
     #[test]
     fn updated_is_rewritten_in_place() {
         let header = DocumentHeader {
-            chat_id: "c".into(),
-            user_id: "u".into(),
             user_name: "Updated: x".into(),
-            agent_name: "B".into(),
-            created: at("2026-01-08 14:30:15"),
-            updated: at("2026-01-08 14:30:15"),
+            ..plain_header()
         };
         let mut text = render_header(&header).into_bytes();
         let start = updated_offset(&text).unwrap();
@@ -360,14 +368,7 @@ Updated: 2026-01-08 14:32:35
         for line in text.split(['\r', '\n']).skip(1).filter(|l| !l.is_empty()) {
             assert!(!line.starts_with('[') && !line.starts_with('#'), "{line:?}");
         }
-        let header = DocumentHeader {
-            chat_id: "c".into(),
-            user_id: "u".into(),
-            user_name: "U".into(),
-            agent_name: "A".into(),
-            created: at("2026-01-08 14:30:15"),
-            updated: at("2026-01-08 14:30:15"),
-        };
+        let header = plain_header();
         let parsed = parse_document(&render_document(&header, std::slice::from_ref(&e))).unwrap();
         assert_eq!(parsed.entries, vec![e]);
     }
@@ -380,14 +381,7 @@ Updated: 2026-01-08 14:32:35
             messages in proptest::collection::vec(
                 (any::<String>(), "[\\[\\]#\\\\*a-z \n\r:]{0,40}", any::<String>()), 0..6)
         ) {
-            let header = DocumentHeader {
-                chat_id: "c".into(),
-                user_id: "u".into(),
-                user_name: "U".into(),
-                agent_name: "A".into(),
-                created: at("2026-01-08 14:30:15"),
-                updated: at("2026-01-08 14:30:15"),
-            };
+            let header = plain_header();
             // Arbitrary text, and text dense in the characters the format cares about.
             let entries: Vec<Entry> = messages
                 .iter()
